@@ -1,0 +1,39 @@
+# `make run` serves the screener on http://127.0.0.1:5000; `make test` runs every test.
+# Both create .venv and install what they need on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test serve bench check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+run: $(VENV)/.installed
+	SCREENER_SECRET_KEY="$${SCREENER_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \
+	  $(BIN)/flask --app screener.wsgi:app run --host $(HOST) --port $(PORT)
+
+serve: $(VENV)/.installed
+	$(BIN)/gunicorn --config python:screener.gunicorn_conf screener.wsgi:app
+
+test: $(VENV)/.installed
+	$(BIN)/screener rules check
+	$(BIN)/screener rules test
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/rules.py
+
+check: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist

@@ -1,0 +1,31 @@
+"""The screener: an educational self-screening questionnaire for MISS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from .config import configure
+from .loader import RuleSet, load_ruleset
+from .resources import data_dir
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; a broken rule set raises RuleSetError with the full report."""
+    app = Flask(__name__, template_folder=str(data_dir("templates")),
+                static_folder=str(data_dir("static")))
+    configure(app, test_config)
+    app.extensions["screener.rules"] = load_ruleset(app.config["RULES_DIR"])
+    csrf.init_app(app)
+    from .web import register
+
+    register(app)
+    return app
+
+
+def current_rules(app: Flask) -> RuleSet:
+    return app.extensions["screener.rules"]

@@ -1,0 +1,134 @@
+"""Answer sets: which questions apply, and whether a set obeys the catalogue.
+
+The patient flow, the intake page, the CLI and the API all go through these functions, so
+an answer set means the same thing everywhere: hidden questions are absent, values are
+the catalogue's, exclusive options stand alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .conditions import Answers, Predicate, compile_condition
+from .problems import did_you_mean
+from .questions import QUESTIONS, STEP_BY_ID, STEPS, Question, Step
+
+
+class AnswersError(ValueError):
+    """An answer set that breaks the catalogue; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _always(_: Answers) -> bool:
+    return True
+
+
+_STEP_SHOWN: dict[str, Predicate] = {
+    s.id: compile_condition(s.shown_when) if s.shown_when else _always for s in STEPS
+}
+_QUESTION_SHOWN: dict[str, Predicate] = {
+    q.id: compile_condition(q.shown_when) if q.shown_when else _always for q in QUESTIONS.values()
+}
+
+
+def step_shown(step: Step, answers: Answers) -> bool:
+    return _STEP_SHOWN[step.id](answers)
+
+
+def question_shown(question: Question, answers: Answers) -> bool:
+    return _STEP_SHOWN[question.step](answers) and _QUESTION_SHOWN[question.id](answers)
+
+
+def visible_steps(answers: Answers) -> list[Step]:
+    """The steps this person is asked, in order (an emergency leaves only the first)."""
+    return [s for s in STEPS if step_shown(s, answers)]
+
+
+def visible_questions(answers: Answers) -> list[Question]:
+    return [QUESTIONS[qid] for s in visible_steps(answers) for qid in s.questions
+            if question_shown(QUESTIONS[qid], answers)]
+
+
+def prune(answers: Answers) -> dict[str, Any]:
+    """Drop answers to questions that no longer apply, in catalogue order."""
+    kept: dict[str, Any] = {}
+    for step in STEPS:
+        for qid in step.questions:
+            if qid in answers and question_shown(QUESTIONS[qid], kept | {qid: answers[qid]}):
+                kept[qid] = answers[qid]
+    return kept
+
+
+def exclusive_conflict(question: Question, values: list[str]) -> str | None:
+    """The message for an exclusive option (``none``, ``not_sure``) chosen with others."""
+    for value in values:
+        if value in question.exclusive and len(values) > 1:
+            return f"'{question.label_of(value)}' cannot be chosen together with other answers."
+    return None
+
+
+def check_value(question: Question, value: Any) -> list[str]:
+    """Why ``value`` is not a valid answer to ``question`` (empty when it is)."""
+    qid = question.id
+    if question.kind == "integer":
+        if not isinstance(value, int) or isinstance(value, bool):
+            return [f"'{qid}' takes a whole number, not {type(value).__name__} {value!r}."]
+        if not question.minimum <= value <= question.maximum:  # type: ignore[operator]
+            return [f"'{qid}' must be from {question.minimum} to {question.maximum}; got {value}."]
+        return []
+    if question.kind == "single":
+        if not isinstance(value, str):
+            return [f"'{qid}' takes one text value, not {type(value).__name__} {value!r}."]
+        return _unknown_values(question, [value])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return [f"'{qid}' takes a list of text values, not {value!r}."]
+    if not value:
+        return [f"'{qid}' needs at least one value; leave it out if it was not answered."]
+    if len(set(value)) != len(value):
+        return [f"'{qid}' lists the same value twice."]
+    problems = _unknown_values(question, value)
+    conflict = exclusive_conflict(question, value)
+    return problems + ([f"'{qid}': {conflict}"] if conflict else [])
+
+
+def _unknown_values(question: Question, values: list[str]) -> list[str]:
+    return [
+        f"'{question.id}' has no value '{v}'{did_you_mean(v, question.values)}; "
+        f"choose from: {', '.join(question.values)}."
+        for v in values if v not in question.values
+    ]
+
+
+def validate_answers(data: object, *, complete: bool = True) -> dict[str, Any]:
+    """The answer set, pruned, when it obeys the catalogue; else AnswersError with every problem.
+
+    Answers to questions that do not apply (hidden by an earlier answer, or everything
+    after an emergency answer) are dropped, as the pages drop them; ``complete`` also asks
+    for every required question that applies.
+    """
+    if not isinstance(data, Mapping):
+        raise AnswersError(["The answers must be an object mapping question ids to answers."])
+    problems: list[str] = []
+    for qid, value in data.items():
+        question = QUESTIONS.get(qid)
+        if question is None:
+            problems.append(f"Unknown question '{qid}'{did_you_mean(qid, QUESTIONS)}.")
+        else:
+            problems += check_value(question, value)
+    if problems:
+        raise AnswersError(problems)
+    answers = prune(data)
+    if complete:
+        problems += [f"'{q.id}' is required." for q in visible_questions(answers)
+                     if q.required and q.id not in answers]
+    if problems:
+        raise AnswersError(problems)
+    return answers
+
+
+def step_of(question_id: str) -> Step:
+    return STEP_BY_ID[QUESTIONS[question_id].step]

@@ -1,0 +1,143 @@
+"""The ``screener`` command: tools for rule authors and for scripted evaluation.
+
+Exit codes: 0 all good, 1 the rules or scenarios have problems, 2 bad input (answers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+import click
+
+from .answers import AnswersError, validate_answers
+from .evaluate import evaluate
+from .language import MAX_GRADE, TARGET_MEAN_GRADE, reading_grade
+from .loader import RuleSet, RuleSetError, load_ruleset
+from .problems import ProblemsError
+from .questions import catalogue_json
+from .render import result_json, result_text
+from .resources import data_dir
+from .scenarios import load_scenarios, run_scenarios
+
+
+def default_rules_dir() -> Path:
+    return Path(os.environ.get("SCREENER_RULES_DIR") or data_dir("rules"))
+
+
+def _load(directory: Path) -> RuleSet:
+    try:
+        return load_ruleset(directory)
+    except RuleSetError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
+
+
+_DIR = click.argument("directory", required=False, type=click.Path(path_type=Path))
+
+
+@click.group()
+def main() -> None:
+    """Educational MISS self-screening: rules, questions and evaluation."""
+
+
+@main.group()
+def rules() -> None:
+    """Check and test the YAML rule set."""
+
+
+@rules.command("check")
+@_DIR
+def rules_check(directory: Path | None) -> None:
+    """Validate the rule set and report the reading grade of each topic."""
+    directory = directory or default_rules_dir()
+    ruleset = _load(directory)
+    grades = {t.id: reading_grade(t.body.en) for t in ruleset.topics.values()}
+    too_hard = {tid: g for tid, g in grades.items() if g > MAX_GRADE}
+    click.echo(f"{directory}: {len(ruleset.rules)} rules, {len(ruleset.topics)} topics: OK")
+    click.echo("Reading grade (Flesch-Kincaid) of each topic body:")
+    for tid, grade in sorted(grades.items(), key=lambda item: -item[1]):
+        flag = "  TOO HARD (above 10)" if grade > MAX_GRADE else ""
+        click.echo(f"  {grade:5.1f}  {tid}{flag}")
+    mean = statistics.mean(grades.values())
+    click.echo(f"Mean grade {mean:.1f} (aim for {TARGET_MEAN_GRADE:.0f} or lower; "
+               f"none above {MAX_GRADE:.0f}).")
+    if too_hard:
+        click.echo(f"{len(too_hard)} topic(s) read above grade {MAX_GRADE:.0f}.", err=True)
+        sys.exit(1)
+
+
+@rules.command("test")
+@_DIR
+def rules_test(directory: Path | None) -> None:
+    """Run the scenario files in DIRECTORY/tests against the rule set."""
+    directory = directory or default_rules_dir()
+    ruleset = _load(directory)
+    try:
+        scenarios = load_scenarios(directory / "tests")
+    except ProblemsError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
+    runs, coverage = run_scenarios(ruleset, scenarios)
+    failed = [run for run in runs if run.failures]
+    for run in runs:
+        mark = "FAIL" if run.failures else "ok  "
+        click.echo(f"{mark} {run.file}:{run.scenario.line}: {run.scenario.name}")
+        for failure in run.failures:
+            click.echo(f"       {failure}")
+    click.echo(coverage.line())
+    missing_rules = sorted(coverage.rules_all - coverage.rules_hit)
+    missing_topics = sorted(coverage.topics_all - coverage.topics_hit)
+    if missing_rules:
+        click.echo(f"rules no scenario exercises: {', '.join(missing_rules)}")
+    if missing_topics:
+        click.echo(f"topics no scenario produces: {', '.join(missing_topics)}")
+    click.echo(f"{len(runs) - len(failed)} passed, {len(failed)} failed")
+    if failed or not runs:
+        sys.exit(1)
+
+
+@main.command("evaluate")
+@click.argument("answers_file", type=click.File("r", encoding="utf-8"))
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json")
+@click.option("--rules", "directory", type=click.Path(path_type=Path), default=None)
+def evaluate_command(answers_file: click.utils.LazyFile, fmt: str, directory: Path | None) -> None:
+    """Evaluate the answers in ANSWERS_FILE (a JSON object; '-' reads standard input)."""
+    ruleset = _load(directory or default_rules_dir())
+    try:
+        answers = validate_answers(json.load(answers_file))
+    except json.JSONDecodeError as exc:
+        click.echo(f"The answers are not valid JSON: {exc}", err=True)
+        sys.exit(2)
+    except AnswersError as exc:
+        click.echo("The answers have problems:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(2)
+    number = os.environ.get("SCREENER_EMERGENCY_NUMBER", "911")
+    result = evaluate(ruleset, answers, emergency_number=number)
+    if fmt == "json":
+        click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result_text(result, answers), nl=False)
+
+
+@main.command("questions")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+def questions_command(fmt: str) -> None:
+    """List the question catalogue: ids, kinds and values."""
+    catalogue = catalogue_json()
+    if fmt == "json":
+        click.echo(json.dumps(catalogue, indent=2, ensure_ascii=False))
+        return
+    for step in catalogue["steps"]:  # type: ignore[union-attr]
+        click.echo(f"[{step['id']}] {step['title']}")
+        for question in catalogue["questions"]:  # type: ignore[union-attr]
+            if question["step"] == step["id"]:
+                values = ", ".join(c["value"] for c in question["choices"]) or (
+                    f"{question['minimum']}..{question['maximum']}")
+                click.echo(f"  {question['id']} ({question['kind']}"
+                           f"{'' if question['required'] else ', optional'}): {values}")

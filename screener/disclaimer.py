@@ -1,0 +1,19 @@
+"""The referral disclaimer, added by code to every result in every format.
+
+It is not a topic and not a rule, so no rule file can remove or reword it.
+"""
+
+from __future__ import annotations
+
+DEFAULT_EMERGENCY_NUMBER = "911"
+
+_TEXT = (
+    "This screener gives general information only. It does not diagnose you, and it does "
+    "not decide whether surgery is right for you: only a spine specialist who examines you "
+    "and looks at your scans can do that. Do not start or stop any treatment because of "
+    "it. In an emergency, call {number} (or your local emergency number) now."
+)
+
+
+def disclaimer(emergency_number: str = DEFAULT_EMERGENCY_NUMBER) -> str:
+    return _TEXT.format(number=emergency_number)

@@ -1,0 +1,71 @@
+"""From an answer set to ordered guidance, a trace of why, and the disclaimer.
+
+A pure function: no I/O, no globals, the same answers always give the same result. The
+disclaimer is set here, by code, on every result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .conditions import Answers
+from .disclaimer import DEFAULT_EMERGENCY_NUMBER, disclaimer
+from .loader import CompiledRule, RuleSet
+from .rulemodels import CATEGORIES, Topic
+
+_CATEGORY_ORDER = {c: i for i, c in enumerate(CATEGORIES)}
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """One rule that added a topic, and the answers that made it true."""
+
+    rule_id: str
+    description: str
+    answers: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    topic_id: str
+    rules: tuple[RuleMatch, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    topics: tuple[Topic, ...]
+    trace: tuple[TraceEntry, ...]
+    stopped: bool
+    emergency_number: str = DEFAULT_EMERGENCY_NUMBER
+    disclaimer: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "disclaimer", disclaimer(self.emergency_number))
+
+    def why(self, topic_id: str) -> tuple[RuleMatch, ...]:
+        return next((e.rules for e in self.trace if e.topic_id == topic_id), ())
+
+
+def evaluate(ruleset: RuleSet, answers: Answers,
+             emergency_number: str = DEFAULT_EMERGENCY_NUMBER) -> Result:
+    """The guidance for ``answers`` (already checked by ``answers.validate_answers``).
+
+    When a ``stop`` rule fires (an emergency), only the stop rules' topics are shown.
+    """
+    fired = [r for r in ruleset.rules if r.predicate(answers)]
+    stops = [r for r in fired if r.rule.stop]
+    if stops:
+        fired = stops
+    added: dict[str, list[CompiledRule]] = {}
+    for compiled in fired:
+        for topic_id in compiled.rule.adds:
+            added.setdefault(topic_id, []).append(compiled)
+    topics = sorted((ruleset.topics[t] for t in added),
+                    key=lambda t: (_CATEGORY_ORDER[t.category], t.priority, t.id))
+    trace = tuple(
+        TraceEntry(t.id, tuple(RuleMatch(c.rule.id, c.rule.description, c.explain(answers))
+                               for c in added[t.id]))
+        for t in topics
+    )
+    return Result(tuple(topics), trace, bool(stops), emergency_number)

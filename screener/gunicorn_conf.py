@@ -1,0 +1,19 @@
+"""Gunicorn settings from the environment, with safe defaults for a small server.
+
+Used by ``make serve``: ``gunicorn --config python:screener.gunicorn_conf screener.wsgi:app``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+bind = os.environ.get("SCREENER_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("SCREENER_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("SCREENER_THREADS", "1"))
+timeout = int(os.environ.get("SCREENER_TIMEOUT", "30"))
+preload_app = True
+accesslog = os.environ.get("SCREENER_ACCESS_LOG", "-")
+# Paths, status and timing only: answers travel in the signed cookie and form bodies,
+# which are never part of this line.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

@@ -1,0 +1,60 @@
+"""Checks on the words themselves: no decisions, and plain enough to read.
+
+The screener educates; it never decides. Any text that tells a person they are or are
+not a candidate, that they qualify, or that they need surgery is an error wherever it
+appears: rule files, templates, question wording.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_DECISION_PATTERNS = (
+    r"\byou(?:'re|\s+are|\s+were)\s+(?:not\s+|now\s+|likely\s+|probably\s+)?(?:an?\s+)?"
+    r"(?:\w+\s+)?candidates?\b",
+    r"\b(?:not\s+)?(?:an?\s+)?(?:good|ideal|suitable|strong|poor|likely)\s+candidates?\s+for\b",
+    r"\byou\s+(?:do\s+not\s+|don't\s+|will\s+|would\s+|may\s+|might\s+)?qualify\b",
+    r"\byou\s+(?:will\s+|definitely\s+|probably\s+|also\s+)?(?:need|require)s?\s+"
+    r"(?:an?\s+)?(?:spine\s+|back\s+|spinal\s+)?(?:surgery|an\s+operation|operation)\b",
+    r"\byou\s+(?:should|must)\s+(?:have|get|undergo)\s+(?:\w+\s+)?surgery\b",
+    r"\byou\s+are\s+(?:not\s+)?(?:eligible|suitable|a\s+fit)\s+for\b",
+    r"\byou\s+(?:are|aren't)\s+(?:not\s+)?cleared\s+for\b",
+    r"\busted\s+(?:no\s+)?es\s+(?:(?:un|una)\s+)?(?:buen[oa]?\s+)?candidat[oa]s?\b",
+    r"\busted\s+(?:no\s+)?califica\b",
+    r"\b(?:usted\s+)?(?:no\s+)?necesita\s+(?:una\s+)?(?:cirug[ií]a|operaci[oó]n)\b",
+    r"\busted\s+(?:no\s+)?es\s+apt[oa]\b",
+)
+_DECISION = re.compile("|".join(f"(?:{p})" for p in _DECISION_PATTERNS), re.IGNORECASE)
+
+
+def decision_phrases(text: str) -> list[str]:
+    """The phrases in ``text`` that state a decision (empty when there are none)."""
+    return [m.group(0) for m in _DECISION.finditer(" ".join(text.split()))]
+
+
+MAX_GRADE = 10.0
+TARGET_MEAN_GRADE = 8.0
+
+
+@lru_cache(maxsize=4096)
+def reading_grade(text: str, locale: str = "en") -> float:
+    """Flesch-Kincaid grade for English; other languages are scored by ``reading_ease``."""
+    import textstat
+
+    textstat.set_lang("en")
+    return float(textstat.flesch_kincaid_grade(text))
+
+
+@lru_cache(maxsize=4096)
+def reading_ease(text: str, locale: str) -> float:
+    """A reading-ease score in the language's own measure (Fernández Huerta for Spanish)."""
+    import textstat
+
+    textstat.set_lang(locale)
+    try:
+        if locale == "es":
+            return float(textstat.fernandez_huerta(text))
+        return float(textstat.flesch_reading_ease(text))
+    finally:
+        textstat.set_lang("en")

@@ -1,0 +1,235 @@
+"""Loading a rule directory into a checked, compiled rule set, or failing with every problem.
+
+Content owners edit YAML by hand; a typo must stop start-up with a message that names the
+file, the line, the rule and the likely fix, and one run must show all problems at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .conditions import (
+    AllOf,
+    Answer,
+    AnyOf,
+    Explainer,
+    Predicate,
+    compile_condition,
+    compile_explainer,
+    leaves,
+)
+from .language import decision_phrases
+from .problems import Problem, ProblemsError, did_you_mean
+from .questions import QUESTIONS, Question
+from .rulemodels import Rule, RuleFile, Topic
+from .yamlsource import LineDict, LineList, line_at, load_yaml
+
+_ALLOWED_OPERATORS = {
+    "single": {"equals", "one_of", "answered"},
+    "multiple": {"includes_any", "includes_all", "answered"},
+    "integer": {"equals", "one_of", "gt", "gte", "lt", "lte", "answered"},
+}
+_KNOWN_KEYS = sorted(
+    {name for model in (RuleFile, Topic, Rule, Answer, AllOf, AnyOf) for name in model.model_fields}
+    | {"not"}
+)
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    predicate: Predicate
+    explain: Explainer
+    file: str
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Topics by id and rules in file order, ready to evaluate."""
+
+    topics: dict[str, Topic]
+    rules: tuple[CompiledRule, ...]
+    source: str
+
+
+class RuleSetError(ProblemsError):
+    def __init__(self, problems: list[Problem], directory: str) -> None:
+        super().__init__(sorted(problems), f"The rule set in {directory} cannot be used")
+
+
+def load_ruleset(directory: Path | str) -> RuleSet:
+    """Read every ``*.yaml`` file directly in ``directory``; raise RuleSetError on problems."""
+    directory = Path(directory)
+    files = sorted(p for p in directory.glob("*.y*ml") if p.is_file()) if directory.is_dir() else []
+    if not files:
+        raise RuleSetError([Problem(str(directory), 1, "no rule files (*.yaml) found")],
+                           str(directory))
+    problems: list[Problem] = []
+    topics: dict[str, tuple[Topic, str]] = {}
+    rules: dict[str, tuple[Rule, str]] = {}
+    broken_ids: set[str] = set()
+    unreadable = False
+    for path in files:
+        display = _display(path)
+        parsed, found, broken = _parse_file(path, display)
+        problems += found
+        broken_ids |= broken
+        unreadable |= parsed is None
+        for topic in parsed.topics if parsed else []:
+            _add_unique(topics, topic, display, "topic", problems)
+        for rule in parsed.rules if parsed else []:
+            _add_unique(rules, rule, display, "rule", problems)
+    for rule, file in rules.values():
+        problems += _check_rule(rule, file, topics, broken_ids, unreadable)
+    produced = {t for rule, _ in rules.values() for t in rule.adds}
+    for topic, file in topics.values():
+        if topic.id not in produced and not broken_ids and not unreadable:
+            problems.append(Problem(file, topic.line or 1, "no rule adds this topic",
+                                    f"topic '{topic.id}'"))
+        problems += _check_texts(topic, file)
+    if problems:
+        raise RuleSetError(problems, str(directory))
+    return RuleSet(
+        topics={tid: topic for tid, (topic, _) in topics.items()},
+        rules=tuple(CompiledRule(r, compile_condition(r.when), compile_explainer(r.when), f)
+                    for r, f in rules.values()),
+        source=str(directory),
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _parse_file(path: Path, display: str) -> tuple[RuleFile | None, list[Problem], set[str]]:
+    """The file's topics and rules that are well formed, the problems, and broken ids."""
+    data, problems = load_yaml(path, display)
+    if data is None:
+        return None, problems, set()
+    if not isinstance(data, LineDict):
+        return None, problems + [Problem(display, 1, "a rule file must be a mapping with "
+                                         "'topics' and/or 'rules' lists")], set()
+    for key in data:
+        if key not in ("topics", "rules"):
+            problems.append(Problem(display, data.key_lines[key], f"unknown key '{key}'"
+                                    f"{did_you_mean(key, ['topics', 'rules'])}"))
+    good: dict[str, list[Any]] = {"topics": [], "rules": []}
+    broken: set[str] = set()
+    for key, model in (("topics", Topic), ("rules", Rule)):
+        if key not in data:
+            continue
+        items = data[key]
+        if not isinstance(items, LineList):
+            problems.append(Problem(display, data.key_lines.get(key, 1), f"'{key}' must be a list"))
+            continue
+        for item in items:
+            try:
+                good[key].append(model.model_validate(item))
+            except ValidationError as exc:
+                owner = _owner(model, item)
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    broken.add(item["id"])
+                problems += [_from_pydantic(display, item, err, owner) for err in exc.errors()]
+    return RuleFile(**good), problems, broken
+
+
+def _owner(model: type[BaseModel], item: Any) -> str:
+    kind = "topic" if model is Topic else "rule"
+    ident = item.get("id") if isinstance(item, dict) else None
+    return f"{kind} '{ident}'" if ident else f"{kind} (no id)"
+
+
+def _from_pydantic(display: str, item: Any, err: Any, owner: str) -> Problem:
+    loc = tuple(err["loc"])
+    line = line_at(item, loc)
+    field = next((str(p) for p in reversed(loc) if isinstance(p, str)
+                  and p not in ("answer", "all", "any", "not")), "") or (str(loc[-1]) if loc else "")
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        message = f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), _KNOWN_KEYS)}"
+    elif kind == "missing":
+        message = f"missing required field '{loc[-1]}'"
+    elif kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        message = (f"'{err['input']}' is not allowed for '{field}'"
+                   f"{did_you_mean(str(err['input']), expected.replace(chr(39), '').split(' or '))}"
+                   f"; expected {expected}")
+    else:
+        where = f"'{field}': " if field else ""
+        message = f"{where}{err['msg'].removeprefix('Value error, ')}"
+    return Problem(display, line, message, owner)
+
+
+def _add_unique(seen: dict[str, tuple[Any, str]], item: Topic | Rule, file: str, kind: str,
+                problems: list[Problem]) -> None:
+    if item.id in seen:
+        first, first_file = seen[item.id]
+        problems.append(Problem(file, item.line or 1, f"duplicate {kind} id (first defined at "
+                                f"{first_file}:{first.line})", f"{kind} '{item.id}'"))
+    else:
+        seen[item.id] = (item, file)
+
+
+def _check_rule(rule: Rule, file: str, topics: dict[str, Any], broken: set[str],
+                unreadable: bool) -> list[Problem]:
+    """Problems with one rule; references are not checked while another file is unreadable."""
+    owner = f"rule '{rule.id}'"
+    problems = [Problem(file, leaf.line or rule.line or 1, message, owner)
+                for leaf in leaves(rule.when) for message in _check_leaf(leaf)]
+    for topic_id in rule.adds:
+        if topic_id not in topics and topic_id not in broken and not unreadable:
+            problems.append(Problem(file, rule.line or 1, f"adds undefined topic '{topic_id}'"
+                                    f"{did_you_mean(topic_id, topics)}", owner))
+    problems += [Problem(file, rule.line or 1, f"decision language in the description: "
+                         f"'{phrase}'", owner) for phrase in decision_phrases(rule.description)]
+    return problems
+
+
+def _check_leaf(leaf: Answer) -> list[str]:
+    """Why this test can never mean what its author meant, against the catalogue."""
+    question = QUESTIONS.get(leaf.question)
+    if question is None:
+        return [f"unknown question '{leaf.question}'{did_you_mean(leaf.question, QUESTIONS)}"]
+    op = leaf.operator
+    if op not in _ALLOWED_OPERATORS[question.kind]:
+        allowed = ", ".join(sorted(_ALLOWED_OPERATORS[question.kind]))
+        return [f"'{op}' does not work on {question.kind} question '{question.id}'; "
+                f"use one of: {allowed}"]
+    if op == "answered":
+        return []
+    operands = leaf.operand if isinstance(leaf.operand, list) else [leaf.operand]
+    return [m for value in operands if (m := _check_operand(question, op, value))]
+
+
+def _check_operand(question: Question, op: str, value: object) -> str | None:
+    if question.kind == "integer":
+        if not isinstance(value, int):
+            return f"'{question.id}' is a number, but '{op}' compares it with text {value!r}"
+        if not question.minimum <= value <= question.maximum:  # type: ignore[operator]
+            return (f"{value} is outside the range of '{question.id}' "
+                    f"({question.minimum} to {question.maximum})")
+        return None
+    if not isinstance(value, str):
+        return f"'{question.id}' takes text values, but '{op}' compares it with the number {value}"
+    if value not in question.values:
+        return (f"'{question.id}' has no value '{value}'"
+                f"{did_you_mean(value, question.values)}")
+    return None
+
+
+def _check_texts(topic: Topic, file: str) -> list[Problem]:
+    owner = f"topic '{topic.id}'"
+    texts = [("title", topic.title), ("body", topic.body)]
+    texts += [(f"ask[{i}]", text) for i, text in enumerate(topic.ask)]
+    return [Problem(file, text.line or topic.line or 1,
+                    f"decision language in {name} ({locale}): '{phrase}'", owner)
+            for name, text in texts for locale, value in text.all_texts().items()
+            for phrase in decision_phrases(value)]
+

@@ -1,0 +1,358 @@
+"""The question catalogue: the one source of truth for ids, kinds, choices and steps.
+
+Forms, rule validation, answer validation, exports and tests all read this module. Ids and
+values follow ../shared/spec/questionnaire.md and must stay stable; wording may improve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .conditions import AllOf, Answer, AnyOf, Not
+
+Kind = Literal["single", "multiple", "integer"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    level: Literal["emergency", "urgent"] | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: Kind
+    step: str
+    prompt: str
+    help: str
+    choices: tuple[Choice, ...] = ()
+    exclusive: frozenset[str] = frozenset()
+    required: bool = True
+    minimum: int | None = None
+    maximum: int | None = None
+    shown_when: Answer | AllOf | AnyOf | Not | None = None
+    low_label: str = ""
+    high_label: str = ""
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.choices)
+
+    def label_of(self, value: object) -> str:
+        """The plain words for one stored value."""
+        for choice in self.choices:
+            if choice.value == value:
+                return choice.label
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    intro: str
+    questions: tuple[str, ...]
+    shown_when: Answer | AllOf | AnyOf | Not | None = field(default=None)
+
+
+def _choices(*pairs: tuple[str, str]) -> tuple[Choice, ...]:
+    return tuple(Choice(value, label) for value, label in pairs)
+
+
+def _unless(question: str, value: str, kind: Kind) -> Not:
+    """Shown unless ``question`` was answered with ``value``."""
+    test = "includes_any" if kind == "multiple" else "one_of"
+    return Not.model_validate({"not": {"question": question, test: [value]}})
+
+
+EMERGENCY_FLAGS = (
+    Choice("bladder_bowel", "New trouble peeing (you cannot go, or it is harder), or leaking "
+           "pee or poo without feeling it", "emergency"),
+    Choice("saddle_numbness", "New numbness or tingling around your genitals, bottom or inner "
+           "thighs, or new loss of sexual feeling", "emergency"),
+    Choice("leg_weakness_worsening", "Leg or foot weakness that is bad or getting worse",
+           "emergency"),
+    Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency"),
+    Choice("chest_pain", "Chest pain", "emergency"),
+)
+URGENT_FLAGS = (
+    Choice("fever", "Fever (38 °C / 100.4 °F or higher) or feeling very unwell", "urgent"),
+    Choice("cancer_history", "Cancer now or in the past", "urgent"),
+    Choice("weight_loss", "Losing weight without trying", "urgent"),
+    Choice("infection_risk", "Injecting drugs, a weak immune system, or a recent serious "
+           "infection", "urgent"),
+    Choice("night_pain", "Pain that is worse at night and does not ease with rest", "urgent"),
+    Choice("trauma", "Pain that started after a fall, accident or injury that no doctor has "
+           "checked", "urgent"),
+)
+
+_DURATIONS = (
+    ("lt_6_weeks", "Less than 6 weeks"),
+    ("6_to_12_weeks", "6 to 12 weeks"),
+    ("3_to_6_months", "3 to 6 months"),
+)
+
+_QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "red_flags", "multiple", "urgent",
+        "Do you have any of these right now?",
+        "Some symptoms need a doctor today, not a screening. We ask about them first so "
+        "you get the right help fast.",
+        choices=EMERGENCY_FLAGS + URGENT_FLAGS + (Choice("none", "None of these"),),
+        exclusive=frozenset({"none"}),
+    ),
+    Question(
+        "diagnosis", "multiple", "diagnosis",
+        "Has a doctor told you what is causing your pain?",
+        "Small-incision spine surgery treats some back problems and not others. Knowing "
+        "what a doctor has found helps us show what is worth reading about.",
+        choices=_choices(
+            ("herniated_disc", "Herniated, slipped or bulging disc"),
+            ("spinal_stenosis", "Spinal stenosis (narrowing around the nerves)"),
+            ("degenerative_disc_disease", "Worn discs (degenerative disc disease)"),
+            ("spondylolisthesis", "A slipped bone in the spine (spondylolisthesis)"),
+            ("compression_fracture", "A broken or collapsed bone in the spine (compression "
+             "fracture)"),
+            ("spinal_tumor", "A growth in or near the spine (tumor)"),
+            ("other", "Something else"),
+            ("not_sure", "I am not sure, or no one has told me"),
+        ),
+        exclusive=frozenset({"not_sure"}),
+    ),
+    Question(
+        "imaging", "multiple", "diagnosis",
+        "Which scans have you had of your back or neck?",
+        "A specialist needs scans to see the cause of the pain. If you have them, bring "
+        "them to your visit.",
+        choices=_choices(("mri", "MRI"), ("ct", "CT scan"), ("xray", "X-ray"),
+                         ("none", "No scans")),
+        exclusive=frozenset({"none"}),
+    ),
+    Question(
+        "imaging_within_12_months", "single", "diagnosis",
+        "If you had a scan: was the latest one in the past 12 months?",
+        "Your spine can change over time. An older scan may need to be done again.",
+        choices=_choices(("yes", "Yes"), ("no", "No, it was longer ago"),
+                         ("not_sure", "I am not sure")),
+        required=False,
+        shown_when=_unless("imaging", "none", "multiple"),
+    ),
+    Question(
+        "main_symptom", "single", "diagnosis",
+        "Where do you feel it most?",
+        "Pain that runs down a leg or arm often comes from a pinched nerve. That is "
+        "treated differently from pain in the back alone.",
+        choices=_choices(
+            ("back_pain", "Mostly in my back"),
+            ("leg_pain", "Mostly down my leg (pain, numbness or tingling)"),
+            ("back_and_leg", "In my back and down my leg"),
+            ("neck_or_arm", "In my neck or down my arm"),
+        ),
+    ),
+    Question(
+        "symptom_duration", "single", "diagnosis",
+        "How long have you had these symptoms?",
+        "Many back problems get better on their own in the first 6 weeks.",
+        choices=_choices(*_DURATIONS, ("6_to_12_months", "6 to 12 months"),
+                         ("gt_1_year", "More than a year")),
+    ),
+    Question(
+        "pain_score", "integer", "diagnosis",
+        "On average over the past week, how bad was your pain?",
+        "Your own score helps the specialist see how much the pain affects you.",
+        minimum=0, maximum=10, low_label="0 = no pain", high_label="10 = worst pain you can "
+        "imagine",
+    ),
+    Question(
+        "daily_impact", "single", "diagnosis",
+        "How much does it get in the way of your day?",
+        "How much the pain limits your life matters as much as the scan.",
+        choices=_choices(
+            ("mild", "A little: most things are fine"),
+            ("moderate", "Some: it limits some activities or work"),
+            ("severe", "A lot: it is hard to walk, stand, sleep or work"),
+        ),
+    ),
+    Question(
+        "treatments_tried", "multiple", "treatments",
+        "Which of these have you tried for this pain?",
+        "Most people try care without surgery first, and it often helps.",
+        choices=_choices(
+            ("physical_therapy", "Physical therapy"),
+            ("home_exercise", "Exercises at home"),
+            ("medication", "Pain or anti-inflammatory medicine"),
+            ("injection", "An injection (for example, a steroid shot in the spine)"),
+            ("chiropractic", "Chiropractic care"),
+            ("acupuncture", "Acupuncture"),
+            ("none", "None of these yet"),
+        ),
+        exclusive=frozenset({"none"}),
+    ),
+    Question(
+        "treatment_duration", "single", "treatments",
+        "If you tried any: how long did you keep it up in total?",
+        "About 6 weeks of care without surgery is when doctors often look again.",
+        choices=_choices(*_DURATIONS, ("gt_6_months", "More than 6 months")),
+        shown_when=_unless("treatments_tried", "none", "multiple"),
+    ),
+    Question(
+        "treatment_result", "single", "treatments",
+        "If you tried any: how did it work?",
+        "How you did with this care helps the specialist plan what comes next.",
+        choices=_choices(
+            ("lasting_relief", "It helped, and the help lasted"),
+            ("short_relief", "It helped for a short time"),
+            ("no_relief", "It did not help"),
+            ("worse", "I felt worse"),
+        ),
+        shown_when=_unless("treatments_tried", "none", "multiple"),
+    ),
+    Question(
+        "prior_surgery", "single", "surgery",
+        "Have you had surgery on your spine before?",
+        "Past surgery changes what a specialist looks for and which options fit.",
+        choices=_choices(("none", "No"), ("one", "Yes, once"),
+                         ("more_than_one", "Yes, more than once")),
+    ),
+    Question(
+        "prior_surgery_when", "single", "surgery",
+        "When was your last spine surgery?",
+        "Healing takes time, so how recent it was matters.",
+        choices=_choices(("lt_6_months", "Less than 6 months ago"),
+                         ("6_to_12_months", "6 to 12 months ago"),
+                         ("1_to_5_years", "1 to 5 years ago"),
+                         ("gt_5_years", "More than 5 years ago")),
+        shown_when=_unless("prior_surgery", "none", "single"),
+    ),
+    Question(
+        "prior_surgery_type", "multiple", "surgery",
+        "What kind of surgery was it?",
+        "Each kind of surgery leaves the spine in a different state.",
+        choices=_choices(
+            ("discectomy", "Removing part of a disc (discectomy)"),
+            ("decompression", "Making room for the nerves (laminectomy or foraminotomy)"),
+            ("fusion", "Joining bones together (fusion)"),
+            ("other", "Something else"),
+            ("not_sure", "I am not sure"),
+        ),
+        exclusive=frozenset({"not_sure"}),
+        shown_when=_unless("prior_surgery", "none", "single"),
+    ),
+    Question(
+        "prior_surgery_outcome", "single", "surgery",
+        "How did you do after that surgery?",
+        "Pain that comes back after surgery often has a cause a specialist can look for.",
+        choices=_choices(
+            ("still_better", "I am still better"),
+            ("improved_then_returned", "I got better, then the pain came back"),
+            ("never_improved", "I never got better"),
+            ("worse", "I got worse"),
+        ),
+        shown_when=_unless("prior_surgery", "none", "single"),
+    ),
+    Question(
+        "age_band", "single", "health",
+        "How old are you?",
+        "Age affects healing and which care is safest. It never rules anyone out on its own.",
+        choices=_choices(("under_18", "Under 18"), ("18_39", "18 to 39"), ("40_59", "40 to 59"),
+                         ("60_74", "60 to 74"), ("75_plus", "75 or older")),
+    ),
+    Question(
+        "health_factors", "multiple", "health",
+        "Do any of these apply to you?",
+        "These can affect healing and safety. They are things to talk about with your "
+        "surgeon, not reasons to give up.",
+        choices=_choices(
+            ("smoking", "I smoke or use nicotine (including vaping)"),
+            ("diabetes", "Diabetes"),
+            ("osteoporosis", "Thin or weak bones (osteoporosis)"),
+            ("obesity", "A BMI of 30 or more"),
+            ("blood_thinners", "I take blood thinners"),
+            ("heart_lung", "Heart or lung disease"),
+            ("opioids", "I take opioid pain medicine most days"),
+            ("mood", "Depression or anxiety"),
+            ("pregnant", "I am pregnant or may be"),
+            ("none", "None of these"),
+        ),
+        exclusive=frozenset({"none"}),
+    ),
+    Question(
+        "goals", "multiple", "goals",
+        "What would you most like to get back to? (optional)",
+        "Your goals help the specialist talk about what matters to you.",
+        choices=_choices(
+            ("less_pain", "Less pain"),
+            ("walk_further", "Walking further"),
+            ("return_to_work", "Going back to work"),
+            ("sleep", "Better sleep"),
+            ("sports", "Sports or exercise"),
+            ("less_medication", "Taking less medicine"),
+        ),
+        required=False,
+    ),
+    Question(
+        "surgery_preference", "single", "goals",
+        "How do you feel about surgery?",
+        "Your wishes matter. There is no wrong answer.",
+        choices=_choices(("prefer_to_avoid", "I would rather avoid it"),
+                         ("open_to_it", "I am open to it"),
+                         ("unsure", "I am not sure yet")),
+    ),
+)
+
+QUESTIONS: dict[str, Question] = {q.id: q for q in _QUESTIONS}
+
+EMERGENCY_VALUES = frozenset(c.value for c in EMERGENCY_FLAGS)
+
+_NOT_EMERGENCY = Not.model_validate(
+    {"not": {"question": "red_flags", "includes_any": sorted(EMERGENCY_VALUES)}}
+)
+
+STEPS: tuple[Step, ...] = (
+    Step("urgent", "Urgent symptoms", "First, a quick safety check.", ("red_flags",)),
+    Step("diagnosis", "Your back problem", "What you know about your pain so far.",
+         ("diagnosis", "imaging", "imaging_within_12_months", "main_symptom",
+          "symptom_duration", "pain_score", "daily_impact"), _NOT_EMERGENCY),
+    Step("treatments", "Care you have tried", "Care without surgery you have had for this pain.",
+         ("treatments_tried", "treatment_duration", "treatment_result"), _NOT_EMERGENCY),
+    Step("surgery", "Past spine surgery", "Any surgery you have had on your spine.",
+         ("prior_surgery", "prior_surgery_when", "prior_surgery_type",
+          "prior_surgery_outcome"), _NOT_EMERGENCY),
+    Step("health", "Your health", "Things that can affect healing.",
+         ("age_band", "health_factors"), _NOT_EMERGENCY),
+    Step("goals", "Your goals", "What matters most to you.",
+         ("goals", "surgery_preference"), _NOT_EMERGENCY),
+)
+
+STEP_BY_ID: dict[str, Step] = {s.id: s for s in STEPS}
+
+
+
+def catalogue_json() -> dict[str, object]:
+    """The catalogue as plain data, for the CLI, the API and the page's small script."""
+
+    def shown(cond: Answer | AllOf | AnyOf | Not | None) -> object:
+        return cond.model_dump(by_alias=True, exclude_none=True) if cond else None
+
+    return {
+        "steps": [
+            {"id": s.id, "title": s.title, "questions": list(s.questions),
+             "shown_when": shown(s.shown_when)}
+            for s in STEPS
+        ],
+        "questions": [
+            {
+                "id": q.id, "kind": q.kind, "step": q.step, "prompt": q.prompt, "help": q.help,
+                "required": q.required,
+                "choices": [{"value": c.value, "label": c.label}
+                            | ({"level": c.level} if c.level else {}) for c in q.choices],
+                "exclusive": sorted(q.exclusive),
+                "shown_when": shown(q.shown_when),
+            }
+            | ({"minimum": q.minimum, "maximum": q.maximum} if q.kind == "integer" else {})
+            for q in QUESTIONS.values()
+        ],
+    }

@@ -1,0 +1,68 @@
+"""The shape of a rule file: topics of guidance and the rules that add them.
+
+Pydantic checks the structure (unknown keys, missing fields, types); ``loader`` then checks
+meaning against the question catalogue. Texts are maps of locale to text with English
+required, so a translation is added beside the English without touching any rule.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, StrictStr, model_validator
+
+from .conditions import Condition, Located
+
+CATEGORIES = ("urgent", "discuss", "prepare", "risk", "learn")
+Category = Literal["urgent", "discuss", "prepare", "risk", "learn"]
+ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+LOCALE_PATTERN = r"^[a-z]{2}(?:-[A-Z]{2})?$"
+
+
+class Text(Located):
+    """A text in one or more languages; English is required."""
+
+    model_config = Located.model_config | {"extra": "allow"}
+    en: StrictStr = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _locales_are_texts(self) -> Text:
+        for locale, value in self.all_texts().items():
+            if not re.fullmatch(LOCALE_PATTERN, str(locale)):
+                raise ValueError(f"'{locale}' is not a locale code like 'en' or 'es'")
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"the '{locale}' text must be non-empty text")
+        return self
+
+    def in_locale(self, locale: str) -> str:
+        """The text in ``locale``, falling back to English."""
+        return (self.model_extra or {}).get(locale) or self.en
+
+    def all_texts(self) -> dict[str, str]:
+        return {"en": self.en, **(self.model_extra or {})}
+
+
+class Topic(Located):
+    id: StrictStr = Field(pattern=ID_PATTERN)
+    category: Category
+    priority: int = 50
+    title: Text
+    body: Text
+    ask: list[Text] = Field(default_factory=list)
+    sources: list[StrictStr] = Field(min_length=1)
+
+
+class Rule(Located):
+    id: StrictStr = Field(pattern=ID_PATTERN)
+    description: StrictStr = Field(min_length=1)
+    when: Condition
+    adds: list[StrictStr] = Field(min_length=1)
+    stop: bool = False
+
+
+class RuleFile(Located):
+    """One YAML file; a rule set may spread topics and rules over several."""
+
+    topics: list[Topic] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)

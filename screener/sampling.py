@@ -1,0 +1,62 @@
+"""Plausible answer sets built from the catalogue, for property tests and benchmarks.
+
+One walk over the steps, with the choices left to a ``Chooser``: tests pass one backed by
+Hypothesis, benchmarks one backed by ``random``; both obey visibility and exclusivity.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from .answers import question_shown
+from .questions import QUESTIONS, STEPS
+
+
+class Chooser(Protocol):
+    def flip(self) -> bool: ...
+    def number(self, low: int, high: int) -> int: ...
+    def one(self, options: Sequence[str]) -> str: ...
+    def some(self, options: Sequence[str]) -> list[str]: ...
+
+
+def answer_set(choose: Chooser) -> dict[str, Any]:
+    """An answer set a person could give; optional questions are sometimes skipped."""
+    chosen: dict[str, Any] = {}
+    for step in STEPS:
+        for qid in step.questions:
+            question = QUESTIONS[qid]
+            if not question_shown(question, chosen):
+                continue
+            if not question.required and choose.flip():
+                continue
+            if question.kind == "integer":
+                chosen[qid] = choose.number(question.minimum or 0, question.maximum or 0)
+            elif question.kind == "single":
+                chosen[qid] = choose.one(question.values)
+            elif question.exclusive and choose.flip():
+                chosen[qid] = [choose.one(sorted(question.exclusive))]
+            else:
+                chosen[qid] = choose.some([v for v in question.values
+                                           if v not in question.exclusive])
+    return chosen
+
+
+class RandomChooser:
+    """Choices from a seeded ``random.Random``, so a benchmark run can be repeated."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.rng = random.Random(seed)
+
+    def flip(self) -> bool:
+        return self.rng.random() < 0.5
+
+    def number(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+    def one(self, options: Sequence[str]) -> str:
+        return self.rng.choice(list(options))
+
+    def some(self, options: Sequence[str]) -> list[str]:
+        return self.rng.sample(list(options), self.rng.randint(1, min(3, len(options))))

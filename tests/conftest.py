@@ -1,0 +1,114 @@
+"""Shared fixtures: the real rule set, rule files written on the fly, complete answer sets,
+the app and its client, and a WizardActions helper that walks the patient flow."""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+
+from screener import create_app
+from screener.loader import RuleSet, load_ruleset
+from screener.resources import data_dir
+from screener.sampling import answer_set
+
+RULES_DIR = data_dir("rules")
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "questionnaire.md"
+
+COMPLETE_ANSWERS: dict[str, Any] = {
+    "red_flags": ["none"],
+    "diagnosis": ["herniated_disc"],
+    "imaging": ["mri"],
+    "imaging_within_12_months": "yes",
+    "main_symptom": "leg_pain",
+    "symptom_duration": "3_to_6_months",
+    "pain_score": 6,
+    "daily_impact": "moderate",
+    "treatments_tried": ["physical_therapy", "medication"],
+    "treatment_duration": "6_to_12_weeks",
+    "treatment_result": "no_relief",
+    "prior_surgery": "none",
+    "age_band": "40_59",
+    "health_factors": ["smoking"],
+    "goals": ["less_pain"],
+    "surgery_preference": "open_to_it",
+}
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> RuleSet:
+    return load_ruleset(RULES_DIR)
+
+
+@pytest.fixture
+def answers() -> dict[str, Any]:
+    """A complete, valid answer set that reaches the MISS discussion."""
+    return copy.deepcopy(COMPLETE_ANSWERS)
+
+
+MINIMAL_TOPIC = """
+topics:
+  - id: talk
+    category: discuss
+    title: {en: Talk with a specialist}
+    body: {en: A specialist can tell you more.}
+    sources: [NICE NG59]
+"""
+
+
+@pytest.fixture
+def write_rules(tmp_path: Path) -> Callable[..., Path]:
+    """Write YAML files (name -> text) into a fresh rules directory and return it."""
+
+    def write(files: dict[str, str] | None = None, rules: str | None = None) -> Path:
+        directory = tmp_path / "rules"
+        directory.mkdir(exist_ok=True)
+        files = dict(files or {})
+        if rules is not None:
+            files.setdefault("topics.yaml", MINIMAL_TOPIC)
+            files["rules.yaml"] = rules
+        for name, text in files.items():
+            (directory / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return directory
+
+    return write
+
+
+class HypothesisChooser:
+    """Choices drawn by Hypothesis, so failures shrink to a small answer set."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+
+    def flip(self) -> bool:
+        return self.draw(st.booleans())
+
+    def number(self, low: int, high: int) -> int:
+        return self.draw(st.integers(low, high))
+
+    def one(self, options) -> str:
+        return self.draw(st.sampled_from(list(options)))
+
+    def some(self, options) -> list[str]:
+        return self.draw(st.lists(st.sampled_from(list(options)), min_size=1, unique=True))
+
+
+@st.composite
+def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
+    """Any answer set a person could give, built from the catalogue in step order."""
+    return answer_set(HypothesisChooser(draw))
+
+
+@pytest.fixture
+def app():
+    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

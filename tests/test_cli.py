@@ -1,0 +1,110 @@
+"""The `screener` command, as rule authors and scripts use it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from screener.cli import main
+from screener.disclaimer import disclaimer
+
+
+@pytest.fixture
+def run():
+    def invoke(*args: str, stdin: str | None = None):
+        return CliRunner().invoke(main, list(args), input=stdin)
+
+    return invoke
+
+
+def test_rules_check_passes_on_shipped_rules_and_lists_grades(run):
+    result = run("rules", "check")
+    assert result.exit_code == 0, result.output
+    assert "topics: OK" in result.output
+    assert "emergency-care" in result.output and "Mean grade" in result.output
+
+
+def test_rules_check_fails_with_file_and_line(run, write_rules):
+    directory = write_rules(rules="rules:\n  - id: r1\n    description: x\n    when: "
+                                  "{question: daily_impact, equals: sever}\n    adds: [talk]\n")
+    result = run("rules", "check", str(directory))
+    assert result.exit_code == 1
+    assert "rules.yaml:4: rule 'r1': 'daily_impact' has no value 'sever'" in result.output
+
+
+def test_rules_check_fails_on_hard_text(run, write_rules):
+    hard = ("Notwithstanding considerable interindividual heterogeneity, "
+            "radiculopathic manifestations necessitate comprehensive multidisciplinary "
+            "neurosurgical evaluation incorporating electrophysiological investigations.")
+    topics = ("topics:\n  - id: talk\n    category: discuss\n    title: {en: Talk}\n"
+              f"    body:\n      en: {hard}\n    sources: [S]\n")
+    directory = write_rules({"topics.yaml": topics}, rules="rules:\n  - id: r1\n    "
+                            "description: x\n    when: {question: pain_score, gte: 1}\n"
+                            "    adds: [talk]\n")
+    result = run("rules", "check", str(directory))
+    assert result.exit_code == 1
+    assert "TOO HARD" in result.output
+
+
+def test_rules_test_runs_every_scenario_with_full_coverage(run):
+    result = run("rules", "test")
+    assert result.exit_code == 0, result.output
+    assert "coverage: rules 31/31, topics 32/32" in result.output
+    assert ", 0 failed" in result.output
+
+
+def test_rules_test_reports_a_failing_scenario(run, write_rules, answers):
+    directory = write_rules(rules="rules:\n  - id: r1\n    description: x\n    when: "
+                                  "{question: pain_score, gte: 5}\n    adds: [talk]\n")
+    (directory / "tests").mkdir()
+    (directory / "tests" / "s.yaml").write_text(
+        "scenarios:\n  - name: low pain\n    answers: "
+        + json.dumps(answers | {"pain_score": 2}) + "\n    present: [talk]\n")
+    result = run("rules", "test", str(directory))
+    assert result.exit_code == 1
+    assert "FAIL" in result.output and "expected 'talk', which is missing" in result.output
+
+
+def test_evaluate_json_from_stdin(run, answers):
+    result = run("evaluate", "-", stdin=json.dumps(answers))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) >= {"topics", "disclaimer", "trace"}
+    assert data["disclaimer"] == disclaimer()
+    assert {"id", "category", "title", "body"} <= set(data["topics"][0])
+
+
+def test_evaluate_text_ends_with_disclaimer(run, answers, tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(answers))
+    result = run("evaluate", str(path), "--format", "text")
+    assert result.exit_code == 0
+    assert result.output.rstrip().endswith(disclaimer())
+    assert "7 out of 10" not in result.output and "6 out of 10" in result.output
+
+
+@pytest.mark.parametrize(
+    ("stdin", "expected"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"daily_impact": "sever"}', "did you mean 'severe'?"),
+        ('{"pain_score": "7", "red_flags": ["none"]}', "takes a whole number"),
+    ],
+)
+def test_evaluate_bad_answers_exit_2(run, stdin, expected):
+    result = run("evaluate", "-", stdin=stdin)
+    assert result.exit_code == 2
+    assert expected in result.output
+
+
+def test_questions_json_is_the_catalogue(run):
+    data = json.loads(run("questions", "--format", "json").output)
+    ids = [q["id"] for q in data["questions"]]
+    assert ids[0] == "red_flags" and "surgery_preference" in ids
+    assert [s["id"] for s in data["steps"]][0] == "urgent"
+
+
+def test_questions_text_lists_values(run):
+    assert "daily_impact (single): mild, moderate, severe" in run("questions").output

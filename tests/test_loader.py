@@ -1,0 +1,167 @@
+"""Rule files are checked at load: every problem at once, each with file, line and a fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from screener import create_app
+from screener.loader import RuleSetError, load_ruleset
+
+
+def problems_of(directory) -> list[str]:
+    with pytest.raises(RuleSetError) as caught:
+        load_ruleset(directory)
+    return [str(p) for p in caught.value.problems]
+
+
+def rule(when: str, adds: str = "[talk]", extra: str = "") -> str:
+    return f"""
+    rules:
+      - id: r1
+        description: A test rule.
+        when: {when}
+        adds: {adds}{extra}
+    """
+
+
+def test_shipped_rules_load_clean(ruleset):
+    assert len(ruleset.rules) >= 30
+    assert len(ruleset.topics) >= 32
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("{question: daily_impact, equals: sever}",
+         "rules.yaml:4: rule 'r1': 'daily_impact' has no value 'sever' (did you mean 'severe'?)"),
+        ("{question: diagnoss, includes_any: [herniated_disc]}",
+         "rules.yaml:4: rule 'r1': unknown question 'diagnoss' (did you mean 'diagnosis'?)"),
+        ("{question: pain_score, gte: '7'}",
+         "rules.yaml:4: rule 'r1': 'gte': Input should be a valid integer"),
+        ("{question: pain_score, equals: seven}",
+         "rules.yaml:4: rule 'r1': 'pain_score' is a number, but 'equals' compares it with text"),
+        ("{question: daily_impact, equals: 3}",
+         "rules.yaml:4: rule 'r1': 'daily_impact' takes text values, but 'equals' compares it"),
+        ("{question: pain_score, gt: 11}",
+         "rules.yaml:4: rule 'r1': 11 is outside the range of 'pain_score' (0 to 10)"),
+        ("{question: diagnosis, equals: herniated_disc}",
+         "rules.yaml:4: rule 'r1': 'equals' does not work on multiple question 'diagnosis'"),
+        ("{question: pain_score, greater: 3}",
+         "rules.yaml:4: rule 'r1': unknown key 'greater'"),
+        ("{question: pain_score}",
+         "rules.yaml:4: rule 'r1': 'when': a condition on 'pain_score' needs exactly one operator"),
+    ],
+)
+def test_condition_problem_names_file_line_rule_and_fix(write_rules, when, expected):
+    found = problems_of(write_rules(rules=rule(when)))
+    assert any(expected in p for p in found), found
+
+
+def test_nested_condition_problem_points_at_its_own_line(write_rules):
+    directory = write_rules(rules="""
+    rules:
+      - id: r1
+        description: A test rule.
+        when:
+          all:
+            - {question: pain_score, gte: 5}
+            - {question: imaging, includes_any: [mir]}
+        adds: [talk]
+    """)
+    assert problems_of(directory) == [
+        f"{directory}/rules.yaml:7: rule 'r1': 'imaging' has no value 'mir' (did you mean 'mri'?)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"rules.yaml": "rules:\n  - id: r1\n    description: [unclosed\n"},
+         "rules.yaml:4: YAML syntax error"),
+        ({"rules.yaml": "rulez: []\n"}, "rules.yaml:1: unknown key 'rulez' (did you mean 'rules'?)"),
+        ({"rules.yaml": "rules:\n  - id: r1\n    when: {question: pain_score, gte: 1}\n"
+                        "    adds: [talk]\n"},
+         "rules.yaml:2: rule 'r1': missing required field 'description'"),
+        ({"rules.yaml": "rules:\n  - id: r1\n    description: x\n    when: {question: "
+                        "pain_score, gte: 1}\n    adds: [talk]\n    stpo: true\n"},
+         "rules.yaml:6: rule 'r1': unknown key 'stpo' (did you mean 'stop'?)"),
+        ({"rules.yaml": "rules:\n  - id: r1\n    description: x\n    when: {question: "
+                        "pain_score, gte: 1}\n    adds: [tlak]\n"},
+         "rules.yaml:2: rule 'r1': adds undefined topic 'tlak' (did you mean 'talk'?)"),
+        ({"rules.yaml": "rules:\n  - id: r1\n    description: x\n    when: {question: "
+                        "pain_score, gte: 1}\n    adds: [talk]\n  - id: r1\n    description: y\n"
+                        "    when: {question: pain_score, gte: 2}\n    adds: [talk]\n"},
+         "rules.yaml:6: rule 'r1': duplicate rule id (first defined at"),
+        ({"rules.yaml": "rules:\n  - id: r1\n    description: x\n    description: y\n"
+                        "    when: {question: pain_score, gte: 1}\n    adds: [talk]\n"},
+         "rules.yaml:4: duplicate key 'description' (first at line 3)"),
+        ({"extra.yaml": "topics:\n  - id: lonely\n    category: learn\n    title: {en: T}\n"
+                        "    body: {en: B.}\n    sources: [S]\n",
+          "rules.yaml": "rules:\n  - id: r1\n    description: x\n    when: {question: "
+                        "pain_score, gte: 1}\n    adds: [talk]\n"},
+         "extra.yaml:2: topic 'lonely': no rule adds this topic"),
+        ({"extra.yaml": "topics:\n  - id: t2\n    category: lern\n    title: {en: T}\n"
+                        "    body: {en: B.}\n    sources: [S]\n",
+          "rules.yaml": "rules:\n  - id: r1\n    description: x\n    when: {question: "
+                        "pain_score, gte: 1}\n    adds: [talk, t2]\n"},
+         "extra.yaml:3: topic 't2': 'lern' is not allowed for 'category' (did you mean 'learn'?)"),
+        ({"extra.yaml": "topics:\n  - id: t2\n    category: learn\n    title: {es: T}\n"
+                        "    body: {en: B.}\n    sources: [S]\n",
+          "rules.yaml": "rules:\n  - id: r1\n    description: x\n    when: {question: "
+                        "pain_score, gte: 1}\n    adds: [talk, t2]\n"},
+         "extra.yaml:4: topic 't2': missing required field 'en'"),
+    ],
+)
+def test_file_problem_names_file_and_line(write_rules, files, expected):
+    files.setdefault("topics.yaml",
+                     "topics:\n  - id: talk\n    category: discuss\n    title: {en: Talk}\n"
+                     "    body: {en: A specialist can tell you more.}\n    sources: [S]\n")
+    found = problems_of(write_rules(files))
+    assert any(expected in p for p in found), found
+
+
+def test_yaml_syntax_error_also_names_where_the_broken_part_started(write_rules):
+    directory = write_rules({"rules.yaml": "rules:\n  - id: r1\n    description: [unclosed\n"})
+    assert "(while parsing a flow sequence at line 3)" in problems_of(directory)[0]
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["You are a candidate for this surgery.", "Good news: you qualify.",
+     "You need surgery soon.", "You're not a good candidate for MISS."],
+)
+def test_decision_language_in_a_topic_is_an_error(write_rules, phrase):
+    topics = ("topics:\n  - id: talk\n    category: discuss\n    title: {en: Talk}\n"
+              f"    body:\n      en: \"{phrase}\"\n    sources: [S]\n")
+    directory = write_rules({"topics.yaml": topics}, rules=rule("{question: pain_score, gte: 1}"))
+    found = problems_of(directory)
+    assert any("topics.yaml:6: topic 'talk': decision language in body (en)" in p
+               for p in found), found
+
+
+def test_all_problems_are_reported_at_once(write_rules):
+    directory = write_rules(rules="""
+    rules:
+      - id: r1
+        description: first
+        when: {question: daily_impact, equals: sever}
+        adds: [talk]
+      - id: r2
+        description: second
+        when: {question: imaging, includes_any: [mir]}
+        adds: [nothing]
+    """)
+    found = problems_of(directory)
+    assert len(found) == 3
+    assert [p.split(": ", 1)[1][:9] for p in found] == ["rule 'r1'", "rule 'r2'", "rule 'r2'"]
+
+
+def test_empty_directory_is_a_problem(tmp_path):
+    assert "no rule files" in problems_of(tmp_path)[0]
+
+
+def test_app_refuses_to_start_with_broken_rules(write_rules):
+    directory = write_rules(rules=rule("{question: daily_impact, equals: sever}"))
+    with pytest.raises(RuleSetError) as caught:
+        create_app({"TESTING": True, "RULES_DIR": str(directory)})
+    assert "did you mean 'severe'?" in caught.value.report()
