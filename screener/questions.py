@@ -219,7 +219,7 @@ _QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "prior_surgery_when", "single", "surgery",
-        "When was your last spine surgery?",
+        "If you had spine surgery: when was the last one?",
         "Healing takes time, so how recent it was matters.",
         choices=_choices(("lt_6_months", "Less than 6 months ago"),
                          ("6_to_12_months", "6 to 12 months ago"),
@@ -229,7 +229,7 @@ _QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "prior_surgery_type", "multiple", "surgery",
-        "What kind of surgery was it?",
+        "If you had spine surgery: what kind was it?",
         "Each kind of surgery leaves the spine in a different state.",
         choices=_choices(
             ("discectomy", "Removing part of a disc (discectomy)"),
@@ -243,7 +243,7 @@ _QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "prior_surgery_outcome", "single", "surgery",
-        "How did you do after that surgery?",
+        "If you had spine surgery: how did you do after it?",
         "Pain that comes back after surgery often has a cause a specialist can look for.",
         choices=_choices(
             ("still_better", "I am still better"),
