@@ -1,9 +1,35 @@
-"""Blueprints, one per audience."""
+"""Blueprints, one per audience, plus error pages and the clinic's details for templates."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+
+from ..rulemodels import CATEGORIES
+from .errors import register_error_pages
+from .patient import bp as patient
+
+CATEGORY_HEADINGS = {
+    "urgent": "Act on this first",
+    "discuss": "To talk about with a spine specialist",
+    "prepare": "To get ready for your visit",
+    "risk": "Health factors to talk about",
+    "learn": "To learn more",
+}
+assert set(CATEGORY_HEADINGS) == set(CATEGORIES)
 
 
 def register(app: Flask) -> None:
-    pass
+    app.register_blueprint(patient)
+    register_error_pages(app)
+
+    @app.context_processor
+    def clinic() -> dict[str, Any]:
+        config = app.config
+        return {
+            "clinic": {"name": config["CLINIC_NAME"], "phone": config["CLINIC_PHONE"],
+                       "booking_url": config["BOOKING_URL"],
+                       "emergency_number": config["EMERGENCY_NUMBER"]},
+            "category_headings": [(c, CATEGORY_HEADINGS[c]) for c in CATEGORIES],
+        }

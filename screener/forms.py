@@ -1,0 +1,94 @@
+"""Forms built from the catalogue, and reading posted answers with the catalogue's rules.
+
+The patient steps and the nurse intake page use the same builder and the same reader, so
+a field means the same thing and fails with the same message everywhere. WTForms carries
+the fields and CSRF; whether an answer is valid, required or applicable is decided by
+``answers.py``, not by a second copy of the rules here.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, RadioField, SelectMultipleField
+
+from .answers import check_value, exclusive_conflict, prune, question_shown
+from .questions import QUESTIONS, Question
+
+REQUIRED_MESSAGE = {
+    "single": "Choose one answer.",
+    "integer": "Choose a number from 0 to 10.",
+    "multiple": "Choose at least one answer.",
+}
+INVALID_MESSAGE = "Choose from the answers shown."
+
+
+def _field(question: Question) -> Field:
+    options = ([(str(n), str(n)) for n in range(question.minimum or 0, (question.maximum or 0) + 1)]
+               if question.kind == "integer" else [(c.value, c.label) for c in question.choices])
+    kind = SelectMultipleField if question.kind == "multiple" else RadioField
+    return kind(question.prompt, choices=options, description=question.help,
+                validate_choice=False)
+
+
+@cache
+def form_class(question_ids: tuple[str, ...]) -> type[FlaskForm]:
+    """A form class with one field per question, named by question id."""
+    fields = {qid: _field(QUESTIONS[qid]) for qid in question_ids}
+    return type("AnswersForm", (FlaskForm,), fields)
+
+
+def form_data(answers: dict[str, Any]) -> dict[str, Any]:
+    """Stored answers as WTForms field data (numbers as the text of their radio value)."""
+    return {qid: str(v) if isinstance(v, int) else v for qid, v in answers.items()}
+
+
+def _posted_value(question: Question, field: Field) -> tuple[Any, str | None]:
+    """(the answer, or None when unanswered; an error message or None)."""
+    raw = field.data
+    if question.kind == "multiple":
+        values = [v for v in (raw or []) if v]
+        return (values or None), None
+    if raw in (None, "", "None"):
+        return None, None
+    if question.kind == "integer":
+        try:
+            return int(raw), None
+        except (TypeError, ValueError):
+            return None, REQUIRED_MESSAGE["integer"]
+    return raw, None
+
+
+def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
+                 earlier: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The whole answer set after this post, and an error per field (empty when valid).
+
+    Answers to questions that do not apply are dropped, and a question that does not apply
+    is never required.
+    """
+    errors: dict[str, str] = {}
+    posted: dict[str, Any] = {}
+    for qid in question_ids:
+        question = QUESTIONS[qid]
+        value, error = _posted_value(question, form[qid])
+        if error:
+            errors[qid] = error
+        elif value is not None:
+            conflict = exclusive_conflict(question, value) if question.kind == "multiple" else None
+            if conflict:
+                errors[qid] = conflict
+            elif check_value(question, value):
+                errors[qid] = INVALID_MESSAGE
+            else:
+                posted[qid] = value
+    merged = prune({k: v for k, v in earlier.items() if k not in question_ids} | posted)
+    for qid in question_ids:
+        question = QUESTIONS[qid]
+        if (qid not in errors and question.required and qid not in merged
+                and question_shown(question, merged)):
+            errors[qid] = REQUIRED_MESSAGE[question.kind]
+    for qid, message in errors.items():
+        form[qid].errors = [message]
+    return merged, errors

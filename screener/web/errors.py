@@ -1,0 +1,41 @@
+"""Friendly error pages: bad input never ends in a bare error or a 500 page with a trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Something went wrong with that request", "Please go back and try again."),
+    404: ("Page not found", "The page you asked for does not exist."),
+    405: ("That did not work", "Please use the buttons on the page."),
+    413: ("Too much was sent", "Please go back and try again."),
+    500: ("Sorry, something went wrong on our side", "Please try again in a few minutes."),
+}
+
+
+def _page(code: int, title: str, text: str) -> tuple[str, int]:
+    return render_template("error.html", code=code, title=title, text=text), code
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_: CSRFError) -> tuple[str, int]:
+        return _page(400, "This page has expired",
+                     "For your safety, forms expire after a while. Please go back, reload "
+                     "the page and try again. Your earlier answers are kept for an hour.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        code = exc.code or 500
+        title, text = MESSAGES.get(code, (exc.name, exc.description or ""))
+        return _page(code, title, text)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[str, int]:
+        # The type only: a message or traceback could quote an answer. Tests and debug
+        # runs get the traceback.
+        app.logger.error("Unhandled %s on a request", type(exc).__name__,
+                         exc_info=app.debug or app.testing)
+        return _page(500, *MESSAGES[500])

@@ -1,0 +1,146 @@
+"""The patient flow: landing, one step per page, review, result and print view.
+
+Thin views over ``wizard`` (pure flow functions), ``forms`` (catalogue-built forms) and
+``evaluate``. Every POST redirects; every dead end (missing session, a step out of order)
+redirects politely with a note instead of failing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from ..answers import AnswersError, validate_answers, visible_steps
+from ..evaluate import evaluate
+from ..forms import form_class, form_data, read_answers
+from ..questions import QUESTIONS, STEP_BY_ID, STEPS, Step
+from ..render import answered_rows
+from .state import clear_state, load_state, save_state
+from .. import current_rules
+from ..wizard import first_incomplete, may_open, neighbours, progress
+
+bp = Blueprint("patient", __name__)
+
+LOST_SESSION = ("We could not find your earlier answers. They are cleared after an hour, "
+                "or when the browser is closed. Please start again.")
+
+
+def _restart_politely() -> Response:
+    clear_state()
+    flash(LOST_SESSION)
+    return redirect(url_for(".landing"))
+
+
+@bp.get("/")
+def landing() -> str:
+    return render_template("landing.html", first=STEPS[0])
+
+
+@bp.route("/step/<step_id>", methods=["GET", "POST"])
+def step(step_id: str) -> Any:
+    current = STEP_BY_ID.get(step_id) or abort(404)
+    state = load_state()
+    if state is None and current is not STEPS[0]:
+        return _restart_politely()
+    answers, done = state or ({}, [])
+    if not may_open(current, answers, done):
+        target = first_incomplete(answers, done)
+        if target is None:
+            return redirect(url_for(".result"))
+        flash("Please answer this part first.")
+        return redirect(url_for(".step", step_id=target.id))
+    returning = request.args.get("return") == "review"
+    form_type = form_class(current.questions)
+    form = form_type() if request.method == "POST" else form_type(data=form_data(answers))
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate():
+        answers, errors = read_answers(form, current.questions, answers)
+        if not errors:
+            save_state(answers, [d for d in done if d != current.id] + [current.id])
+            return redirect(_after(current, answers, returning))
+    number, total = progress(current, answers)
+    back, _ = neighbours(current, answers)
+    return render_template(
+        "step.html", step=current, form=form, errors=errors, questions=QUESTIONS,
+        number=number, total=total, returning=returning,
+        back_url=url_for(".review") if returning else
+        (url_for(".step", step_id=back.id) if back else url_for(".landing")),
+    ), (422 if errors else 200)
+
+
+def _after(current: Step, answers: dict[str, Any], returning: bool) -> str:
+    steps = visible_steps(answers)
+    if len(steps) == 1:
+        return url_for(".result")
+    if returning:
+        return url_for(".review")
+    _, following = neighbours(current, answers)
+    return url_for(".step", step_id=following.id) if following else url_for(".review")
+
+
+def _complete_state() -> tuple[dict[str, Any], Any] | Response:
+    """The re-validated answers when every step is done, else where to go instead."""
+    state = load_state()
+    if state is None:
+        return _restart_politely()
+    answers, done = state
+    target = first_incomplete(answers, done)
+    if target is not None:
+        flash("Please answer this part first.")
+        return redirect(url_for(".step", step_id=target.id))
+    try:
+        return validate_answers(answers), done
+    except AnswersError:
+        return _restart_politely()
+
+
+@bp.get("/review")
+def review() -> Any:
+    state = _complete_state()
+    if isinstance(state, Response):
+        return state
+    answers, _ = state
+    if len(visible_steps(answers)) == 1:
+        return redirect(url_for(".result"))
+    return render_template("review.html", rows=answered_rows(answers),
+                           steps=visible_steps(answers))
+
+
+def _result_page(template: str) -> Any:
+    state = _complete_state()
+    if isinstance(state, Response):
+        return state
+    answers, _ = state
+    result = evaluate(current_rules(current_app), answers,
+                      emergency_number=current_app.config["EMERGENCY_NUMBER"])
+    if result.stopped and template == "result.html":
+        template = "emergency.html"
+    return render_template(template, result=result, rows=answered_rows(answers))
+
+
+@bp.get("/result")
+def result() -> Any:
+    return _result_page("result.html")
+
+
+@bp.get("/result/print")
+def print_view() -> Any:
+    return _result_page("print.html")
+
+
+@bp.post("/restart")
+def restart() -> Response:
+    clear_state()
+    flash("Your answers have been cleared.")
+    return redirect(url_for(".landing"))

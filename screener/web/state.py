@@ -1,0 +1,42 @@
+"""The patient's answers in the signed session cookie, read defensively.
+
+Nothing is stored on the server. A cookie that is missing, expired, from an older version
+or otherwise unusable reads as "no state", and the flow restarts politely.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import session
+
+from ..answers import AnswersError, validate_answers
+from ..questions import STEP_BY_ID
+
+STATE_VERSION = 1
+
+
+def load_state() -> tuple[dict[str, Any], list[str]] | None:
+    """(answers, steps done), or None when there is no usable state."""
+    if session.get("v") != STATE_VERSION:
+        return None
+    done = session.get("done")
+    if not isinstance(done, list) or not all(isinstance(d, str) and d in STEP_BY_ID
+                                             for d in done):
+        return None
+    try:
+        answers = validate_answers(session.get("answers"), complete=False)
+    except AnswersError:
+        return None
+    return answers, done
+
+
+def save_state(answers: dict[str, Any], done: list[str]) -> None:
+    session["answers"] = answers
+    session["done"] = sorted(set(done))
+    session["v"] = STATE_VERSION
+    session.permanent = True
+
+
+def clear_state() -> None:
+    session.clear()
