@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectMultipleField
+from wtforms import Field, RadioField, SelectChoice, SelectMultipleField
 
 from .answers import check_value, exclusive_conflict, prune, question_shown
 from .questions import QUESTIONS, Question
@@ -26,8 +26,9 @@ INVALID_MESSAGE = "Choose from the answers shown."
 
 
 def _field(question: Question) -> Field:
-    options = ([(str(n), str(n)) for n in range(question.minimum or 0, (question.maximum or 0) + 1)]
-               if question.kind == "integer" else [(c.value, c.label) for c in question.choices])
+    options = ([SelectChoice(str(n)) for n in range(question.minimum or 0, (question.maximum or 0) + 1)]
+               if question.kind == "integer"
+               else [SelectChoice(c.value, c.label) for c in question.choices])
     kind = SelectMultipleField if question.kind == "multiple" else RadioField
     return kind(question.prompt, choices=options, description=question.help,
                 validate_choice=False)

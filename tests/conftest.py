@@ -13,7 +13,9 @@ import pytest
 from hypothesis import strategies as st
 
 from screener import create_app
+from screener.answers import visible_steps
 from screener.loader import RuleSet, load_ruleset
+from screener.questions import STEP_BY_ID
 from screener.resources import data_dir
 from screener.sampling import answer_set
 
@@ -112,3 +114,38 @@ def app():
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def form_encode(answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers as a browser would post them: lists as repeated fields, numbers as text."""
+    return {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in answers.items()}
+
+
+class WizardActions:
+    """Walks the patient flow the way a person does: one step at a time."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def answer(self, step_id: str, answers: dict[str, Any], returning: bool = False):
+        url = f"/step/{step_id}" + ("?return=review" if returning else "")
+        step = STEP_BY_ID[step_id]
+        posted = {k: v for k, v in answers.items() if k in step.questions}
+        return self.client.post(url, data=form_encode(posted))
+
+    def complete(self, answers: dict[str, Any]):
+        """Answer every step that applies, in order; returns the last response."""
+        response = None
+        for step in visible_steps(answers):
+            response = self.answer(step.id, answers)
+            assert response.status_code == 302, (step.id, response.get_data(as_text=True)[:2000])
+        return response
+
+    def session_answers(self) -> dict[str, Any]:
+        with self.client.session_transaction() as session:
+            return dict(session.get("answers", {}))
+
+
+@pytest.fixture
+def wizard(client) -> WizardActions:
+    return WizardActions(client)

@@ -1,0 +1,321 @@
+"""The patient flow, step by step, as a person on a clinic's website uses it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from screener import create_app
+from screener.config import ConfigError
+from screener.disclaimer import disclaimer
+from screener.questions import QUESTIONS, STEPS
+
+from .conftest import WizardActions, answer_sets, form_encode
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def follow(client, response):
+    return client.get(response.location)
+
+
+def test_landing_explains_and_starts(client):
+    page = text(client.get("/"))
+    assert "3 to 5 minutes" in page and "Nothing is stored on our side" in page
+    assert 'href="/step/urgent"' in page
+
+
+def test_urgent_symptoms_come_first():
+    assert STEPS[0].questions == ("red_flags",)
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.id)
+def test_each_step_accepts_valid_answers_and_moves_on(wizard, answers, step):
+    for earlier in STEPS[: STEPS.index(step)]:
+        assert wizard.answer(earlier.id, answers).status_code == 302
+    response = wizard.answer(step.id, answers)
+    assert response.status_code == 302
+    following = STEPS[STEPS.index(step) + 1].id if step is not STEPS[-1] else None
+    assert response.location == (f"/step/{following}" if following else "/review")
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.id)
+def test_each_step_rejects_missing_answers_with_a_linked_summary(wizard, answers, step):
+    for earlier in STEPS[: STEPS.index(step)]:
+        wizard.answer(earlier.id, answers)
+    response = wizard.client.post(f"/step/{step.id}", data={})
+    page = text(response)
+    assert response.status_code == 422
+    assert 'id="error-summary"' in page and "<title>Error: " in page
+    required = [q for q in step.questions if QUESTIONS[q].required
+                and QUESTIONS[q].shown_when is None]
+    for qid in required:
+        assert f'href="#{qid}-0"' in page
+        assert f'id="{qid}-error"' in page
+        assert f'aria-describedby="{qid}-help {qid}-error"' in page
+
+
+def test_progress_counts_the_steps_asked(wizard, answers):
+    wizard.answer("urgent", answers)
+    page = text(wizard.client.get("/step/diagnosis"))
+    assert "Step 2 of 6" in page
+    assert "<title>Your back problem (step 2 of 6)" in page
+
+
+def test_every_question_has_why_we_ask_and_labels(wizard, answers):
+    wizard.complete(answers)
+    for step in STEPS:
+        page = text(wizard.client.get(f"/step/{step.id}"))
+        for qid in step.questions:
+            assert f'id="{qid}-help"><span class="why">Why we ask:' in page
+            for n in range(len(QUESTIONS[qid].choices) or 11):
+                assert f'<label for="{qid}-{n}">' in page
+
+
+@pytest.mark.parametrize(
+    ("step", "posted", "message"),
+    [
+        ("urgent", {"red_flags": ["none", "fever"]},
+         "&#39;None of these&#39; cannot be chosen together with other answers."),
+        ("diagnosis", {"diagnosis": ["not_sure", "herniated_disc"]},
+         "&#39;I am not sure, or no one has told me&#39; cannot be chosen together"),
+    ],
+)
+def test_exclusive_options_stand_alone(wizard, answers, step, posted, message):
+    if step != "urgent":
+        wizard.answer("urgent", answers)
+    response = wizard.answer(step, answers | posted)
+    assert response.status_code == 422
+    assert message in text(response)
+
+
+def test_tampered_value_gets_a_clear_message(wizard, answers):
+    response = wizard.answer("urgent", {"red_flags": ["<script>"]})
+    assert response.status_code == 422
+    assert "Choose from the answers shown." in text(response)
+    assert "<script>" not in text(response)
+
+
+def test_details_of_care_not_tried_are_not_stored(wizard, answers):
+    answers |= {"treatments_tried": ["none"]}
+    wizard.complete(answers)
+    stored = wizard.session_answers()
+    assert stored["treatments_tried"] == ["none"]
+    assert "treatment_duration" not in stored and "treatment_result" not in stored
+
+
+def test_details_of_surgery_are_required_only_after_surgery(wizard, answers):
+    for step in ("urgent", "diagnosis", "treatments"):
+        wizard.answer(step, answers)
+    response = wizard.client.post("/step/surgery", data={"prior_surgery": "one"})
+    assert response.status_code == 422
+    for qid in ("prior_surgery_when", "prior_surgery_type", "prior_surgery_outcome"):
+        assert f'id="{qid}-error"' in text(response)
+    assert wizard.client.post("/step/surgery", data={"prior_surgery": "none"}).status_code == 302
+
+
+def test_no_scan_drops_scan_age(wizard, answers):
+    wizard.complete(answers | {"imaging": ["none"]})
+    assert "imaging_within_12_months" not in wizard.session_answers()
+
+
+def test_changing_an_answer_drops_what_it_made_obsolete(wizard, answers):
+    wizard.complete(answers)
+    assert "treatment_duration" in wizard.session_answers()
+    response = wizard.answer("treatments", {"treatments_tried": ["none"]}, returning=True)
+    assert response.location == "/review"
+    stored = wizard.session_answers()
+    assert "treatment_duration" not in stored and "treatment_result" not in stored
+
+
+def test_review_lists_every_answer_with_a_change_link(wizard, answers):
+    wizard.complete(answers)
+    page = text(wizard.client.get("/review"))
+    for qid in answers:
+        assert f"#question-{qid}" in page
+    assert "Herniated, slipped or bulging disc" in page
+    assert 'href="/step/health?return=review#question-age_band"' in page
+
+
+def test_change_from_review_returns_to_review(wizard, answers):
+    wizard.complete(answers)
+    page = text(wizard.client.get("/step/health?return=review"))
+    assert "Save and go back to review" in page
+    response = wizard.answer("health", answers | {"age_band": "75_plus"}, returning=True)
+    assert response.location == "/review"
+    assert "75 or older" in text(wizard.client.get("/review"))
+
+
+def test_change_that_opens_a_new_question_asks_it_before_review(wizard, answers):
+    answers |= {"treatments_tried": ["none"]}
+    wizard.complete(answers)
+    response = wizard.client.post("/step/treatments?return=review",
+                                  data={"treatments_tried": ["injection"]})
+    assert response.status_code == 422
+    assert 'id="treatment_duration-error"' in text(response)
+
+
+@pytest.mark.parametrize("flag", sorted(v for v in QUESTIONS["red_flags"].values
+                                        if QUESTIONS["red_flags"].choices[
+                                            QUESTIONS["red_flags"].values.index(v)].level
+                                        == "emergency"))
+def test_emergency_answer_ends_the_flow_at_once(wizard, flag):
+    response = wizard.answer("urgent", {"red_flags": [flag]})
+    assert response.location == "/result"
+    page = text(wizard.client.get("/result"))
+    assert 'data-topic="emergency-care"' in page
+    assert page.count("data-topic=") == 1
+    assert 'href="tel:911"' in page
+    assert disclaimer() in page
+    later = wizard.client.get("/step/diagnosis")
+    assert later.status_code == 302 and later.location == "/result"
+    assert wizard.client.get("/review").location == "/result"
+
+
+def test_emergency_number_comes_from_configuration():
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "EMERGENCY_NUMBER": "999"})
+    client = app.test_client()
+    WizardActions(client).answer("urgent", {"red_flags": ["chest_pain"]})
+    page = text(client.get("/result"))
+    assert 'href="tel:999"' in page and "call 999" in page
+
+
+def test_urgent_answer_continues_and_opens_the_result(wizard, answers):
+    wizard.complete(answers | {"red_flags": ["fever"]})
+    page = text(wizard.client.get("/result"))
+    topics = re.findall(r'data-topic="([^"]+)"', page)
+    assert topics[0] == "prompt-medical-review"
+    assert page.index("Act on this first") < page.index("To talk about with a spine specialist")
+
+
+def test_result_groups_topics_and_ends_with_the_disclaimer(wizard, answers):
+    wizard.complete(answers)
+    page = text(wizard.client.get("/result"))
+    assert 'data-topic="discuss-miss-with-specialist"' in page
+    assert "Questions you could ask:" in page
+    main = page[page.index("<main"): page.index("</main>")]
+    assert main.rstrip().endswith("</section>")
+    assert main.rindex('id="disclaimer"') > main.rindex("data-topic=")
+    assert disclaimer() in main[main.rindex('id="disclaimer"'):]
+
+
+def test_result_shows_the_clinic_next_step():
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "CLINIC_PHONE": "555 0100", "BOOKING_URL": "https://clinic.example/book"})
+    client = app.test_client()
+    from .conftest import COMPLETE_ANSWERS
+    WizardActions(client).complete(COMPLETE_ANSWERS)
+    page = text(client.get("/result"))
+    assert 'href="tel:5550100"' in page and 'href="https://clinic.example/book"' in page
+
+
+def test_print_view_has_answers_guidance_and_disclaimer(wizard, answers):
+    wizard.complete(answers)
+    page = text(wizard.client.get("/result/print"))
+    assert "Your answers" in page and "Herniated, slipped or bulging disc" in page
+    assert 'data-topic="bring-your-imaging"' in page
+    assert page.rindex(disclaimer()) > page.rindex("data-topic=")
+    with wizard.client.get("/static/screener.css") as css:
+        assert "@media print" in text(css)
+
+
+def test_jumping_ahead_goes_to_the_first_incomplete_step(wizard, answers):
+    wizard.answer("urgent", answers)
+    response = wizard.client.get("/step/health")
+    assert response.status_code == 302 and response.location == "/step/diagnosis"
+    assert wizard.client.get("/result").location == "/step/diagnosis"
+    assert wizard.client.get("/review").location == "/step/diagnosis"
+
+
+@pytest.mark.parametrize("path", ["/step/diagnosis", "/step/goals", "/review", "/result",
+                                  "/result/print"])
+def test_missing_session_restarts_politely(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and response.location == "/"
+    assert "We could not find your earlier answers" in text(client.get("/"))
+
+
+@pytest.mark.parametrize("cookie", ["garbage", "eyJ2IjoxfQ.tampered.signature", "", "a" * 3000])
+def test_tampered_session_restarts_politely(wizard, answers, cookie):
+    wizard.complete(answers)
+    wizard.client.set_cookie("screener", cookie)
+    response = wizard.client.get("/result")
+    assert response.status_code == 302 and response.location == "/"
+    assert "We could not find your earlier answers" in text(wizard.client.get("/"))
+
+
+def test_signed_session_with_invalid_answers_restarts_politely(wizard, answers):
+    wizard.complete(answers)
+    with wizard.client.session_transaction() as session:
+        session["answers"] = {"pain_score": "eleven"}
+    assert wizard.client.get("/review").location == "/"
+
+
+def test_start_over_clears_everything(wizard, answers):
+    wizard.complete(answers)
+    response = wizard.client.post("/restart")
+    assert response.location == "/"
+    assert wizard.session_answers() == {}
+    assert "Your answers have been cleared." in text(wizard.client.get("/"))
+    assert wizard.client.get("/result").location == "/"
+
+
+def test_unknown_step_is_a_friendly_404(client):
+    response = client.get("/step/nope")
+    assert response.status_code == 404 and "Page not found" in text(response)
+
+
+def test_csrf_is_enforced_when_switched_on(answers):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test"})
+    client = app.test_client()
+    rejected = client.post("/step/urgent", data={"red_flags": "none"})
+    assert rejected.status_code == 400 and "This page has expired" in text(rejected)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      text(client.get("/step/urgent"))).group(1)
+    accepted = client.post("/step/urgent", data={"red_flags": "none", "csrf_token": token})
+    assert accepted.status_code == 302 and accepted.location == "/step/diagnosis"
+
+
+def test_session_cookie_is_httponly_and_samesite(wizard, answers):
+    response = wizard.answer("urgent", answers)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_secure_cookie_is_configurable(monkeypatch):
+    monkeypatch.setenv("SCREENER_SESSION_COOKIE_SECURE", "true")
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+    response = WizardActions(app.test_client()).answer("urgent", {"red_flags": ["none"]})
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_secret_key_is_required_outside_tests(monkeypatch):
+    monkeypatch.delenv("SCREENER_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SCREENER_SECRET_KEY is not set"):
+        create_app()
+
+
+def test_answers_never_reach_the_logs(wizard, answers, caplog):
+    caplog.set_level("DEBUG")
+    wizard.complete(answers)
+    wizard.client.get("/result")
+    logged = caplog.text
+    for value in ("herniated_disc", "smoking", "physical_therapy", "open_to_it"):
+        assert value not in logged
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(generated=answer_sets())
+def test_any_screening_ends_with_the_disclaimer(app, generated):
+    client = app.test_client()
+    WizardActions(client).complete(generated)
+    page = text(client.get("/result"))
+    main = page[page.index("<main"): page.index("</main>")]
+    assert main.rstrip().endswith("</section>")
+    assert disclaimer() in main[main.rindex('id="disclaimer"'):]
+    assert form_encode  # the flow posts answers exactly as a browser would
