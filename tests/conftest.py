@@ -149,3 +149,45 @@ class WizardActions:
 @pytest.fixture
 def wizard(client) -> WizardActions:
     return WizardActions(client)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The real app under gunicorn on loopback; yields (base URL, path of its log)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = os.environ | {"SCREENER_SECRET_KEY": "live-test-secret", "SCREENER_BIND":
+                        f"127.0.0.1:{port}", "SCREENER_WORKERS": "2",
+                        "SCREENER_CLINIC_PHONE": "555 0100"}
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "python:screener.gunicorn_conf",
+             "screener.wsgi:app"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
+    yield base, log
+    process.terminate()
+    process.wait(timeout=10)
