@@ -25,6 +25,7 @@ serve: $(VENV)/.installed
 	$(BIN)/gunicorn --config python:screener.gunicorn_conf screener.wsgi:app
 
 test: $(VENV)/.installed
+	$(BIN)/ruff check .
 	$(BIN)/screener rules check
 	$(BIN)/screener rules test
 	$(BIN)/python -m pytest

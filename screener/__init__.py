@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(data_dir("templates")),
                 static_folder=str(data_dir("static")))
     configure(app, test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the disclaimer last
     app.extensions["screener.rules"] = load_ruleset(app.config["RULES_DIR"])
     csrf.init_app(app)
     from .web import register

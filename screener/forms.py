@@ -26,7 +26,8 @@ INVALID_MESSAGE = "Choose from the answers shown."
 
 
 def _field(question: Question) -> Field:
-    options = ([SelectChoice(str(n)) for n in range(question.minimum or 0, (question.maximum or 0) + 1)]
+    low, high = question.minimum or 0, question.maximum or 0
+    options = ([SelectChoice(str(n)) for n in range(low, high + 1)]
                if question.kind == "integer"
                else [SelectChoice(c.value, c.label) for c in question.choices])
     kind = SelectMultipleField if question.kind == "multiple" else RadioField

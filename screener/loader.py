@@ -149,8 +149,8 @@ def _owner(model: type[BaseModel], item: Any) -> str:
 def _from_pydantic(display: str, item: Any, err: Any, owner: str) -> Problem:
     loc = tuple(err["loc"])
     line = line_at(item, loc)
-    field = next((str(p) for p in reversed(loc) if isinstance(p, str)
-                  and p not in ("answer", "all", "any", "not")), "") or (str(loc[-1]) if loc else "")
+    names = [str(p) for p in loc if isinstance(p, str) and p not in ("answer", "all", "any", "not")]
+    field = names[-1] if names else (str(loc[-1]) if loc else "")
     kind = err["type"]
     if kind == "extra_forbidden":
         message = f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), _KNOWN_KEYS)}"

@@ -21,8 +21,8 @@ class Problem:
     owner: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}"
-        return f"{where}: {self.owner}: {self.message}" if self.owner else f"{where}: {self.message}"
+        owner = f"{self.owner}: " if self.owner else ""
+        return f"{self.file}:{self.line}: {owner}{self.message}"
 
 
 class ProblemsError(Exception):

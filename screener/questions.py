@@ -36,6 +36,12 @@ class Question:
     shown_when: Answer | AllOf | AnyOf | Not | None = None
     low_label: str = ""
     high_label: str = ""
+    say: str = ""
+
+    @property
+    def spoken(self) -> str:
+        """What an intake nurse reads aloud on the phone."""
+        return self.say or self.prompt
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -101,6 +107,8 @@ _QUESTIONS: tuple[Question, ...] = (
         "Do you have any of these right now?",
         "Some symptoms need a doctor today, not a screening. We ask about them first so "
         "you get the right help fast.",
+        say=("First, some safety questions. I will read a list of symptoms. Tell me "
+             "if you have any of them right now."),
         choices=EMERGENCY_FLAGS + URGENT_FLAGS + (Choice("none", "None of these"),),
         exclusive=frozenset({"none"}),
     ),
@@ -109,6 +117,8 @@ _QUESTIONS: tuple[Question, ...] = (
         "Has a doctor told you what is causing your pain?",
         "Small-incision spine surgery treats some back problems and not others. Knowing "
         "what a doctor has found helps us show what is worth reading about.",
+        say=("Has a doctor told you what is causing your pain? I will read some "
+             "names; stop me at any that fit."),
         choices=_choices(
             ("herniated_disc", "Herniated, slipped or bulging disc"),
             ("spinal_stenosis", "Spinal stenosis (narrowing around the nerves)"),
@@ -127,6 +137,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "Which scans have you had of your back or neck?",
         "A specialist needs scans to see the cause of the pain. If you have them, bring "
         "them to your visit.",
+        say="Have you had an MRI, a CT scan or an X-ray of your back or neck?",
         choices=_choices(("mri", "MRI"), ("ct", "CT scan"), ("xray", "X-ray"),
                          ("none", "No scans")),
         exclusive=frozenset({"none"}),
@@ -135,6 +146,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "imaging_within_12_months", "single", "diagnosis",
         "If you had a scan: was the latest one in the past 12 months?",
         "Your spine can change over time. An older scan may need to be done again.",
+        say="Was your most recent scan in the past 12 months?",
         choices=_choices(("yes", "Yes"), ("no", "No, it was longer ago"),
                          ("not_sure", "I am not sure")),
         required=False,
@@ -163,6 +175,8 @@ _QUESTIONS: tuple[Question, ...] = (
         "pain_score", "integer", "diagnosis",
         "On average over the past week, how bad was your pain?",
         "Your own score helps the specialist see how much the pain affects you.",
+        say=("On a scale from 0 to 10, where 0 is no pain and 10 is the worst pain "
+             "you can imagine, how bad was your pain on average over the past week?"),
         minimum=0, maximum=10, low_label="0 = no pain", high_label="10 = worst pain you can "
         "imagine",
     ),
@@ -180,6 +194,8 @@ _QUESTIONS: tuple[Question, ...] = (
         "treatments_tried", "multiple", "treatments",
         "Which of these have you tried for this pain?",
         "Most people try care without surgery first, and it often helps.",
+        say=("What have you tried for this pain? For example physical therapy, "
+             "exercises, medicine, injections, chiropractic care or acupuncture."),
         choices=_choices(
             ("physical_therapy", "Physical therapy"),
             ("home_exercise", "Exercises at home"),
@@ -195,6 +211,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "treatment_duration", "single", "treatments",
         "If you tried any: how long did you keep it up in total?",
         "About 6 weeks of care without surgery is when doctors often look again.",
+        say="How long did you keep up that care in total?",
         choices=_choices(*_DURATIONS, ("gt_6_months", "More than 6 months")),
         shown_when=_unless("treatments_tried", "none", "multiple"),
     ),
@@ -202,6 +219,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "treatment_result", "single", "treatments",
         "If you tried any: how did it work?",
         "How you did with this care helps the specialist plan what comes next.",
+        say="Did it help? Did the help last?",
         choices=_choices(
             ("lasting_relief", "It helped, and the help lasted"),
             ("short_relief", "It helped for a short time"),
@@ -221,6 +239,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "prior_surgery_when", "single", "surgery",
         "If you had spine surgery: when was the last one?",
         "Healing takes time, so how recent it was matters.",
+        say="When was your last spine surgery?",
         choices=_choices(("lt_6_months", "Less than 6 months ago"),
                          ("6_to_12_months", "6 to 12 months ago"),
                          ("1_to_5_years", "1 to 5 years ago"),
@@ -231,6 +250,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "prior_surgery_type", "multiple", "surgery",
         "If you had spine surgery: what kind was it?",
         "Each kind of surgery leaves the spine in a different state.",
+        say="Do you know what kind of surgery it was?",
         choices=_choices(
             ("discectomy", "Removing part of a disc (discectomy)"),
             ("decompression", "Making room for the nerves (laminectomy or foraminotomy)"),
@@ -245,6 +265,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "prior_surgery_outcome", "single", "surgery",
         "If you had spine surgery: how did you do after it?",
         "Pain that comes back after surgery often has a cause a specialist can look for.",
+        say="How did you do after that surgery?",
         choices=_choices(
             ("still_better", "I am still better"),
             ("improved_then_returned", "I got better, then the pain came back"),
@@ -265,6 +286,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "Do any of these apply to you?",
         "These can affect healing and safety. They are things to talk about with your "
         "surgeon, not reasons to give up.",
+        say="I will read some health conditions. Tell me which apply to you.",
         choices=_choices(
             ("smoking", "I smoke or use nicotine (including vaping)"),
             ("diabetes", "Diabetes"),
@@ -283,6 +305,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "goals", "multiple", "goals",
         "What would you most like to get back to? (optional)",
         "Your goals help the specialist talk about what matters to you.",
+        say="What would you most like to get back to?",
         choices=_choices(
             ("less_pain", "Less pain"),
             ("walk_further", "Walking further"),

@@ -61,6 +61,17 @@
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });
     });
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var box = document.getElementById(button.getAttribute("data-copy"));
+      var status = button.parentNode.querySelector(".copy-status");
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        function done() { if (status) { status.textContent = "Copied."; } }
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(box.value).then(done, function () { box.select(); document.execCommand("copy"); done(); });
+        } else { box.select(); document.execCommand("copy"); done(); }
+      });
+    });
     document.querySelectorAll(".no-js-hint").forEach(function (hint) { hint.hidden = true; });
   });
 }());

@@ -20,7 +20,8 @@ def test_complete_answers_pass(answers):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"diagnoss": ["herniated_disc"]}, "Unknown question 'diagnoss' (did you mean 'diagnosis'?)."),
+        ({"diagnoss": ["herniated_disc"]},
+         "Unknown question 'diagnoss' (did you mean 'diagnosis'?)."),
         ({"daily_impact": "sever"}, "'daily_impact' has no value 'sever' (did you mean 'severe'?)"),
         ({"pain_score": "7"}, "'pain_score' takes a whole number, not str '7'."),
         ({"pain_score": True}, "'pain_score' takes a whole number, not bool True."),

@@ -45,7 +45,8 @@ def test_spec_is_beside_the_project():
 def test_catalogue_has_every_contract_question_and_value(question_id):
     expected = spec_questions()[question_id]
     assert question_id in QUESTIONS
-    assert expected <= set(QUESTIONS[question_id].values) or QUESTIONS[question_id].kind == "integer"
+    question = QUESTIONS[question_id]
+    assert expected <= set(question.values) or question.kind == "integer"
 
 
 def test_catalogue_steps_follow_the_contract_order():

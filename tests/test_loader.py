@@ -78,7 +78,8 @@ def test_nested_condition_problem_points_at_its_own_line(write_rules):
     [
         ({"rules.yaml": "rules:\n  - id: r1\n    description: [unclosed\n"},
          "rules.yaml:4: YAML syntax error"),
-        ({"rules.yaml": "rulez: []\n"}, "rules.yaml:1: unknown key 'rulez' (did you mean 'rules'?)"),
+        ({"rules.yaml": "rulez: []\n"},
+         "rules.yaml:1: unknown key 'rulez' (did you mean 'rules'?)"),
         ({"rules.yaml": "rules:\n  - id: r1\n    when: {question: pain_score, gte: 1}\n"
                         "    adds: [talk]\n"},
          "rules.yaml:2: rule 'r1': missing required field 'description'"),

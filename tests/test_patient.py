@@ -319,3 +319,17 @@ def test_any_screening_ends_with_the_disclaimer(app, generated):
     assert main.rstrip().endswith("</section>")
     assert disclaimer() in main[main.rindex('id="disclaimer"'):]
     assert form_encode  # the flow posts answers exactly as a browser would
+
+
+@pytest.mark.parametrize("fmt", ["txt", "json"])
+def test_patient_downloads_end_with_the_disclaimer(wizard, answers, fmt):
+    wizard.complete(answers)
+    response = wizard.client.get(f"/result/summary.{fmt}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    if fmt == "json":
+        assert response.json["answers"] == answers
+        assert list(response.json)[-1] == "disclaimer"
+    else:
+        assert text(response).rstrip().endswith(disclaimer())
+    assert wizard.client.get("/result/summary.pdf").status_code == 404

@@ -7,7 +7,10 @@ from typing import Any
 from flask import Flask
 
 from ..rulemodels import CATEGORIES
+from .api import bp as api
 from .errors import register_error_pages
+from .fhir import bp as fhir
+from .intake import bp as intake
 from .patient import bp as patient
 
 CATEGORY_HEADINGS = {
@@ -21,7 +24,8 @@ assert set(CATEGORY_HEADINGS) == set(CATEGORIES)
 
 
 def register(app: Flask) -> None:
-    app.register_blueprint(patient)
+    for blueprint in (patient, intake, api, fhir):
+        app.register_blueprint(blueprint)
     register_error_pages(app)
 
     @app.context_processor

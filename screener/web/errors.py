@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -15,25 +17,28 @@ MESSAGES = {
 }
 
 
-def _page(code: int, title: str, text: str) -> tuple[str, int]:
+def _page(code: int, title: str, text: str) -> tuple[Any, int]:
+    """An HTML page for people, or a JSON body for the API and FHIR endpoints."""
+    if request.path.startswith(("/api/", "/fhir/")):
+        return jsonify({"errors": [f"{title}. {text}"]}), code
     return render_template("error.html", code=code, title=title, text=text), code
 
 
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_failed(_: CSRFError) -> tuple[str, int]:
+    def csrf_failed(_: CSRFError) -> tuple[Any, int]:
         return _page(400, "This page has expired",
                      "For your safety, forms expire after a while. Please go back, reload "
                      "the page and try again. Your earlier answers are kept for an hour.")
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int]:
+    def http_error(exc: HTTPException) -> tuple[Any, int]:
         code = exc.code or 500
         title, text = MESSAGES.get(code, (exc.name, exc.description or ""))
         return _page(code, title, text)
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> tuple[str, int]:
+    def unexpected(exc: Exception) -> tuple[Any, int]:
         # The type only: a message or traceback could quote an answer. Tests and debug
         # runs get the traceback.
         app.logger.error("Unhandled %s on a request", type(exc).__name__,

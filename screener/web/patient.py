@@ -21,14 +21,15 @@ from flask import (
     url_for,
 )
 
+from .. import current_rules
 from ..answers import AnswersError, validate_answers, visible_steps
-from ..evaluate import evaluate
+from ..evaluate import Result, evaluate
 from ..forms import form_class, form_data, read_answers
 from ..questions import QUESTIONS, STEP_BY_ID, STEPS, Step
 from ..render import answered_rows
-from .state import clear_state, load_state, save_state
-from .. import current_rules
 from ..wizard import first_incomplete, may_open, neighbours, progress
+from .exports import download
+from .state import clear_state, load_state, save_state
 
 bp = Blueprint("patient", __name__)
 
@@ -117,13 +118,20 @@ def review() -> Any:
                            steps=visible_steps(answers))
 
 
-def _result_page(template: str) -> Any:
+def _evaluated() -> tuple[dict[str, Any], Result] | Response:
     state = _complete_state()
     if isinstance(state, Response):
         return state
     answers, _ = state
-    result = evaluate(current_rules(current_app), answers,
-                      emergency_number=current_app.config["EMERGENCY_NUMBER"])
+    return answers, evaluate(current_rules(current_app), answers,
+                             emergency_number=current_app.config["EMERGENCY_NUMBER"])
+
+
+def _result_page(template: str) -> Any:
+    found = _evaluated()
+    if isinstance(found, Response):
+        return found
+    answers, result = found
     if result.stopped and template == "result.html":
         template = "emergency.html"
     return render_template(template, result=result, rows=answered_rows(answers))
@@ -137,6 +145,14 @@ def result() -> Any:
 @bp.get("/result/print")
 def print_view() -> Any:
     return _result_page("print.html")
+
+
+@bp.get("/result/summary.<fmt>")
+def summary(fmt: str) -> Any:
+    if fmt not in ("txt", "json"):
+        abort(404)
+    found = _evaluated()
+    return found if isinstance(found, Response) else download(found[1], found[0], fmt)
 
 
 @bp.post("/restart")

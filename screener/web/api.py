@@ -1,0 +1,60 @@
+"""The JSON API for other systems: the catalogue, and evaluation of an answer set.
+
+The same result as ``screener evaluate --format json``. Bad input of any kind is a 400
+with a JSON list of problems, never a 5xx. Exempt from CSRF (no cookies are used), so it
+accepts only ``application/json`` bodies, which a cross-site form cannot send.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .. import csrf, current_rules
+from ..answers import AnswersError, validate_answers
+from ..evaluate import evaluate
+from ..openapi import openapi_document
+from ..questions import catalogue_json
+from ..render import result_json
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def problem(status: int, errors: list[str]) -> tuple[Any, int]:
+    return jsonify({"errors": errors}), status
+
+
+def answers_from_request() -> dict[str, Any] | tuple[Any, int]:
+    """The validated answer set of a JSON request, or the 4xx response to send instead."""
+    if not request.is_json:
+        return problem(415, ["Send the answers as a JSON object with "
+                             "'Content-Type: application/json'."])
+    data = request.get_json(silent=True)
+    if data is None:
+        return problem(400, ["The body is not valid JSON."])
+    try:
+        return validate_answers(data)
+    except AnswersError as exc:
+        return problem(400, exc.problems)
+
+
+@bp.get("/questions")
+def questions() -> Any:
+    return jsonify(catalogue_json())
+
+
+@bp.post("/evaluate")
+def evaluate_answers() -> Any:
+    answers = answers_from_request()
+    if not isinstance(answers, dict):
+        return answers
+    result = evaluate(current_rules(current_app), answers,
+                      emergency_number=current_app.config["EMERGENCY_NUMBER"])
+    return jsonify(result_json(result))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())

@@ -1,0 +1,108 @@
+"""Nurse intake: one page, the same validation, the reasons shown, a summary to paste."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from screener.disclaimer import disclaimer
+from screener.questions import QUESTIONS, STEPS
+
+from .conftest import form_encode
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_every_question_on_one_page_in_contract_order(client):
+    page = text(client.get("/intake"))
+    order = [m for m in re.findall(r'id="question-([a-z0-9_]+)"', page)]
+    assert order == [q for s in STEPS for q in s.questions]
+    block = page.split('id="question-treatment_duration"')[1][:400]
+    assert "data-shown-when=" in block and "&#34;treatments_tried&#34;" in block
+
+
+def test_each_question_has_read_aloud_wording(client):
+    page = text(client.get("/intake"))
+    assert page.count('<span class="say-label">Say:</span>') == len(QUESTIONS)
+    assert "where 0 is no pain and 10 is the worst pain" in page
+
+
+def test_complete_intake_shows_topics_with_reasons(client, answers):
+    response = client.post("/intake", data=form_encode(answers))
+    assert response.status_code == 302 and response.location == "/intake/result"
+    page = text(client.get("/intake/result"))
+    assert 'data-topic="discuss-miss-with-specialist"' in page
+    assert "miss-after-non-surgical-care" in page
+    assert "If you tried any: how did it work? <strong>It did not help</strong>" in page
+    assert page.rindex(disclaimer()) > page.rindex("data-topic=")
+
+
+def test_summary_box_holds_answers_titles_and_disclaimer(client, answers):
+    client.post("/intake", data=form_encode(answers))
+    page = text(client.get("/intake/result"))
+    summary = page[page.index('<textarea id="summary"'): page.index("</textarea>")]
+    assert "How old are you? 40 to 59" in summary
+    assert "Talk with a spine specialist about small-incision surgery" in summary
+    assert disclaimer() in summary
+    assert 'data-copy="summary"' in page
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"daily_impact": None}, "daily_impact", "Choose one answer."),
+        ({"health_factors": ["none", "smoking"]}, "health_factors", "cannot be chosen together"),
+        ({"pain_score": "eleven"}, "pain_score", "Choose a number from 0 to 10."),
+    ],
+)
+def test_invalid_intake_uses_the_patient_flow_messages(client, answers, change, field, message):
+    posted = form_encode({k: v for k, v in (answers | change).items() if v is not None})
+    if field == "pain_score":
+        posted["pain_score"] = change["pain_score"]
+    response = client.post("/intake", data=posted)
+    assert response.status_code == 422
+    page = text(response)
+    assert f'id="{field}-error"' in page and message in page.replace("&#39;", "'")
+    assert f'href="#{field}-0"' in page
+
+
+def test_inapplicable_answers_are_ignored_without_javascript(client, answers):
+    posted = answers | {"treatments_tried": ["none"], "prior_surgery": "none",
+                        "prior_surgery_when": "gt_5_years", "imaging": ["none"]}
+    assert client.post("/intake", data=form_encode(posted)).status_code == 302
+    with client.session_transaction() as session:
+        stored = session["intake"]
+    for hidden in ("treatment_duration", "treatment_result", "prior_surgery_when",
+                   "imaging_within_12_months"):
+        assert hidden not in stored
+
+
+def test_emergency_in_intake_needs_no_other_answers(client):
+    response = client.post("/intake", data={"red_flags": ["both_legs_new"]})
+    assert response.status_code == 302
+    page = text(client.get("/intake/result"))
+    assert re.findall(r'data-topic="([^"]+)"', page) == ["emergency-care"]
+
+
+def test_new_call_clears_everything(client, answers):
+    client.post("/intake", data=form_encode(answers))
+    assert client.post("/intake/new").location == "/intake"
+    assert client.get("/intake/result").location == "/intake"
+    assert "checked" not in text(client.get("/intake")).split('id="question-red_flags"')[1][:3000]
+
+
+@pytest.mark.parametrize("fmt", ["txt", "json"])
+def test_intake_downloads_end_with_the_disclaimer(client, answers, fmt):
+    client.post("/intake", data=form_encode(answers))
+    response = client.get(f"/intake/summary.{fmt}")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = text(response)
+    if fmt == "json":
+        assert list(response.json)[-1] == "disclaimer"
+        assert response.json["disclaimer"] == disclaimer()
+    else:
+        assert body.rstrip().endswith(disclaimer())
