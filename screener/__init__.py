@@ -20,6 +20,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 static_folder=str(data_dir("static")))
     configure(app, test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the disclaimer last
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     app.extensions["screener.rules"] = load_ruleset(app.config["RULES_DIR"])
     csrf.init_app(app)
     from .web import register

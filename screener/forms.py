@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, SelectMultipleField
 
 from .answers import check_value, exclusive_conflict, prune, question_shown
+from .conditions import leaves
 from .questions import QUESTIONS, Question
 
 REQUIRED_MESSAGE = {
@@ -63,6 +64,12 @@ def _posted_value(question: Question, field: Field) -> tuple[Any, str | None]:
     return raw, None
 
 
+def _depends_on_answered(question: Question, answers: dict[str, Any]) -> bool:
+    """A follow-up question is asked for only once the answer it depends on is given."""
+    return question.shown_when is None or all(
+        leaf.question in answers for leaf in leaves(question.shown_when))
+
+
 def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
                  earlier: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """The whole answer set after this post, and an error per field (empty when valid).
@@ -89,7 +96,7 @@ def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
     for qid in question_ids:
         question = QUESTIONS[qid]
         if (qid not in errors and question.required and qid not in merged
-                and question_shown(question, merged)):
+                and question_shown(question, merged) and _depends_on_answered(question, merged)):
             errors[qid] = REQUIRED_MESSAGE[question.kind]
     for qid, message in errors.items():
         form[qid].errors = [message]

@@ -26,12 +26,28 @@ from .. import current_rules
 from ..answers import AnswersError, validate_answers
 from ..evaluate import Result, evaluate
 from ..forms import form_class, form_data, read_answers
-from ..questions import QUESTIONS, STEPS
+from ..questions import QUESTIONS, STEPS, Step
 from ..render import answer_label, result_text
 from .exports import download
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
+
+
+def _step_groups() -> list[tuple[dict[str, Any] | None, list[Step]]]:
+    """Consecutive steps that share a visibility condition, so the page states it once."""
+    groups: list[tuple[dict[str, Any] | None, list[Step]]] = []
+    for step in STEPS:
+        condition = (step.shown_when.model_dump(by_alias=True, exclude_none=True)
+                     if step.shown_when else None)
+        if groups and groups[-1][0] == condition:
+            groups[-1][1].append(step)
+        else:
+            groups.append((condition, [step]))
+    return groups
+
+
+STEP_GROUPS = _step_groups()
 
 
 def _stored(complete: bool) -> dict[str, Any] | None:
@@ -54,7 +70,7 @@ def intake() -> Any:
         if not errors:
             session["intake"] = answers
             return redirect(url_for(".result"))
-    return render_template("intake.html", form=form, errors=errors, steps=STEPS,
+    return render_template("intake.html", form=form, errors=errors, step_groups=STEP_GROUPS,
                            questions=QUESTIONS), (422 if errors else 200)
 
 

@@ -1,0 +1,123 @@
+"""Every page, as a browser at 375 px shows it: accessible, no sideways scroll, big enough
+targets, small, and never reaching beyond the app's own origin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from screener.questions import STEPS
+
+from ..conftest import COMPLETE_ANSWERS
+from .conftest import Person, axe_violations, screenshot
+
+pytestmark = pytest.mark.slow
+
+MAX_PAGE_BYTES = 30 * 1024
+
+
+def _step(step_id: str, with_errors: bool) -> Callable[[Person], None]:
+    def visit(person: Person) -> None:
+        person.page.goto(person.base_url + "/step/urgent")
+        for step in STEPS:
+            if step.id == step_id:
+                break
+            person.answer_step(COMPLETE_ANSWERS, step.questions)
+        if with_errors:
+            person.page.get_by_role("button", name="Next").click()
+    return visit
+
+
+def _result(change: dict) -> Callable[[Person], None]:
+    return lambda person: person.walk(COMPLETE_ANSWERS | change)
+
+
+def _intake(errors: bool = False, submit: bool = False) -> Callable[[Person], None]:
+    def visit(person: Person) -> None:
+        person.page.goto(person.base_url + "/intake")
+        if submit:
+            for qid, value in COMPLETE_ANSWERS.items():
+                person.choose(qid, value)
+        if errors or submit:
+            person.page.get_by_role("button", name="Show guidance").click()
+    return visit
+
+
+def _print(person: Person) -> None:
+    person.walk(COMPLETE_ANSWERS)
+    person.page.get_by_role("link", name="Print or save your summary").click()
+
+
+PAGES: dict[str, Callable[[Person], None]] = {
+    "landing": lambda person: person.page.goto(person.base_url + "/"),
+    **{f"step-{s.id}": _step(s.id, False) for s in STEPS},
+    **{f"step-{s.id}-errors": _step(s.id, True) for s in STEPS},
+    "review": lambda person: (_step("goals", False)(person),
+                              person.answer_step(COMPLETE_ANSWERS, STEPS[-1].questions)),
+    "result-ordinary": _result({}),
+    "result-urgent": _result({"red_flags": ["fever", "trauma"]}),
+    "result-emergency": _result({"red_flags": ["saddle_numbness"]}),
+    "print-view": _print,
+    "intake": _intake(),
+    "intake-errors": _intake(errors=True),
+    "intake-result": _intake(submit=True),
+    "not-found": lambda person: person.page.goto(person.base_url + "/no-such-page"),
+    "restart-note": lambda person: person.page.goto(person.base_url + "/review"),
+}
+
+TARGET_SIZE_JS = """() => {
+  const small = [];
+  for (const el of document.querySelectorAll('a, button, input, .options > label')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || r.right < 0 || el.closest('[hidden]')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden') continue;
+    const inline = el.tagName === 'A' && style.display === 'inline'
+      && ['P', 'LI', 'DD', 'SPAN'].includes(el.parentElement.tagName);
+    if (inline) continue;
+    if (r.width < 24 || r.height < 24) small.push(el.outerHTML.slice(0, 80) + ` ${r.width}x${r.height}`);
+  }
+  return small;
+}"""
+
+PAGE_BYTES_JS = """() => performance.getEntriesByType('navigation')
+  .concat(performance.getEntriesByType('resource'))
+  .reduce((sum, e) => sum + e.decodedBodySize, 0)"""
+
+
+@pytest.fixture(params=list(PAGES), ids=list(PAGES))
+def visited(request, person):
+    requested: list[str] = []
+    person.page.on("request", lambda r: requested.append(r.url))
+    PAGES[request.param](person)
+    person.page.wait_for_load_state("load")
+    return request.param, person.page, requested
+
+
+def test_page_has_no_accessibility_violations(visited):
+    name, page, _ = visited
+    screenshot(page, name)
+    assert axe_violations(page) == []
+
+
+def test_page_fits_a_phone_without_sideways_scroll(visited):
+    _, page, _ = visited
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_targets_are_at_least_24_px(visited):
+    _, page, _ = visited
+    assert page.evaluate(TARGET_SIZE_JS) == []
+
+
+def test_page_is_small_and_stays_on_its_origin(visited, base_url):
+    _, page, requested = visited
+    assert [u for u in requested if not u.startswith(base_url + "/")] == []
+    assert page.evaluate(PAGE_BYTES_JS) <= MAX_PAGE_BYTES
+
+
+def test_page_has_a_language_and_one_main_heading(visited):
+    _, page, _ = visited
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("h1").count() == 1
