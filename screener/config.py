@@ -28,9 +28,17 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": 3600,
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    "FRAME_ANCESTORS": "'self'",
+    "API_RATE_LIMIT": "120 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "PROXY_COUNT": 0,
 }
+MIN_SECRET_LENGTH = 32
+WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test",
+                          "password", "screener", "flask", "default", "key", "secret-key"})
 _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "EMERGENCY_NUMBER",
-                  "RULES_DIR")
+                  "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI")
 
 
 class ConfigError(RuntimeError):
@@ -54,3 +62,10 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         import secrets
 
         app.config["SECRET_KEY"] = secrets.token_hex(32)
+    secret = app.config["SECRET_KEY"]
+    if not (app.debug or app.testing) and (
+            len(secret) < MIN_SECRET_LENGTH or secret.lower() in WEAK_SECRETS):
+        raise ConfigError(
+            f"SCREENER_SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random "
+            "characters, for example the output of: "
+            "python -c 'import secrets; print(secrets.token_hex(32))'")

@@ -14,6 +14,7 @@ threads = int(os.environ.get("SCREENER_THREADS", "1"))
 timeout = int(os.environ.get("SCREENER_TIMEOUT", "30"))
 preload_app = True
 accesslog = os.environ.get("SCREENER_ACCESS_LOG", "-")
-# Paths, status and timing only: answers travel in the signed cookie and form bodies,
-# which are never part of this line.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# One JSON object a line: method, path (no query string), status, size and time only.
+# Answers travel in the signed cookie and form bodies, which are never part of it.
+access_log_format = ('{"time": "%(t)s", "remote": "%(h)s", "method": "%(m)s", '
+                     '"path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "ms": %(M)s}')

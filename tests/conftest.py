@@ -108,7 +108,8 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
 
 @pytest.fixture
 def app():
-    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
+    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+                       "RATELIMIT_ENABLED": False})
 
 
 @pytest.fixture
@@ -170,7 +171,8 @@ def live_server(tmp_path_factory):
 
     port = free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    env = os.environ | {"SCREENER_SECRET_KEY": "live-test-secret", "SCREENER_BIND":
+    env = os.environ | {"SCREENER_SECRET_KEY": "live-test-" + "x" * 40,
+                        "SCREENER_API_RATE_LIMIT": "10000 per minute", "SCREENER_BIND":
                         f"127.0.0.1:{port}", "SCREENER_WORKERS": "2",
                         "SCREENER_CLINIC_PHONE": "555 0100"}
     with open(log, "wb") as out:

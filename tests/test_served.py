@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -38,7 +39,9 @@ def test_complete_screening_over_http(live_server, answers):
     cookie = next(c for c in browser.cookies if c.name == "screener")
     assert cookie.has_nonstandard_attr("HttpOnly")
     logged = log.read_text()
-    assert '"GET /result" 200' in logged
+    access = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
+    assert {"method": "GET", "path": "/result", "status": 200}.items() <= next(
+        entry for entry in access if entry["path"] == "/result").items()
     for value in ("herniated_disc", "physical_therapy", "smoking", "open_to_it"):
         assert value not in logged
 

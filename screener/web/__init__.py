@@ -12,6 +12,7 @@ from .errors import register_error_pages
 from .fhir import bp as fhir
 from .intake import bp as intake
 from .patient import bp as patient
+from .security import init_security
 
 CATEGORY_HEADINGS = {
     "urgent": "Act on this first",
@@ -24,6 +25,7 @@ assert set(CATEGORY_HEADINGS) == set(CATEGORIES)
 
 
 def register(app: Flask) -> None:
+    init_security(app, api, fhir)
     for blueprint in (patient, intake, api, fhir):
         app.register_blueprint(blueprint)
     register_error_pages(app)

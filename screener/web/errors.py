@@ -13,6 +13,7 @@ MESSAGES = {
     404: ("Page not found", "The page you asked for does not exist."),
     405: ("That did not work", "Please use the buttons on the page."),
     413: ("Too much was sent", "Please go back and try again."),
+    429: ("Too many requests", "Please wait a minute and try again."),
     500: ("Sorry, something went wrong on our side", "Please try again in a few minutes."),
 }
 

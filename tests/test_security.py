@@ -1,0 +1,117 @@
+"""Headers, limits, secrets and health: what a public clinic website needs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from screener import create_app
+from screener.config import ConfigError
+from screener.resources import data_dir
+
+from .conftest import WizardActions
+
+PATHS = ["/", "/step/urgent", "/intake", "/api/v1/questions", "/api/v1/openapi.json",
+         "/fhir/Questionnaire", "/healthz", "/no-such-page"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_response_carries_the_security_headers(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "frame-ancestors 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_static_files_may_be_cached_but_keep_the_headers(client):
+    with client.get("/static/screener.css") as response:
+        assert response.headers.get("Cache-Control") != "no-store"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_frame_ancestors_comes_from_the_setting():
+    app = create_app({"TESTING": True,
+                      "FRAME_ANCESTORS": "'self' https://www.clinic.example"})
+    csp = app.test_client().get("/").headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://www.clinic.example" in csp
+
+
+def test_templates_have_no_inline_script_or_style():
+    for path in data_dir("templates").glob("*.html"):
+        html = path.read_text()
+        assert re.search(r"<script(?![^>]*\bsrc=)", html) is None, path.name
+        assert re.search(r"\sstyle=|<style", html) is None, path.name
+        assert re.search(r"\son[a-z]+=", html) is None, path.name
+
+
+@pytest.mark.parametrize("secret", ["secret", "changeme", "short-but-random-9f8e"])
+def test_production_refuses_a_weak_secret(monkeypatch, secret):
+    monkeypatch.setenv("SCREENER_SECRET_KEY", secret)
+    with pytest.raises(ConfigError, match="too weak"):
+        create_app()
+
+
+def test_production_accepts_a_strong_secret(monkeypatch):
+    monkeypatch.setenv("SCREENER_SECRET_KEY", "9f" * 32)
+    assert create_app().config["SECRET_KEY"] == "9f" * 32
+
+
+def test_healthz_reports_the_loaded_rules(client):
+    data = client.get("/healthz").json
+    assert data == {"status": "ok", "rules": 31, "topics": 32}
+
+
+def test_api_is_rate_limited_with_a_json_429():
+    app = create_app({"TESTING": True, "API_RATE_LIMIT": "3 per minute"})
+    client = app.test_client()
+    statuses = [client.get("/api/v1/questions").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = client.get("/api/v1/questions")
+    assert limited.json["errors"] and "Retry-After" in limited.headers
+    assert client.get("/step/urgent").status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_oversized_form_is_refused_politely(client):
+    response = client.post("/step/urgent", data={"red_flags": "none", "pad": "x" * 70000})
+    assert response.status_code == 413 and "Too much was sent" in response.get_data(True)
+
+
+def test_cookie_signed_with_another_key_restarts_politely(wizard, answers):
+    wizard.complete(answers)
+    foreign = URLSafeTimedSerializer("another-apps-key", salt="cookie-session",
+                                     signer_kwargs={"key_derivation": "hmac",
+                                                    "digest_method": "sha1"})
+    wizard.client.set_cookie("screener", foreign.dumps({"v": 1, "answers": answers,
+                                                        "done": ["urgent"]}))
+    response = wizard.client.get("/result")
+    assert response.status_code == 302 and response.location == "/"
+
+
+def test_truncated_cookie_restarts_politely(wizard, answers):
+    response = wizard.answer("urgent", answers)
+    cookie = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    wizard.client.set_cookie("screener", cookie[: len(cookie) // 2])
+    assert wizard.client.get("/step/diagnosis").location == "/"
+
+
+def test_proxy_count_trusts_forwarded_addresses():
+    app = create_app({"TESTING": True, "PROXY_COUNT": 1})
+    seen = {}
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        seen["ip"] = request.remote_addr
+        return ""
+
+    app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen["ip"] == "203.0.113.9"
+    assert WizardActions
