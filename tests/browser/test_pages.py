@@ -76,7 +76,9 @@ TARGET_SIZE_JS = """() => {
     const inline = el.tagName === 'A' && style.display === 'inline'
       && ['P', 'LI', 'DD', 'SPAN'].includes(el.parentElement.tagName);
     if (inline) continue;
-    if (r.width < 24 || r.height < 24) small.push(el.outerHTML.slice(0, 80) + ` ${r.width}x${r.height}`);
+    if (r.width < 24 || r.height < 24) {
+      small.push(`${el.outerHTML.slice(0, 80)} ${r.width}x${r.height}`);
+    }
   }
   return small;
 }"""
