@@ -8,6 +8,7 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 
 from .config import configure
+from .jsonprovider import OrjsonProvider
 from .loader import RuleSet, load_ruleset
 from .resources import data_dir
 
@@ -18,8 +19,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app; a broken rule set raises RuleSetError with the full report."""
     app = Flask(__name__, template_folder=str(data_dir("templates")),
                 static_folder=str(data_dir("static")))
+    app.json = OrjsonProvider(app)
     configure(app, test_config)
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the disclaimer last
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.extensions["screener.rules"] = load_ruleset(app.config["RULES_DIR"])

@@ -53,14 +53,28 @@ def visible_questions(answers: Answers) -> list[Question]:
             if question_shown(QUESTIONS[qid], answers)]
 
 
+def _walk(answers: Answers) -> tuple[dict[str, Any], list[Question]]:
+    """The answers that still apply, and the questions shown, in one pass in step order.
+
+    A question's visibility depends only on earlier answers, so each is decided against
+    what was kept before it.
+    """
+    kept: dict[str, Any] = {}
+    shown: list[Question] = []
+    for step in STEPS:
+        if not _STEP_SHOWN[step.id](kept):
+            continue
+        for qid in step.questions:
+            if _QUESTION_SHOWN[qid](kept):
+                shown.append(QUESTIONS[qid])
+                if qid in answers:
+                    kept[qid] = answers[qid]
+    return kept, shown
+
+
 def prune(answers: Answers) -> dict[str, Any]:
     """Drop answers to questions that no longer apply, in catalogue order."""
-    kept: dict[str, Any] = {}
-    for step in STEPS:
-        for qid in step.questions:
-            if qid in answers and question_shown(QUESTIONS[qid], kept | {qid: answers[qid]}):
-                kept[qid] = answers[qid]
-    return kept
+    return _walk(answers)[0]
 
 
 def exclusive_conflict(question: Question, values: list[str]) -> str | None:
@@ -121,9 +135,9 @@ def validate_answers(data: object, *, complete: bool = True) -> dict[str, Any]:
             problems += check_value(question, value)
     if problems:
         raise AnswersError(problems)
-    answers = prune(data)
+    answers, shown = _walk(data)
     if complete:
-        problems += [f"'{q.id}' is required." for q in visible_questions(answers)
+        problems += [f"'{q.id}' is required." for q in shown
                      if q.required and q.id not in answers]
     if problems:
         raise AnswersError(problems)

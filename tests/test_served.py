@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 import requests
@@ -18,6 +19,14 @@ pytestmark = pytest.mark.slow
 
 def csrf_token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def wait_for_line(log, fragment: str, seconds: float = 10) -> str:
+    """The log once ``fragment`` shows in it (gunicorn writes from another process)."""
+    deadline = time.monotonic() + seconds
+    while fragment not in (text := log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return text
 
 
 def test_complete_screening_over_http(live_server, answers):
@@ -38,7 +47,7 @@ def test_complete_screening_over_http(live_server, answers):
     assert disclaimer() in result.text
     cookie = next(c for c in browser.cookies if c.name == "screener")
     assert cookie.has_nonstandard_attr("HttpOnly")
-    logged = log.read_text()
+    logged = wait_for_line(log, '"path": "/result"')
     access = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
     assert {"method": "GET", "path": "/result", "status": 200}.items() <= next(
         entry for entry in access if entry["path"] == "/result").items()

@@ -1,0 +1,112 @@
+"""Benchmark: page throughput against a bare Flask app measured in the same run.
+
+Run: .venv/bin/python bench/pages.py   (or `make bench`)
+
+Each target is requested in-process through the WSGI interface (no network, so the
+figures are about the app's own cost) for a fixed time, after a warm-up; the result is
+requests per second and the ratio to the matching bare app: a one-question Flask-WTF
+page for the pages, a JSON echo endpoint for the API. Targets: landing and step pages at
+least 0.8 of the bare page; the API at least 0.7 of the echo; intake at least 0.3.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+
+from flask import Flask, jsonify, render_template_string, request
+from flask_wtf import CSRFProtect, FlaskForm
+from wtforms import RadioField
+
+from screener import create_app
+from screener.answers import validate_answers
+from screener.sampling import RandomChooser, answer_set
+
+SECONDS = 2.0
+BARE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Bare</title></head><body><main><form method="post">{{ form.hidden_tag() }}
+<fieldset><legend>{{ form.q.label.text }}</legend>{% for o in form.q %}
+<label>{{ o() }} {{ o.label.text }}</label>{% endfor %}</fieldset>
+<button>Next</button></form></main></body></html>"""
+
+
+class OneQuestion(FlaskForm):
+    q = RadioField("How much does it get in the way of your day?",
+                   choices=[("mild", "A little"), ("moderate", "Some"), ("severe", "A lot")])
+
+
+def bare_app() -> Flask:
+    app = Flask("bare")
+    app.config.update(SECRET_KEY="bench-" + "x" * 40)
+    CSRFProtect(app)
+
+    @app.get("/page")
+    def page() -> str:
+        return render_template_string(BARE_PAGE, form=OneQuestion())
+
+    @app.post("/echo")
+    def echo():
+        return jsonify(request.get_json())
+
+    app.extensions["csrf"].exempt(echo)
+    return app
+
+
+def throughput(call: Callable[[], object]) -> float:
+    for _ in range(50):
+        call()
+    count, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < SECONDS:
+        for _ in range(20):
+            call()
+        count += 20
+    return count / elapsed
+
+
+def checked(client, method: str, path: str, **kwargs) -> Callable[[], object]:
+    def call() -> object:
+        response = getattr(client, method)(path, **kwargs)
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: HTTP {response.status_code}")
+        return response
+    return call
+
+
+def main() -> int:
+    bare = bare_app().test_client()
+    app = create_app({"SECRET_KEY": "bench-" + "y" * 40, "RATELIMIT_ENABLED": False})
+    screener = app.test_client()
+    page_one = screener.get("/step/urgent").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page_one).group(1)
+    screener.post("/step/urgent", data={"red_flags": "none", "csrf_token": token})
+    answers = {}
+    while "surgery_preference" not in answers:  # a complete answer set, the same every run
+        answers = validate_answers(answer_set(RandomChooser(seed=len(answers))))
+    body = json.dumps(answers)
+    json_kwargs = {"data": body, "content_type": "application/json"}
+
+    page = throughput(checked(bare, "get", "/page"))
+    echo = throughput(checked(bare, "post", "/echo", **json_kwargs))
+    rows = [
+        ("landing", throughput(checked(screener, "get", "/")), page, 0.8),
+        ("step page", throughput(checked(screener, "get", "/step/diagnosis")), page, 0.8),
+        ("intake page", throughput(checked(screener, "get", "/intake")), page, 0.3),
+        ("evaluate API", throughput(checked(screener, "post", "/api/v1/evaluate",
+                                            **json_kwargs)), echo, 0.7),
+    ]
+    print(f"bare one-question page: {page:8.0f} req/s    bare JSON echo: {echo:8.0f} req/s")
+    print(f"{'target':<14}{'req/s':>9}{'ratio':>8}{'target':>8}")
+    missed = 0
+    for name, rate, baseline, target in rows:
+        ratio = rate / baseline
+        missed += ratio < target
+        print(f"{name:<14}{rate:>9.0f}{ratio:>8.2f}{target:>8.1f}"
+              f"{'' if ratio >= target else '  BELOW TARGET'}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
