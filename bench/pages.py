@@ -3,9 +3,11 @@
 Run: .venv/bin/python bench/pages.py   (or `make bench`)
 
 Each target is requested in-process through the WSGI interface (no network, so the
-figures are about the app's own cost) for a fixed time, after a warm-up; the result is
-requests per second and the ratio to the matching bare app: a one-question Flask-WTF
-page for the pages, a JSON echo endpoint for the API. Targets: landing and step pages at
+figures are about the app's own cost) for a fixed time, after a warm-up, alternating
+with its bare baseline for several rounds; the ratio printed is the median of the
+per-round ratios, so drift on a shared machine cancels out. Baselines: a one-question
+Flask-WTF page for the pages, a JSON echo endpoint for the API. The rate limit is on
+(set high enough never to trip), as in production. Targets: landing and step pages at
 least 0.8 of the bare page; the API at least 0.7 of the echo; intake at least 0.3.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -25,7 +28,8 @@ from screener import create_app
 from screener.answers import validate_answers
 from screener.sampling import RandomChooser, answer_set
 
-SECONDS = 2.0
+SECONDS = 1.0
+ROUNDS = 5
 BARE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Bare</title></head><body><main><form method="post">{{ form.hidden_tag() }}
 <fieldset><legend>{{ form.q.label.text }}</legend>{% for o in form.q %}
@@ -77,7 +81,7 @@ def checked(client, method: str, path: str, **kwargs) -> Callable[[], object]:
 
 def main() -> int:
     bare = bare_app().test_client()
-    app = create_app({"SECRET_KEY": "bench-" + "y" * 40, "RATELIMIT_ENABLED": False})
+    app = create_app({"SECRET_KEY": "bench-" + "y" * 40, "API_RATE_LIMIT": "1000000 per minute"})
     screener = app.test_client()
     page_one = screener.get("/step/urgent").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page_one).group(1)
@@ -88,22 +92,24 @@ def main() -> int:
     body = json.dumps(answers)
     json_kwargs = {"data": body, "content_type": "application/json"}
 
-    page = throughput(checked(bare, "get", "/page"))
-    echo = throughput(checked(bare, "post", "/echo", **json_kwargs))
-    rows = [
-        ("landing", throughput(checked(screener, "get", "/")), page, 0.8),
-        ("step page", throughput(checked(screener, "get", "/step/diagnosis")), page, 0.8),
-        ("intake page", throughput(checked(screener, "get", "/intake")), page, 0.3),
-        ("evaluate API", throughput(checked(screener, "post", "/api/v1/evaluate",
-                                            **json_kwargs)), echo, 0.7),
+    bare_page = checked(bare, "get", "/page")
+    # Another system calling the API holds no patient session, so neither client does.
+    bare_echo = checked(bare_app().test_client(), "post", "/echo", **json_kwargs)
+    targets = [
+        ("landing", checked(screener, "get", "/"), bare_page, 0.8),
+        ("step page", checked(screener, "get", "/step/diagnosis"), bare_page, 0.8),
+        ("intake page", checked(screener, "get", "/intake"), bare_page, 0.3),
+        ("evaluate API", checked(app.test_client(), "post", "/api/v1/evaluate", **json_kwargs),
+         bare_echo, 0.7),
     ]
-    print(f"bare one-question page: {page:8.0f} req/s    bare JSON echo: {echo:8.0f} req/s")
-    print(f"{'target':<14}{'req/s':>9}{'ratio':>8}{'target':>8}")
+    print(f"{'target':<14}{'req/s':>9}{'bare req/s':>12}{'ratio':>8}{'target':>8}")
     missed = 0
-    for name, rate, baseline, target in rows:
-        ratio = rate / baseline
+    for name, call, baseline, target in targets:
+        rounds = [(throughput(call), throughput(baseline)) for _ in range(ROUNDS)]
+        ratio = statistics.median(ours / bare for ours, bare in rounds)
         missed += ratio < target
-        print(f"{name:<14}{rate:>9.0f}{ratio:>8.2f}{target:>8.1f}"
+        print(f"{name:<14}{statistics.median(r[0] for r in rounds):>9.0f}"
+              f"{statistics.median(r[1] for r in rounds):>12.0f}{ratio:>8.2f}{target:>8.1f}"
               f"{'' if ratio >= target else '  BELOW TARGET'}")
     return 1 if missed else 0
 

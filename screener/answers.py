@@ -87,6 +87,13 @@ def exclusive_conflict(question: Question, values: list[str]) -> str | None:
 
 def check_value(question: Question, value: Any) -> list[str]:
     """Why ``value`` is not a valid answer to ``question`` (empty when it is)."""
+    if question.kind == "single" and value.__class__ is str and value in question.value_set:
+        return []
+    if (question.kind == "multiple" and value.__class__ is list and value
+            and all(v.__class__ is str for v in value)
+            and question.value_set.issuperset(value) and len(set(value)) == len(value)
+            and (len(value) == 1 or question.exclusive.isdisjoint(value))):
+        return []
     qid = question.id
     if question.kind == "integer":
         if not isinstance(value, int) or isinstance(value, bool):
@@ -113,7 +120,7 @@ def _unknown_values(question: Question, values: list[str]) -> list[str]:
     return [
         f"'{question.id}' has no value '{v}'{did_you_mean(v, question.values)}; "
         f"choose from: {', '.join(question.values)}."
-        for v in values if v not in question.values
+        for v in values if v not in question.value_set
     ]
 
 

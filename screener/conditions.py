@@ -160,10 +160,10 @@ def _compile_answer(test: Answer) -> Predicate:
         return lambda a: a.get(q) in choices
     if op == "includes_any":
         wanted = frozenset(v)
-        return lambda a: not wanted.isdisjoint(_as_list(a.get(q)))
+        return lambda a: not wanted.isdisjoint(_as_list(a.get(q, ())))
     if op == "includes_all":
         wanted = frozenset(v)
-        return lambda a: wanted.issubset(_as_list(a.get(q)))
+        return lambda a: wanted.issubset(_as_list(a.get(q, ())))
     if op == "answered":
         return lambda a: (q in a) is v
     compare: dict[str, Callable[[int], bool]] = {
@@ -177,6 +177,7 @@ def _compile_answer(test: Answer) -> Predicate:
 
 
 def _as_list(value: Any) -> list[Any] | tuple[Any, ...]:
+    """Lists as they are; anything else (a tampered or hidden answer) as empty."""
     return value if isinstance(value, (list, tuple)) else ()
 
 
@@ -185,15 +186,29 @@ def _is_int(value: Any) -> bool:
 
 
 def compile_condition(cond: Answer | AllOf | AnyOf | Not) -> Predicate:
-    """A fast predicate equivalent to ``cond``."""
+    """A fast predicate equivalent to ``cond`` (plain loops: cheaper than all()/any())."""
     if isinstance(cond, Answer):
         return _compile_answer(cond)
     if isinstance(cond, AllOf):
         parts = tuple(compile_condition(c) for c in cond.all)
-        return lambda a: all(p(a) for p in parts)
+
+        def all_of(a: Answers) -> bool:
+            for part in parts:
+                if not part(a):
+                    return False
+            return True
+
+        return all_of
     if isinstance(cond, AnyOf):
-        parts = tuple(compile_condition(c) for c in cond.any)
-        return lambda a: any(p(a) for p in parts)
+        options = tuple(compile_condition(c) for c in cond.any)
+
+        def any_of(a: Answers) -> bool:
+            for option in options:
+                if option(a):
+                    return True
+            return False
+
+        return any_of
     inner = compile_condition(cond.not_)
     return lambda a: not inner(a)
 

@@ -31,7 +31,6 @@ DEFAULTS: dict[str, Any] = {
     "FRAME_ANCESTORS": "'self'",
     "API_RATE_LIMIT": "120 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": True,
     "PROXY_COUNT": 0,
 }
 MIN_SECRET_LENGTH = 32

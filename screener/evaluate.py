@@ -7,7 +7,7 @@ disclaimer is set here, by code, on every result.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .conditions import Answers
 from .disclaimer import DEFAULT_EMERGENCY_NUMBER, disclaimer
@@ -17,8 +17,11 @@ from .rulemodels import CATEGORIES, Topic
 _CATEGORY_ORDER = {c: i for i, c in enumerate(CATEGORIES)}
 
 
-@dataclass(frozen=True)
-class RuleMatch:
+def _order(topic: Topic) -> tuple[int, int, str]:
+    return _CATEGORY_ORDER[topic.category], topic.priority, topic.id
+
+
+class RuleMatch(NamedTuple):
     """One rule that added a topic, and the answers that made it true."""
 
     rule_id: str
@@ -26,8 +29,7 @@ class RuleMatch:
     answers: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class TraceEntry:
+class TraceEntry(NamedTuple):
     topic_id: str
     rules: tuple[RuleMatch, ...]
 
@@ -61,8 +63,7 @@ def evaluate(ruleset: RuleSet, answers: Answers,
     for compiled in fired:
         for topic_id in compiled.rule.adds:
             added.setdefault(topic_id, []).append(compiled)
-    topics = sorted((ruleset.topics[t] for t in added),
-                    key=lambda t: (_CATEGORY_ORDER[t.category], t.priority, t.id))
+    topics = sorted((ruleset.topics[t] for t in added), key=_order)
     trace = tuple(
         TraceEntry(t.id, tuple(RuleMatch(c.rule.id, c.rule.description, c.explain(answers))
                                for c in added[t.id]))

@@ -7,6 +7,7 @@ values follow ../shared/spec/questionnaire.md and must stay stable; wording may 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from .conditions import AllOf, Answer, AnyOf, Not
@@ -43,9 +44,13 @@ class Question:
         """What an intake nurse reads aloud on the phone."""
         return self.say or self.prompt
 
-    @property
+    @cached_property
     def values(self) -> tuple[str, ...]:
         return tuple(c.value for c in self.choices)
+
+    @cached_property
+    def value_set(self) -> frozenset[str]:
+        return frozenset(self.values)
 
     def label_of(self, value: object) -> str:
         """The plain words for one stored value."""

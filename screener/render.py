@@ -33,17 +33,7 @@ def answered_rows(answers: Answers) -> list[tuple[str, str, str, str]]:
 
 def result_json(result: Result, locale: str = "en") -> dict[str, Any]:
     return {
-        "topics": [
-            {
-                "id": t.id,
-                "category": t.category,
-                "title": t.title.in_locale(locale),
-                "body": t.body.in_locale(locale),
-                "ask": [a.in_locale(locale) for a in t.ask],
-                "sources": list(t.sources),
-            }
-            for t in result.topics
-        ],
+        "topics": [t.as_json(locale) for t in result.topics],
         "stopped": result.stopped,
         "trace": [
             {

@@ -8,9 +8,9 @@ required, so a translation is added beside the English without touching any rule
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, StrictStr, model_validator
+from pydantic import Field, PrivateAttr, StrictStr, model_validator
 
 from .conditions import Condition, Located
 
@@ -51,6 +51,17 @@ class Topic(Located):
     body: Text
     ask: list[Text] = Field(default_factory=list)
     sources: list[StrictStr] = Field(min_length=1)
+    _as_json: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
+
+    def as_json(self, locale: str = "en") -> dict[str, Any]:
+        """The topic as the API shows it in ``locale``; built once, read-only after."""
+        if locale not in self._as_json:
+            self._as_json[locale] = {
+                "id": self.id, "category": self.category,
+                "title": self.title.in_locale(locale), "body": self.body.in_locale(locale),
+                "ask": [a.in_locale(locale) for a in self.ask], "sources": list(self.sources),
+            }
+        return self._as_json[locale]
 
 
 class Rule(Located):

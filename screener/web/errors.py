@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -33,10 +33,14 @@ def register_error_pages(app: Flask) -> None:
                      "the page and try again. Your earlier answers are kept for an hour.")
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[Any, int]:
+    def http_error(exc: HTTPException) -> Response:
         code = exc.code or 500
         title, text = MESSAGES.get(code, (exc.name, exc.description or ""))
-        return _page(code, title, text)
+        response = make_response(_page(code, title, text))
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Any, int]:
