@@ -32,6 +32,8 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/rules.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/load.py
 
 check: $(VENV)/.installed
 	$(BIN)/ruff check .
