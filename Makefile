@@ -13,7 +13,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# Reinstalling compiles the translation catalogues (hatch_build.py), so a .po change counts.
+$(VENV)/.installed: pyproject.toml hatch_build.py $(wildcard screener/translations/*/LC_MESSAGES/*.po) | $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 

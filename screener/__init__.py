@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask_babel import Babel
 from flask_wtf import CSRFProtect
 
 from .config import configure
+from .i18n import TRANSLATIONS_DIR, select_locale
 from .jsonprovider import OrjsonProvider
 from .loader import RuleSet, load_ruleset
 from .resources import data_dir
 
 csrf = CSRFProtect()
+babel = Babel()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -21,10 +24,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 static_folder=str(data_dir("static")))
     app.json = OrjsonProvider(app)
     configure(app, test_config)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks as extracted
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.extensions["screener.rules"] = load_ruleset(app.config["RULES_DIR"])
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(TRANSLATIONS_DIR))
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

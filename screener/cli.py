@@ -100,6 +100,21 @@ def rules_test(directory: Path | None) -> None:
         sys.exit(1)
 
 
+@main.group()
+def i18n() -> None:
+    """Maintain the translations of the interface and the question catalogue."""
+
+
+@i18n.command("update")
+@click.argument("locale")
+def i18n_update(locale: str) -> None:
+    """Create or update LOCALE's catalogue (screener/translations/LOCALE/.../messages.po)."""
+    from .i18n_catalogue import update
+
+    click.echo(f"updated {update(locale)}; translate its empty entries, then reinstall "
+               "(make test or make run) to compile it")
+
+
 @main.command("evaluate")
 @click.argument("answers_file", type=click.File("r", encoding="utf-8"))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json")

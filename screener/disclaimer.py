@@ -5,9 +5,11 @@ It is not a topic and not a rule, so no rule file can remove or reword it.
 
 from __future__ import annotations
 
+from .i18n import t
+
 DEFAULT_EMERGENCY_NUMBER = "911"
 
-_TEXT = (
+DISCLAIMER_TEXT = (
     "This screener gives general information only. It does not diagnose you, and it does "
     "not decide whether surgery is right for you: only a spine specialist who examines you "
     "and looks at your scans can do that. Do not start or stop any treatment because of "
@@ -15,5 +17,6 @@ _TEXT = (
 )
 
 
-def disclaimer(emergency_number: str = DEFAULT_EMERGENCY_NUMBER) -> str:
-    return _TEXT.format(number=emergency_number)
+def disclaimer(emergency_number: str = DEFAULT_EMERGENCY_NUMBER, locale: str = "en") -> str:
+    """The disclaimer in ``locale`` (English when that language has no translation)."""
+    return t(DISCLAIMER_TEXT, locale).format(number=emergency_number)

@@ -40,17 +40,18 @@ class Result:
     trace: tuple[TraceEntry, ...]
     stopped: bool
     emergency_number: str = DEFAULT_EMERGENCY_NUMBER
+    locale: str = "en"
     disclaimer: str = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "disclaimer", disclaimer(self.emergency_number))
+        object.__setattr__(self, "disclaimer", disclaimer(self.emergency_number, self.locale))
 
     def why(self, topic_id: str) -> tuple[RuleMatch, ...]:
         return next((e.rules for e in self.trace if e.topic_id == topic_id), ())
 
 
 def evaluate(ruleset: RuleSet, answers: Answers,
-             emergency_number: str = DEFAULT_EMERGENCY_NUMBER) -> Result:
+             emergency_number: str = DEFAULT_EMERGENCY_NUMBER, locale: str = "en") -> Result:
     """The guidance for ``answers`` (already checked by ``answers.validate_answers``).
 
     When a ``stop`` rule fires (an emergency), only the stop rules' topics are shown.
@@ -69,4 +70,4 @@ def evaluate(ruleset: RuleSet, answers: Answers,
                                for c in added[t.id]))
         for t in topics
     )
-    return Result(tuple(topics), trace, bool(stops), emergency_number)
+    return Result(tuple(topics), trace, bool(stops), emergency_number, locale)

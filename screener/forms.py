@@ -11,19 +11,21 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, SelectMultipleField
 
 from .answers import check_value, exclusive_conflict, prune, question_shown
 from .conditions import leaves
+from .i18n import N_
 from .questions import QUESTIONS, Question
 
 REQUIRED_MESSAGE = {
-    "single": "Choose one answer.",
-    "integer": "Choose a number from 0 to 10.",
-    "multiple": "Choose at least one answer.",
+    "single": N_("Choose one answer."),
+    "integer": N_("Choose a number from 0 to 10."),
+    "multiple": N_("Choose at least one answer."),
 }
-INVALID_MESSAGE = "Choose from the answers shown."
+INVALID_MESSAGE = N_("Choose from the answers shown.")
 
 
 def _field(question: Question) -> Field:
@@ -64,6 +66,13 @@ def _posted_value(question: Question, field: Field) -> tuple[Any, str | None]:
     return raw, None
 
 
+def _exclusive_chosen_with_others(question: Question, value: Any) -> str | None:
+    """The exclusive option (``none``, ``not_sure``) chosen alongside others, if any."""
+    if question.kind != "multiple" or not exclusive_conflict(question, value):
+        return None
+    return next(v for v in value if v in question.exclusive)
+
+
 def _depends_on_answered(question: Question, answers: dict[str, Any]) -> bool:
     """A follow-up question is asked for only once the answer it depends on is given."""
     return question.shown_when is None or all(
@@ -83,13 +92,14 @@ def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
         question = QUESTIONS[qid]
         value, error = _posted_value(question, form[qid])
         if error:
-            errors[qid] = error
+            errors[qid] = gettext(error)
         elif value is not None:
-            conflict = exclusive_conflict(question, value) if question.kind == "multiple" else None
-            if conflict:
-                errors[qid] = conflict
+            alone = _exclusive_chosen_with_others(question, value)
+            if alone:
+                errors[qid] = gettext("“%(choice)s” cannot be chosen together with other "
+                                      "answers.", choice=gettext(question.label_of(alone)))
             elif check_value(question, value):
-                errors[qid] = INVALID_MESSAGE
+                errors[qid] = gettext(INVALID_MESSAGE)
             else:
                 posted[qid] = value
     merged = prune({k: v for k, v in earlier.items() if k not in question_ids} | posted)
@@ -97,7 +107,7 @@ def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
         question = QUESTIONS[qid]
         if (qid not in errors and question.required and qid not in merged
                 and question_shown(question, merged) and _depends_on_answered(question, merged)):
-            errors[qid] = REQUIRED_MESSAGE[question.kind]
+            errors[qid] = gettext(REQUIRED_MESSAGE[question.kind])
     for qid, message in errors.items():
         form[qid].errors = [message]
     return merged, errors

@@ -359,23 +359,25 @@ STEP_BY_ID: dict[str, Step] = {s.id: s for s in STEPS}
 
 
 
-def catalogue_json() -> dict[str, object]:
-    """The catalogue as plain data, for the CLI, the API and the page's small script."""
+def catalogue_json(locale: str = "en") -> dict[str, object]:
+    """The catalogue as plain data in ``locale``, for the CLI and the API."""
+    from .i18n import t
 
     def shown(cond: Answer | AllOf | AnyOf | Not | None) -> object:
         return cond.model_dump(by_alias=True, exclude_none=True) if cond else None
 
     return {
+        "lang": locale,
         "steps": [
-            {"id": s.id, "title": s.title, "questions": list(s.questions),
+            {"id": s.id, "title": t(s.title, locale), "questions": list(s.questions),
              "shown_when": shown(s.shown_when)}
             for s in STEPS
         ],
         "questions": [
             {
-                "id": q.id, "kind": q.kind, "step": q.step, "prompt": q.prompt, "help": q.help,
-                "required": q.required,
-                "choices": [{"value": c.value, "label": c.label}
+                "id": q.id, "kind": q.kind, "step": q.step, "prompt": t(q.prompt, locale),
+                "help": t(q.help, locale), "spoken": t(q.spoken, locale), "required": q.required,
+                "choices": [{"value": c.value, "label": t(c.label, locale)}
                             | ({"level": c.level} if c.level else {}) for c in q.choices],
                 "exclusive": sorted(q.exclusive),
                 "shown_when": shown(q.shown_when),

@@ -12,28 +12,32 @@ from typing import Any
 from .answers import visible_questions
 from .conditions import Answers
 from .evaluate import Result
+from .i18n import t
 from .questions import QUESTIONS, STEP_BY_ID
 
 
-def answer_label(question_id: str, value: Any) -> str:
-    """An answer in plain words, as the person chose it."""
+def answer_label(question_id: str, value: Any, locale: str = "en") -> str:
+    """An answer in plain words, as the person chose it, in ``locale``."""
     question = QUESTIONS[question_id]
     if isinstance(value, list):
-        return "; ".join(question.label_of(v) for v in value)
+        return "; ".join(t(question.label_of(v), locale) for v in value)
     if question.kind == "integer":
-        return f"{value} out of {question.maximum}"
-    return question.label_of(value)
+        return t("{value} out of {maximum}", locale).format(value=value,
+                                                             maximum=question.maximum)
+    return t(question.label_of(value), locale)
 
 
-def answered_rows(answers: Answers) -> list[tuple[str, str, str, str]]:
+def answered_rows(answers: Answers, locale: str = "en") -> list[tuple[str, str, str, str]]:
     """(step title, question id, prompt, answer in words) for every answer that applies."""
-    return [(STEP_BY_ID[q.step].title, q.id, q.prompt, answer_label(q.id, answers[q.id]))
+    return [(t(STEP_BY_ID[q.step].title, locale), q.id, t(q.prompt, locale),
+             answer_label(q.id, answers[q.id], locale))
             for q in visible_questions(answers) if q.id in answers]
 
 
-def result_json(result: Result, locale: str = "en") -> dict[str, Any]:
+def result_json(result: Result) -> dict[str, Any]:
     return {
-        "topics": [t.as_json(locale) for t in result.topics],
+        "lang": result.locale,
+        "topics": [topic.as_json(result.locale) for topic in result.topics],
         "stopped": result.stopped,
         "trace": [
             {
@@ -49,18 +53,22 @@ def result_json(result: Result, locale: str = "en") -> dict[str, Any]:
     }
 
 
-def result_text(result: Result, answers: Answers, today: date | None = None,
-                locale: str = "en") -> str:
+def result_text(result: Result, answers: Answers, today: date | None = None) -> str:
     """The summary a nurse pastes into the record or a patient prints: answers, guidance,
-    then the disclaimer, last."""
-    lines = [f"Spine surgery self-screening summary ({(today or date.today()).isoformat()})",
-             "", "ANSWERS"]
-    lines += [f"- {prompt} {answer}" for _, _, prompt, answer in answered_rows(answers)]
-    lines += ["", "GUIDANCE"]
+    then the disclaimer, last; in the result's language."""
+    loc = result.locale
+    stamp = (today or date.today()).isoformat()
+    lines = [t("Spine surgery self-screening summary ({date})", loc).format(date=stamp),
+             "", t("ANSWERS", loc)]
+    lines += [f"- {prompt} {answer}" for _, _, prompt, answer in answered_rows(answers, loc)]
+    lines += ["", t("GUIDANCE", loc)]
+    rules_word = t("rules", loc)
     for topic in result.topics:
         why = ", ".join(m.rule_id for m in result.why(topic.id))
-        lines.append(f"- [{topic.category}] {topic.title.in_locale(locale)} (rules: {why})")
+        lines.append(f"- [{t(topic.category, loc)}] {topic.title.in_locale(loc)} "
+                     f"({rules_word}: {why})")
     if not result.topics:
-        lines.append("- No specific guidance. Bring your questions to your visit.")
-    lines += ["", f"IMPORTANT: {result.disclaimer}"]
+        lines.append(t("- No specific guidance. Bring your questions to your visit.", loc))
+    important = t("IMPORTANT", loc)
+    lines += ["", f"{important}: {result.disclaimer}"]
     return "\n".join(lines) + "\n"

@@ -51,6 +51,7 @@ class Topic(Located):
     body: Text
     ask: list[Text] = Field(default_factory=list)
     sources: list[StrictStr] = Field(min_length=1)
+    review: dict[str, Literal["draft", "reviewed"]] = Field(default_factory=dict)
     _as_json: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
 
     def as_json(self, locale: str = "en") -> dict[str, Any]:

@@ -51,7 +51,7 @@
   function copy(button) {
     var box = document.getElementById(button.getAttribute("data-copy"));
     var status = button.parentNode.querySelector(".copy-status");
-    var done = function () { if (status) { status.textContent = "Copied."; } };
+    var done = function () { if (status) { status.textContent = button.getAttribute("data-copied"); } };
     var fallback = function () { box.select(); document.execCommand("copy"); done(); };
     if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(box.value).then(done, fallback); }
     else { fallback(); }

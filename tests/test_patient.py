@@ -80,9 +80,9 @@ def test_every_question_has_why_we_ask_and_labels(wizard, answers):
     ("step", "posted", "message"),
     [
         ("urgent", {"red_flags": ["none", "fever"]},
-         "&#39;None of these&#39; cannot be chosen together with other answers."),
+         "“None of these” cannot be chosen together with other answers."),
         ("diagnosis", {"diagnosis": ["not_sure", "herniated_disc"]},
-         "&#39;I am not sure, or no one has told me&#39; cannot be chosen together"),
+         "“I am not sure, or no one has told me” cannot be chosen together"),
     ],
 )
 def test_exclusive_options_stand_alone(wizard, answers, step, posted, message):

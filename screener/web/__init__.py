@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request, session, url_for
+from flask_babel import gettext, refresh
 
+from ..i18n import SUPPORTED, N_, current_locale, name_of
 from ..rulemodels import CATEGORIES
 from .api import bp as api
 from .errors import register_error_pages
@@ -15,13 +17,12 @@ from .patient import bp as patient
 from .security import init_security
 
 CATEGORY_HEADINGS = {
-    "urgent": "Act on this first",
-    "discuss": "To talk about with a spine specialist",
-    "prepare": "To get ready for your visit",
-    "risk": "Health factors to talk about",
-    "learn": "To learn more",
+    "urgent": N_("Act on this first"),
+    "discuss": N_("To talk about with a spine specialist"),
+    "prepare": N_("To get ready for your visit"),
+    "risk": N_("Health factors to talk about"),
+    "learn": N_("To learn more"),
 }
-assert set(CATEGORY_HEADINGS) == set(CATEGORIES)
 
 
 def register(app: Flask) -> None:
@@ -30,12 +31,32 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_error_pages(app)
 
+    @app.before_request
+    def choose_language() -> None:
+        """``?lang=es`` on any page switches language and keeps it for the session."""
+        wanted = request.args.get("lang")
+        if wanted in SUPPORTED and session.get("lang") != wanted:
+            session["lang"] = wanted
+            refresh()
+
     @app.context_processor
     def clinic() -> dict[str, Any]:
         config = app.config
+        locale = current_locale()
         return {
             "clinic": {"name": config["CLINIC_NAME"], "phone": config["CLINIC_PHONE"],
                        "booking_url": config["BOOKING_URL"],
                        "emergency_number": config["EMERGENCY_NUMBER"]},
-            "category_headings": [(c, CATEGORY_HEADINGS[c]) for c in CATEGORIES],
+            "category_headings": [(c, gettext(CATEGORY_HEADINGS[c])) for c in CATEGORIES],
+            "locale": locale,
+            "languages": [(code, name_of(code)) for code in SUPPORTED],
+            "switch_url": _switch_url,
         }
+
+
+def _switch_url(code: str) -> str:
+    """This page in language ``code`` (GET pages only; a POST result goes to the landing)."""
+    if request.method != "GET" or request.endpoint is None:
+        return url_for("patient.landing", lang=code)
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    return url_for(request.endpoint, **(request.view_args or {}), **args, lang=code)

@@ -14,12 +14,18 @@ from flask import Blueprint, current_app, jsonify, request
 from .. import csrf, current_rules
 from ..answers import AnswersError, validate_answers
 from ..evaluate import evaluate
+from ..i18n import SUPPORTED
 from ..openapi import openapi_document
 from ..questions import catalogue_json
 from ..render import result_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+
+
+def requested_locale() -> str:
+    """The language other systems ask for with Accept-Language (English by default)."""
+    return request.accept_languages.best_match(SUPPORTED, default="en") or "en"
 
 
 def problem(status: int, errors: list[str]) -> tuple[Any, int]:
@@ -42,7 +48,7 @@ def answers_from_request() -> dict[str, Any] | tuple[Any, int]:
 
 @bp.get("/questions")
 def questions() -> Any:
-    return jsonify(catalogue_json())
+    return jsonify(catalogue_json(requested_locale()))
 
 
 @bp.post("/evaluate")
@@ -51,7 +57,8 @@ def evaluate_answers() -> Any:
     if not isinstance(answers, dict):
         return answers
     result = evaluate(current_rules(current_app), answers,
-                      emergency_number=current_app.config["EMERGENCY_NUMBER"])
+                      emergency_number=current_app.config["EMERGENCY_NUMBER"],
+                      locale=requested_locale())
     return jsonify(result_json(result))
 
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..i18n import N_
+
 MESSAGES = {
-    400: ("Something went wrong with that request", "Please go back and try again."),
-    404: ("Page not found", "The page you asked for does not exist."),
-    405: ("That did not work", "Please use the buttons on the page."),
-    413: ("Too much was sent", "Please go back and try again."),
-    429: ("Too many requests", "Please wait a minute and try again."),
-    500: ("Sorry, something went wrong on our side", "Please try again in a few minutes."),
+    400: (N_("Something went wrong with that request"), N_("Please go back and try again.")),
+    404: (N_("Page not found"), N_("The page you asked for does not exist.")),
+    405: (N_("That did not work"), N_("Please use the buttons on the page.")),
+    413: (N_("Too much was sent"), N_("Please go back and try again.")),
+    429: (N_("Too many requests"), N_("Please wait a minute and try again.")),
+    500: (N_("Sorry, something went wrong on our side"),
+          N_("Please try again in a few minutes.")),
 }
 
 
@@ -22,15 +26,16 @@ def _page(code: int, title: str, text: str) -> tuple[Any, int]:
     """An HTML page for people, or a JSON body for the API and FHIR endpoints."""
     if request.path.startswith(("/api/", "/fhir/")):
         return jsonify({"errors": [f"{title}. {text}"]}), code
-    return render_template("error.html", code=code, title=title, text=text), code
+    return render_template("error.html", code=code, title=gettext(title),
+                           text=gettext(text)), code
 
 
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(_: CSRFError) -> tuple[Any, int]:
-        return _page(400, "This page has expired",
-                     "For your safety, forms expire after a while. Please go back, reload "
-                     "the page and try again. Your earlier answers are kept for an hour.")
+        return _page(400, N_("This page has expired"),
+                     N_("For your safety, forms expire after a while. Please go back, reload "
+                        "the page and try again. Your earlier answers are kept for an hour."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -10,7 +10,7 @@ from .. import csrf, current_rules
 from ..disclaimer import disclaimer
 from ..evaluate import evaluate
 from ..fhir import questionnaire, questionnaire_response
-from .api import answers_from_request
+from .api import answers_from_request, requested_locale
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 csrf.exempt(bp)
@@ -23,7 +23,9 @@ def _base_url() -> str:
 
 @bp.get("/Questionnaire")
 def get_questionnaire() -> Any:
-    body = questionnaire(_base_url(), disclaimer(current_app.config["EMERGENCY_NUMBER"]))
+    locale = requested_locale()
+    body = questionnaire(_base_url(), disclaimer(current_app.config["EMERGENCY_NUMBER"], locale),
+                         locale)
     return current_app.response_class(jsonify(body).get_data(), mimetype=FHIR_JSON)
 
 
@@ -33,6 +35,7 @@ def post_response() -> Any:
     if not isinstance(answers, dict):
         return answers
     result = evaluate(current_rules(current_app), answers,
-                      emergency_number=current_app.config["EMERGENCY_NUMBER"])
+                      emergency_number=current_app.config["EMERGENCY_NUMBER"],
+                      locale=requested_locale())
     body = questionnaire_response(answers, result, _base_url())
     return current_app.response_class(jsonify(body).get_data(), mimetype=FHIR_JSON)

@@ -22,7 +22,10 @@ from flask import (
     url_for,
 )
 
+from flask_babel import gettext
+
 from .. import current_rules
+from ..i18n import current_locale
 from ..answers import AnswersError, validate_answers
 from ..evaluate import Result, evaluate
 from ..forms import form_class, form_data, read_answers
@@ -79,18 +82,20 @@ def _result() -> tuple[dict[str, Any], Result] | None:
     if answers is None:
         return None
     return answers, evaluate(current_rules(current_app), answers,
-                             emergency_number=current_app.config["EMERGENCY_NUMBER"])
+                             emergency_number=current_app.config["EMERGENCY_NUMBER"],
+                             locale=current_locale())
 
 
 @bp.get("/result")
 def result() -> Any:
     found = _result()
     if found is None:
-        flash("There are no answers for this call yet.")
+        flash(gettext("There are no answers for this call yet."))
         return redirect(url_for(".intake"))
     answers, outcome = found
     return render_template("intake_result.html", result=outcome,
                            summary=result_text(outcome, answers), answer_label=answer_label,
+                           locale=current_locale(),
                            questions=QUESTIONS)
 
 
@@ -107,5 +112,5 @@ def summary(fmt: str) -> Response:
 @bp.post("/new")
 def new_call() -> Response:
     session.pop("intake", None)
-    flash("Ready for a new call: the last answers were cleared.")
+    flash(gettext("Ready for a new call: the last answers were cleared."))
     return redirect(url_for(".intake"))

@@ -22,9 +22,12 @@ from flask import (
 )
 
 from .. import current_rules
+from flask_babel import gettext
+
 from ..answers import AnswersError, validate_answers, visible_steps
 from ..evaluate import Result, evaluate
 from ..forms import form_class, form_data, read_answers
+from ..i18n import N_, current_locale
 from ..questions import QUESTIONS, STEP_BY_ID, STEPS, Step
 from ..render import answered_rows
 from ..wizard import first_incomplete, may_open, neighbours, progress
@@ -33,13 +36,13 @@ from .state import clear_state, load_state, save_state
 
 bp = Blueprint("patient", __name__)
 
-LOST_SESSION = ("We could not find your earlier answers. They are cleared after an hour, "
-                "or when the browser is closed. Please start again.")
+LOST_SESSION = N_("We could not find your earlier answers. They are cleared after an hour, "
+                  "or when the browser is closed. Please start again.")
 
 
 def _restart_politely() -> Response:
     clear_state()
-    flash(LOST_SESSION)
+    flash(gettext(LOST_SESSION))
     return redirect(url_for(".landing"))
 
 
@@ -59,7 +62,7 @@ def step(step_id: str) -> Any:
         target = first_incomplete(answers, done)
         if target is None:
             return redirect(url_for(".result"))
-        flash("Please answer this part first.")
+        flash(gettext("Please answer this part first."))
         return redirect(url_for(".step", step_id=target.id))
     returning = request.args.get("return") == "review"
     form_type = form_class(current.questions)
@@ -98,7 +101,7 @@ def _complete_state() -> tuple[dict[str, Any], Any] | Response:
     answers, done = state
     target = first_incomplete(answers, done)
     if target is not None:
-        flash("Please answer this part first.")
+        flash(gettext("Please answer this part first."))
         return redirect(url_for(".step", step_id=target.id))
     try:
         return validate_answers(answers), done
@@ -114,7 +117,7 @@ def review() -> Any:
     answers, _ = state
     if len(visible_steps(answers)) == 1:
         return redirect(url_for(".result"))
-    return render_template("review.html", rows=answered_rows(answers),
+    return render_template("review.html", rows=answered_rows(answers, current_locale()),
                            steps=visible_steps(answers))
 
 
@@ -124,7 +127,8 @@ def _evaluated() -> tuple[dict[str, Any], Result] | Response:
         return state
     answers, _ = state
     return answers, evaluate(current_rules(current_app), answers,
-                             emergency_number=current_app.config["EMERGENCY_NUMBER"])
+                             emergency_number=current_app.config["EMERGENCY_NUMBER"],
+                             locale=current_locale())
 
 
 def _result_page(template: str) -> Any:
@@ -134,7 +138,7 @@ def _result_page(template: str) -> Any:
     answers, result = found
     if result.stopped and template == "result.html":
         template = "emergency.html"
-    return render_template(template, result=result, rows=answered_rows(answers))
+    return render_template(template, result=result, rows=answered_rows(answers, current_locale()))
 
 
 @bp.get("/result")
@@ -158,5 +162,5 @@ def summary(fmt: str) -> Any:
 @bp.post("/restart")
 def restart() -> Response:
     clear_state()
-    flash("Your answers have been cleared.")
+    flash(gettext("Your answers have been cleared."))
     return redirect(url_for(".landing"))

@@ -39,4 +39,8 @@ def save_state(answers: dict[str, Any], done: list[str]) -> None:
 
 
 def clear_state() -> None:
+    """Forget everything but the chosen language."""
+    lang = session.get("lang")
     session.clear()
+    if lang:
+        session["lang"] = lang

@@ -1,0 +1,74 @@
+"""Languages: which exist, which one a request gets, and translating catalogue texts.
+
+Interface strings and the question catalogue are translated with gettext catalogues in
+``screener/translations/<lang>/LC_MESSAGES/messages.po`` (compiled to ``.mo`` when the
+package is built or installed); rule texts carry their languages in the YAML. Adding a
+language is adding a ``.po`` file and the rule texts: no code changes.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+from flask import request, session
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+DEFAULT_LOCALE = "en"
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+
+
+def supported_locales() -> tuple[str, ...]:
+    """English plus every language with a catalogue."""
+    found = sorted(p.parent.parent.name for p in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/*.po"))
+    return (DEFAULT_LOCALE, *[code for code in found if code != DEFAULT_LOCALE])
+
+
+SUPPORTED = supported_locales()
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The compiled catalogue for ``locale`` (no-op for English or a missing one)."""
+    if locale == DEFAULT_LOCALE:
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS_DIR), [locale])
+
+
+def t(text: str, locale: str) -> str:
+    """``text`` (an English catalogue string) in ``locale``, falling back to English."""
+    return translations(locale).gettext(text) if text else text
+
+
+def best_locale(accept_language: str | None) -> str:
+    """The supported language a raw Accept-Language header prefers most."""
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    accepted = parse_accept_header(accept_language or "", LanguageAccept)
+    return accepted.best_match(SUPPORTED, default=DEFAULT_LOCALE) or DEFAULT_LOCALE
+
+
+def select_locale() -> str:
+    """For Flask-Babel: a chosen language (kept in the session), else the browser's."""
+    chosen = session.get("lang")
+    if chosen in SUPPORTED:
+        return chosen
+    return request.accept_languages.best_match(SUPPORTED, default=DEFAULT_LOCALE)
+
+
+def N_(text: str) -> str:
+    """Marks ``text`` for translation where it is defined; translated where it is shown."""
+    return text
+
+
+def current_locale() -> str:
+    """The language of the current request."""
+    from flask_babel import get_locale
+
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def name_of(locale: str) -> str:
+    return LANGUAGE_NAMES.get(locale, locale)
