@@ -42,7 +42,7 @@ def extract() -> Catalog:
     template = Catalog(project="screener", charset="utf-8")
     package = Path(__file__).resolve().parent
     for directory in (package, data_dir("templates")):
-        for filename, lineno, message, comments, context in extract_from_dir(
+        for filename, lineno, message, comments, _context in extract_from_dir(
                 str(directory), METHODS, keywords=KEYWORDS,
                 options_map={"**.html": {"trimmed": "true"}}):
             template.add(message, locations=[(filename, lineno)], auto_comments=comments)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, request, session, url_for
 from flask_babel import gettext, refresh
 
-from ..i18n import SUPPORTED, N_, current_locale, name_of
+from ..i18n import N_, SUPPORTED, current_locale, name_of
 from ..rulemodels import CATEGORIES
 from .api import bp as api
 from .errors import register_error_pages

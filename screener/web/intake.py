@@ -21,14 +21,13 @@ from flask import (
     session,
     url_for,
 )
-
 from flask_babel import gettext
 
 from .. import current_rules
-from ..i18n import current_locale
 from ..answers import AnswersError, validate_answers
 from ..evaluate import Result, evaluate
 from ..forms import form_class, form_data, read_answers
+from ..i18n import current_locale
 from ..questions import QUESTIONS, STEPS, Step
 from ..render import answer_label, result_text
 from .exports import download

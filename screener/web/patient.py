@@ -20,10 +20,9 @@ from flask import (
     request,
     url_for,
 )
-
-from .. import current_rules
 from flask_babel import gettext
 
+from .. import current_rules
 from ..answers import AnswersError, validate_answers, visible_steps
 from ..evaluate import Result, evaluate
 from ..forms import form_class, form_data, read_answers
