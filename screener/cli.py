@@ -15,7 +15,15 @@ import click
 
 from .answers import AnswersError, validate_answers
 from .evaluate import evaluate
-from .language import MAX_GRADE, TARGET_MEAN_GRADE, reading_grade
+from .i18n import SUPPORTED
+from .language import (
+    MAX_GRADE,
+    MIN_EASE,
+    TARGET_MEAN_EASE,
+    TARGET_MEAN_GRADE,
+    reading_ease,
+    reading_grade,
+)
 from .loader import RuleSet, RuleSetError, load_ruleset
 from .problems import ProblemsError
 from .questions import catalogue_json
@@ -65,9 +73,38 @@ def rules_check(directory: Path | None) -> None:
     mean = statistics.mean(grades.values())
     click.echo(f"Mean grade {mean:.1f} (aim for {TARGET_MEAN_GRADE:.0f} or lower; "
                f"none above {MAX_GRADE:.0f}).")
+    too_hard_elsewhere = sum(_check_language(ruleset, locale) for locale in SUPPORTED[1:])
     if too_hard:
         click.echo(f"{len(too_hard)} topic(s) read above grade {MAX_GRADE:.0f}.", err=True)
+    if too_hard or too_hard_elsewhere:
         sys.exit(1)
+
+
+def _check_language(ruleset: RuleSet, locale: str) -> int:
+    """Print reading ease and translation status for ``locale``; return texts too hard."""
+    from .i18n_catalogue import report
+
+    status = report(locale, ruleset)
+    ease = {t.id: reading_ease(t.body.in_locale(locale), locale)
+            for t in ruleset.topics.values() if t.id not in status.missing_topics}
+    hard = {tid: e for tid, e in ease.items() if e < MIN_EASE}
+    click.echo(f"\n[{locale}] Reading ease of each translated topic body "
+               f"({'Fernández Huerta' if locale == 'es' else 'Flesch'}; higher is easier):")
+    for tid, value in sorted(ease.items(), key=lambda item: item[1]):
+        click.echo(f"  {value:5.1f}  {tid}{'  TOO HARD (below 50)' if tid in hard else ''}")
+    if ease:
+        click.echo(f"Mean ease {statistics.mean(ease.values()):.1f} (aim for "
+                   f"{TARGET_MEAN_EASE:.0f} or higher; none below {MIN_EASE:.0f}).")
+    click.echo(f"[{locale}] missing, shown in English: {len(status.missing_interface)} "
+               f"interface text(s), {len(status.missing_topics)} topic(s)")
+    for text in status.missing_interface:
+        click.echo(f"  interface: {text[:70]}")
+    for tid in status.missing_topics:
+        click.echo(f"  topic: {tid}")
+    click.echo(f"[{locale}] not yet reviewed by a medical translator: "
+               f"{status.draft_interface} interface text(s), {len(status.draft_topics)} "
+               "topic(s)")
+    return len(hard)
 
 
 @rules.command("test")
@@ -119,7 +156,9 @@ def i18n_update(locale: str) -> None:
 @click.argument("answers_file", type=click.File("r", encoding="utf-8"))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json")
 @click.option("--rules", "directory", type=click.Path(path_type=Path), default=None)
-def evaluate_command(answers_file: click.utils.LazyFile, fmt: str, directory: Path | None) -> None:
+@click.option("--lang", "locale", type=click.Choice(SUPPORTED), default="en")
+def evaluate_command(answers_file: click.utils.LazyFile, fmt: str, directory: Path | None,
+                     locale: str) -> None:
     """Evaluate the answers in ANSWERS_FILE (a JSON object; '-' reads standard input)."""
     ruleset = _load(directory or default_rules_dir())
     try:
@@ -133,7 +172,7 @@ def evaluate_command(answers_file: click.utils.LazyFile, fmt: str, directory: Pa
             click.echo(f"  - {problem}", err=True)
         sys.exit(2)
     number = os.environ.get("SCREENER_EMERGENCY_NUMBER", "911")
-    result = evaluate(ruleset, answers, emergency_number=number)
+    result = evaluate(ruleset, answers, emergency_number=number, locale=locale)
     if fmt == "json":
         click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
     else:
@@ -142,9 +181,10 @@ def evaluate_command(answers_file: click.utils.LazyFile, fmt: str, directory: Pa
 
 @main.command("questions")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
-def questions_command(fmt: str) -> None:
+@click.option("--lang", "locale", type=click.Choice(SUPPORTED), default="en")
+def questions_command(fmt: str, locale: str) -> None:
     """List the question catalogue: ids, kinds and values."""
-    catalogue = catalogue_json()
+    catalogue = catalogue_json(locale)
     if fmt == "json":
         click.echo(json.dumps(catalogue, indent=2, ensure_ascii=False))
         return

@@ -35,6 +35,10 @@ def decision_phrases(text: str) -> list[str]:
 
 MAX_GRADE = 10.0
 TARGET_MEAN_GRADE = 8.0
+# Reading ease (Fernández Huerta for Spanish): 60-70 reads like grade 7-8, below 50 like
+# upper secondary school, so these mirror the English grade limits.
+MIN_EASE = 50.0
+TARGET_MEAN_EASE = 60.0
 
 
 @lru_cache(maxsize=4096)

@@ -25,7 +25,7 @@ def _step(step_id: str, with_errors: bool) -> Callable[[Person], None]:
                 break
             person.answer_step(COMPLETE_ANSWERS, step.questions)
         if with_errors:
-            person.page.get_by_role("button", name="Next").click()
+            person.page.locator("form.step-form button[type=submit]").click()
     return visit
 
 
@@ -40,7 +40,7 @@ def _intake(errors: bool = False, submit: bool = False) -> Callable[[Person], No
             for qid, value in COMPLETE_ANSWERS.items():
                 person.choose(qid, value)
         if errors or submit:
-            person.page.get_by_role("button", name="Show guidance").click()
+            person.page.locator("form.intake-form button[type=submit]").click()
     return visit
 
 
@@ -63,6 +63,13 @@ PAGES: dict[str, Callable[[Person], None]] = {
     "intake-errors": _intake(errors=True),
     "intake-result": _intake(submit=True),
     "not-found": lambda person: person.page.goto(person.base_url + "/no-such-page"),
+    "landing-es": lambda person: person.page.goto(person.base_url + "/?lang=es"),
+    "step-urgent-errors-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
+                                             _step("urgent", True)(person)),
+    "result-ordinary-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
+                                          _result({})(person)),
+    "intake-result-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
+                                        _intake(submit=True)(person)),
     "restart-note": lambda person: person.page.goto(person.base_url + "/review"),
 }
 
@@ -120,6 +127,7 @@ def test_page_is_small_and_stays_on_its_origin(visited, base_url):
 
 
 def test_page_has_a_language_and_one_main_heading(visited):
-    _, page, _ = visited
-    assert page.evaluate("document.documentElement.lang") == "en"
+    name, page, _ = visited
+    expected = "es" if name.endswith("-es") else "en"
+    assert page.evaluate("document.documentElement.lang") == expected
     assert page.locator("h1").count() == 1

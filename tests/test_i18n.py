@@ -1,0 +1,225 @@
+"""English and Spanish: every page, every rule text, every export; a language added as data."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from html.parser import HTMLParser
+
+import pytest
+from click.testing import CliRunner
+
+from screener import create_app
+from screener.cli import main
+from screener.disclaimer import disclaimer
+from screener.i18n import SUPPORTED
+from screener.i18n_catalogue import extract, report
+from screener.language import MIN_EASE, TARGET_MEAN_EASE, reading_ease
+from screener.loader import RuleSetError, load_ruleset
+from screener.questions import STEPS
+
+from .conftest import COMPLETE_ANSWERS, WizardActions, form_encode
+
+SPANISH_DISCLAIMER = disclaimer("911", "es")
+
+
+class VisibleText(HTMLParser):
+    """Text a person sees, leaving out parts marked as English on purpose (lang="en")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[bool] = []
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("meta", "link", "input", "br", "img"):
+            return
+        english = dict(attrs).get("lang") == "en" or tag in ("script", "style")
+        self.stack.append(english or (bool(self.stack) and self.stack[-1]))
+
+    def handle_endtag(self, tag):
+        if tag not in ("meta", "link", "input", "br", "img") and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1]):
+            self.parts.append(data)
+
+    @classmethod
+    def of(cls, html: str) -> str:
+        parser = cls()
+        parser.feed(html)
+        return " ".join(" ".join(parser.parts).split())
+
+
+def english_phrases(ruleset) -> set[str]:
+    """Every English text of three words or more the app could show."""
+    texts = {str(m.id) for m in extract() if m.id}
+    for topic in ruleset.topics.values():
+        texts |= {topic.title.en, topic.body.en, *(a.en for a in topic.ask)}
+    texts.add(disclaimer())
+    cleaned = {re.sub(r"%\(\w+\)s|\{\w+\}", "", text).strip(" :.") for text in texts}
+    return {text for text in cleaned if len(text.split()) >= 3}
+
+
+@pytest.fixture
+def spanish():
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                      "CLINIC_NAME": "Clínica Columna"})
+    client = app.test_client()
+    client.get("/?lang=es")
+    return client
+
+
+def spanish_pages(client) -> dict[str, str]:
+    wizard = WizardActions(client)
+    pages = {"landing": client.get("/").get_data(as_text=True)}
+    for step in STEPS:
+        pages[f"errors-{step.id}"] = client.post(f"/step/{step.id}", data={}).get_data(True)
+        wizard.answer(step.id, COMPLETE_ANSWERS | {"red_flags": ["fever"]})
+        pages[f"step-{step.id}"] = client.get(f"/step/{step.id}").get_data(as_text=True)
+    for path in ("/review", "/result", "/result/print", "/no-such-page"):
+        pages[path] = client.get(path).get_data(as_text=True)
+    pages["summary.txt"] = client.get("/result/summary.txt").get_data(as_text=True)
+    wizard.answer("urgent", {"red_flags": ["chest_pain"]})
+    pages["emergency"] = client.get("/result").get_data(as_text=True)
+    pages["intake"] = client.get("/intake").get_data(as_text=True)
+    pages["intake-errors"] = client.post("/intake", data={}).get_data(as_text=True)
+    client.post("/intake", data=form_encode(COMPLETE_ANSWERS))
+    pages["intake-result"] = client.get("/intake/result").get_data(as_text=True)
+    client.post("/restart")
+    pages["restart-note"] = client.get("/").get_data(as_text=True)
+    return pages
+
+
+def test_spanish_pages_have_no_english_left(spanish, ruleset):
+    phrases = english_phrases(ruleset)
+    for name, html in spanish_pages(spanish).items():
+        text = html if name.endswith(".txt") else VisibleText.of(html)
+        left = sorted(p for p in phrases if p in text)
+        assert left == [], f"{name}: {left[:5]}"
+        if not name.endswith(".txt"):
+            assert '<html lang="es">' in html, name
+
+
+def test_spanish_result_has_spanish_topics_and_disclaimer(spanish):
+    WizardActions(spanish).complete(COMPLETE_ANSWERS)
+    page = spanish.get("/result").get_data(as_text=True)
+    assert "Hable con un especialista de columna" in page
+    assert SPANISH_DISCLAIMER in page
+    assert page.rindex('id="disclaimer"') > page.rindex("data-topic=")
+
+
+def test_switching_language_mid_flow_keeps_the_answers(client, answers):
+    wizard = WizardActions(client)
+    for step in STEPS[:3]:
+        wizard.answer(step.id, answers)
+    before = wizard.session_answers()
+    page = client.get("/step/surgery?lang=es").get_data(as_text=True)
+    assert '<html lang="es">' in page and "Paso 4 de 6" in page
+    assert wizard.session_answers() == before
+    for step in STEPS[3:]:
+        wizard.answer(step.id, answers)
+    review = client.get("/review").get_data(as_text=True)
+    assert "Hernia de disco o disco abultado" in review
+    client.post("/restart")
+    assert '<html lang="es">' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("header", "lang"), [("es-MX,es;q=0.9,en;q=0.5", "es"),
+                                              ("en-US,en;q=0.9,es;q=0.8", "en"),
+                                              ("fr-FR,fr;q=0.9", "en"), ("", "en")])
+def test_accept_language_chooses_the_first_language(client, header, lang):
+    html = client.get("/", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+
+
+def test_language_switch_is_on_every_page(client):
+    html = client.get("/step/urgent").get_data(as_text=True)
+    assert '<a href="/step/urgent?lang=es" lang="es" hreflang="es">Español</a>' in html
+
+
+def test_api_answers_in_the_requested_language(client, answers):
+    response = client.post("/api/v1/evaluate", json=answers,
+                           headers={"Accept-Language": "es"})
+    data = response.json
+    assert data["lang"] == "es" and data["disclaimer"] == SPANISH_DISCLAIMER
+    assert data["topics"][0]["title"].startswith("Hable con un especialista")
+    questions = client.get("/api/v1/questions", headers={"Accept-Language": "es"}).json
+    assert questions["questions"][0]["prompt"] == "¿Tiene alguno de estos síntomas ahora?"
+
+
+def test_fhir_exports_in_the_requested_language(client, answers):
+    headers = {"Accept-Language": "es"}
+    questionnaire = client.get("/fhir/Questionnaire", headers=headers).json
+    assert questionnaire["language"] == "es"
+    assert questionnaire["description"] == SPANISH_DISCLAIMER
+    response = client.post("/fhir/QuestionnaireResponse", json=answers, headers=headers).json
+    assert SPANISH_DISCLAIMER in response["text"]["div"]
+    assert response["item"][0]["item"][0]["answer"][0]["valueCoding"]["display"] == (
+        "Ninguno de estos")
+
+
+def test_downloads_in_spanish(spanish):
+    WizardActions(spanish).complete(COMPLETE_ANSWERS)
+    text = spanish.get("/result/summary.txt").get_data(as_text=True)
+    assert text.startswith("Resumen de la autoevaluación") and text.rstrip().endswith(
+        SPANISH_DISCLAIMER)
+    data = spanish.get("/result/summary.json").json
+    assert data["lang"] == "es" and list(data)[-1] == "disclaimer"
+
+
+def test_cli_evaluates_in_spanish(answers):
+    result = CliRunner().invoke(main, ["evaluate", "-", "--lang", "es", "--format", "text"],
+                                input=json.dumps(answers))
+    assert result.exit_code == 0
+    assert "RESPUESTAS" in result.output and result.output.rstrip().endswith(
+        SPANISH_DISCLAIMER)
+
+
+def test_missing_translation_falls_back_to_english_and_is_listed(write_rules):
+    topics = ("topics:\n  - id: talk\n    category: discuss\n    title: {en: Talk to us}\n"
+              "    body: {en: A specialist can tell you more about it.}\n    sources: [S]\n")
+    directory = write_rules({"topics.yaml": topics}, rules=(
+        "rules:\n  - id: r1\n    description: x\n    when: {question: pain_score, gte: 0}\n"
+        "    adds: [talk]\n"))
+    ruleset = load_ruleset(directory)
+    assert report("es", ruleset).missing_topics == ("talk",)
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RULES_DIR": str(directory)})
+    response = app.test_client().post("/api/v1/evaluate", json=COMPLETE_ANSWERS,
+                                      headers={"Accept-Language": "es"})
+    assert response.json["topics"][0]["title"] == "Talk to us"
+    check = CliRunner().invoke(main, ["rules", "check", str(directory)])
+    assert "[es] missing, shown in English: 0 interface text(s), 1 topic(s)" in check.output
+    assert "  topic: talk" in check.output
+
+
+def test_shipped_spanish_is_complete_and_marked_as_draft(ruleset):
+    status = report("es", ruleset)
+    assert status.missing_interface == () and status.missing_topics == ()
+    assert len(status.draft_topics) == len(ruleset.topics)
+
+
+@pytest.mark.parametrize("phrase", ["Usted es candidato para esta cirugía.",
+                                    "Buenas noticias: usted califica.",
+                                    "Usted necesita cirugía pronto."])
+def test_spanish_decision_language_is_an_error(write_rules, phrase):
+    topics = ("topics:\n  - id: talk\n    category: discuss\n    title: {en: Talk, es: Hable}\n"
+              f"    body:\n      en: A specialist can tell you more.\n      es: \"{phrase}\"\n"
+              "    sources: [S]\n")
+    directory = write_rules({"topics.yaml": topics}, rules=(
+        "rules:\n  - id: r1\n    description: x\n    when: {question: pain_score, gte: 0}\n"
+        "    adds: [talk]\n"))
+    with pytest.raises(RuleSetError, match=r"decision language in body \(es\)"):
+        load_ruleset(directory)
+
+
+def test_spanish_texts_are_as_plain_as_the_english(ruleset):
+    ease = [reading_ease(t.body.in_locale("es"), "es") for t in ruleset.topics.values()]
+    assert min(ease) >= MIN_EASE
+    assert statistics.mean(ease) >= TARGET_MEAN_EASE
+
+
+def test_spanish_is_a_supported_language():
+    assert SUPPORTED == ("en", "es")
