@@ -20,8 +20,7 @@ babel = Babel()
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app; a broken rule set raises RuleSetError with the full report."""
-    app = Flask(__name__, template_folder=str(data_dir("templates")),
-                static_folder=str(data_dir("static")))
+    app = Flask(__name__, template_folder=str(data_dir("templates")), static_folder=None)
     app.json = OrjsonProvider(app)
     configure(app, test_config)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks as extracted

@@ -115,3 +115,14 @@ def test_proxy_count_trusts_forwarded_addresses():
     app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
     assert seen["ip"] == "203.0.113.9"
     assert WizardActions
+
+
+def test_assets_are_minified_cached_and_conditional(client):
+    css = client.get("/static/screener.css")
+    assert css.mimetype == "text/css" and "\n" not in css.get_data(as_text=True)
+    assert ".site-header a{" in css.get_data(as_text=True)  # a descendant space survives
+    assert css.headers["Cache-Control"] == "public, max-age=3600"
+    again = client.get("/static/screener.css", headers={"If-None-Match": css.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/static/missing.css").status_code == 404
+    assert client.get("/static/../pyproject.toml").status_code == 404

@@ -8,8 +8,10 @@ from flask import Flask, request, session, url_for
 from flask_babel import gettext, refresh
 
 from ..i18n import N_, SUPPORTED, current_locale, name_of
+from ..resources import data_dir
 from ..rulemodels import CATEGORIES
 from .api import bp as api
+from .assets import register_assets
 from .errors import register_error_pages
 from .fhir import bp as fhir
 from .intake import bp as intake
@@ -26,6 +28,7 @@ CATEGORY_HEADINGS = {
 
 
 def register(app: Flask) -> None:
+    register_assets(app, data_dir("static"))
     init_security(app, api, fhir)
     for blueprint in (patient, intake, api, fhir):
         app.register_blueprint(blueprint)

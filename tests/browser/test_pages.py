@@ -68,6 +68,8 @@ PAGES: dict[str, Callable[[Person], None]] = {
                                              _step("urgent", True)(person)),
     "result-ordinary-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
                                           _result({})(person)),
+    "intake-errors-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
+                                        _intake(errors=True)(person)),
     "intake-result-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
                                         _intake(submit=True)(person)),
     "restart-note": lambda person: person.page.goto(person.base_url + "/review"),
