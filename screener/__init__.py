@@ -9,6 +9,7 @@ from flask_babel import Babel
 from flask_wtf import CSRFProtect
 
 from .config import configure
+from .evaluate import Result, evaluate
 from .i18n import TRANSLATIONS_DIR, select_locale
 from .jsonprovider import OrjsonProvider
 from .loader import RuleSet, load_ruleset
@@ -43,3 +44,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def current_rules(app: Flask) -> RuleSet:
     return app.extensions["screener.rules"]
+
+
+def evaluate_here(answers: dict[str, Any], locale: str) -> Result:
+    """Evaluate with the running app's rule set and emergency number."""
+    from flask import current_app
+
+    return evaluate(current_rules(current_app), answers,
+                    emergency_number=current_app.config["EMERGENCY_NUMBER"], locale=locale)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
-from .. import csrf, current_rules
+from .. import csrf, evaluate_here
 from ..answers import AnswersError, validate_answers
-from ..evaluate import evaluate
+from ..evaluate import Result
 from ..i18n import SUPPORTED
 from ..openapi import openapi_document
 from ..questions import catalogue_json
@@ -30,6 +30,14 @@ def requested_locale() -> str:
 
 def problem(status: int, errors: list[str]) -> tuple[Any, int]:
     return jsonify({"errors": errors}), status
+
+
+def evaluated_request() -> tuple[dict[str, Any], Result] | tuple[Any, int]:
+    """(answers, result) for a JSON request, or the 4xx response to send instead."""
+    answers = answers_from_request()
+    if not isinstance(answers, dict):
+        return answers
+    return answers, evaluate_here(answers, requested_locale())
 
 
 def answers_from_request() -> dict[str, Any] | tuple[Any, int]:
@@ -53,13 +61,10 @@ def questions() -> Any:
 
 @bp.post("/evaluate")
 def evaluate_answers() -> Any:
-    answers = answers_from_request()
-    if not isinstance(answers, dict):
-        return answers
-    result = evaluate(current_rules(current_app), answers,
-                      emergency_number=current_app.config["EMERGENCY_NUMBER"],
-                      locale=requested_locale())
-    return jsonify(result_json(result))
+    found = evaluated_request()
+    if not isinstance(found[1], Result):
+        return found
+    return jsonify(result_json(found[1]))
 
 
 @bp.get("/openapi.json")

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import csrf, current_rules
+from .. import csrf
 from ..disclaimer import disclaimer
-from ..evaluate import evaluate
+from ..evaluate import Result
 from ..fhir import questionnaire, questionnaire_response
-from .api import answers_from_request, requested_locale
+from .api import evaluated_request, requested_locale
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 csrf.exempt(bp)
@@ -31,11 +31,8 @@ def get_questionnaire() -> Any:
 
 @bp.post("/QuestionnaireResponse")
 def post_response() -> Any:
-    answers = answers_from_request()
-    if not isinstance(answers, dict):
-        return answers
-    result = evaluate(current_rules(current_app), answers,
-                      emergency_number=current_app.config["EMERGENCY_NUMBER"],
-                      locale=requested_locale())
-    body = questionnaire_response(answers, result, _base_url())
+    found = evaluated_request()
+    if not isinstance(found[1], Result):
+        return found
+    body = questionnaire_response(found[0], found[1], _base_url())
     return current_app.response_class(jsonify(body).get_data(), mimetype=FHIR_JSON)

@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,9 +22,9 @@ from flask import (
 )
 from flask_babel import gettext
 
-from .. import current_rules
+from .. import evaluate_here
 from ..answers import AnswersError, validate_answers
-from ..evaluate import Result, evaluate
+from ..evaluate import Result
 from ..forms import form_class, form_data, read_answers
 from ..i18n import current_locale
 from ..questions import QUESTIONS, STEPS, Step
@@ -80,9 +79,7 @@ def _result() -> tuple[dict[str, Any], Result] | None:
     answers = _stored(complete=True)
     if answers is None:
         return None
-    return answers, evaluate(current_rules(current_app), answers,
-                             emergency_number=current_app.config["EMERGENCY_NUMBER"],
-                             locale=current_locale())
+    return answers, evaluate_here(answers, current_locale())
 
 
 @bp.get("/result")

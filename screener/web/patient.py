@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,9 +21,9 @@ from flask import (
 )
 from flask_babel import gettext
 
-from .. import current_rules
+from .. import evaluate_here
 from ..answers import AnswersError, validate_answers, visible_steps
-from ..evaluate import Result, evaluate
+from ..evaluate import Result
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
 from ..questions import QUESTIONS, STEP_BY_ID, STEPS, Step
@@ -125,9 +124,7 @@ def _evaluated() -> tuple[dict[str, Any], Result] | Response:
     if isinstance(state, Response):
         return state
     answers, _ = state
-    return answers, evaluate(current_rules(current_app), answers,
-                             emergency_number=current_app.config["EMERGENCY_NUMBER"],
-                             locale=current_locale())
+    return answers, evaluate_here(answers, current_locale())
 
 
 def _result_page(template: str) -> Any:
