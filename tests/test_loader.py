@@ -166,3 +166,19 @@ def test_app_refuses_to_start_with_broken_rules(write_rules):
     with pytest.raises(RuleSetError) as caught:
         create_app({"TESTING": True, "RULES_DIR": str(directory)})
     assert "did you mean 'severe'?" in caught.value.report()
+
+
+@pytest.mark.slow
+def test_server_entry_point_prints_the_report_and_exits(write_rules):
+    import os
+    import subprocess
+    import sys
+
+    directory = write_rules(rules=rule("{question: daily_impact, equals: sever}"))
+    env = os.environ | {"SCREENER_RULES_DIR": str(directory),
+                        "SCREENER_SECRET_KEY": "k" * 40}
+    started = subprocess.run([sys.executable, "-c", "import screener.wsgi"], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 3
+    assert "The screener cannot start." in started.stderr
+    assert "rules.yaml:4: rule 'r1': 'daily_impact' has no value 'sever'" in started.stderr
