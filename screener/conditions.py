@@ -219,29 +219,39 @@ Explainer = Callable[[Answers], dict[str, Any]]
 def compile_explainer(cond: Answer | AllOf | AnyOf | Not) -> Explainer:
     """A function giving the answers that made ``cond`` true, for the trace a nurse reads.
 
-    Inside ``any`` only the true branches count; inside ``not`` every question the
-    negated test looks at counts, with its answer (or absence) as it stands. Compiled once
-    per rule, so a trace costs no more than the match itself.
+    Called only once ``cond`` is known to hold (its rule fired), so a single test or an
+    ``all`` needs no re-checking: every part of it holds. Inside ``any`` only the true
+    branches count; inside ``not`` every question the negated test looks at counts, with
+    its answer (or absence) as it stands.
     """
     if isinstance(cond, Answer):
-        test, question = _compile_answer(cond), cond.question
-        return lambda a: {question: a.get(question)} if test(a) else {}
-    if isinstance(cond, (AllOf, AnyOf)):
-        inner = [(compile_condition(c), compile_explainer(c))
-                 for c in (cond.all if isinstance(cond, AllOf) else cond.any)]
+        question = cond.question
+        return lambda a: {question: a.get(question)}
+    if isinstance(cond, AllOf):
+        parts = tuple(compile_explainer(c) for c in cond.all)
 
-        def explain(a: Answers) -> dict[str, Any]:
+        def explain_all(a: Answers) -> dict[str, Any]:
             found: dict[str, Any] = {}
-            for test, why in inner:
+            for why in parts:
+                found.update(why(a))
+            return found
+
+        return explain_all
+    if isinstance(cond, AnyOf):
+        options = tuple((compile_condition(c), compile_explainer(c)) for c in cond.any)
+
+        def explain_any(a: Answers) -> dict[str, Any]:
+            found: dict[str, Any] = {}
+            for test, why in options:
                 if test(a):
                     found.update(why(a))
             return found
 
-        return explain
+        return explain_any
     questions = tuple(dict.fromkeys(leaf.question for leaf in leaves(cond.not_)))
     return lambda a: {q: a.get(q) for q in questions}
 
 
 def matched_answers(cond: Answer | AllOf | AnyOf | Not, answers: Answers) -> dict[str, Any]:
-    """The answers that made ``cond`` true (see ``compile_explainer``)."""
-    return compile_explainer(cond)(answers)
+    """The answers that made ``cond`` true; empty when it does not hold."""
+    return compile_explainer(cond)(answers) if compile_condition(cond)(answers) else {}

@@ -8,11 +8,13 @@ language is adding a ``.po`` file and the rule texts: no code changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 from flask import request, session
+from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DEFAULT_LOCALE = "en"
@@ -56,6 +58,23 @@ def select_locale() -> str:
     if chosen in SUPPORTED:
         return chosen
     return request.accept_languages.best_match(SUPPORTED, default=DEFAULT_LOCALE)
+
+
+def template_gettext(locale: str) -> Callable[..., str]:
+    """A gettext for templates, bound to ``locale``'s catalogue once per render.
+
+    Jinja's i18n extension resolves ``gettext`` from the template context first, so this
+    replaces Flask-Babel's per-string context lookups (measured at about half the cost of
+    rendering a step page) with a dictionary lookup. Behaves like the extension's
+    "newstyle" gettext: the translation is markup-safe and ``%(name)s`` values are escaped.
+    """
+    lookup = translations(locale).gettext
+
+    def gettext(text: str, **values: object) -> str:
+        translated = Markup(lookup(text))
+        return translated % values if values else translated
+
+    return gettext
 
 
 def N_(text: str) -> str:

@@ -55,14 +55,19 @@ class Topic(Located):
     _as_json: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
 
     def as_json(self, locale: str = "en") -> dict[str, Any]:
-        """The topic as the API shows it in ``locale``; built once, read-only after."""
-        if locale not in self._as_json:
-            self._as_json[locale] = {
+        """The topic as the API shows it in ``locale``; built once, read-only after.
+
+        The cache is read through ``__pydantic_private__`` directly: pydantic's attribute
+        hook for private fields costs more than building the dict.
+        """
+        cache = self.__pydantic_private__["_as_json"]  # type: ignore[index]
+        if locale not in cache:
+            cache[locale] = {
                 "id": self.id, "category": self.category,
                 "title": self.title.in_locale(locale), "body": self.body.in_locale(locale),
                 "ask": [a.in_locale(locale) for a in self.ask], "sources": list(self.sources),
             }
-        return self._as_json[locale]
+        return cache[locale]
 
 
 class Rule(Located):

@@ -77,3 +77,9 @@ def test_matched_answers_of_all_and_not():
                               {"not": {"question": "diagnosis", "includes_any": ["not_sure"]}}]})
     assert matched_answers(cond, ANSWERS) == {
         "pain_score": 7, "diagnosis": ["herniated_disc", "spinal_stenosis"]}
+
+
+def test_matched_answers_of_a_false_condition_is_empty():
+    cond = condition({"all": [{"question": "pain_score", "gte": 8},
+                              {"question": "daily_impact", "equals": "severe"}]})
+    assert matched_answers(cond, ANSWERS) == {}

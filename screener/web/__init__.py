@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, request, session, url_for
 from flask_babel import gettext, refresh
 
-from ..i18n import N_, SUPPORTED, current_locale, name_of
+from ..i18n import N_, SUPPORTED, current_locale, name_of, template_gettext
 from ..resources import data_dir
 from ..rulemodels import CATEGORIES
 from .api import bp as api
@@ -52,6 +52,7 @@ def register(app: Flask) -> None:
                        "emergency_number": config["EMERGENCY_NUMBER"]},
             "category_headings": [(c, gettext(CATEGORY_HEADINGS[c])) for c in CATEGORIES],
             "locale": locale,
+            "gettext": template_gettext(locale),
             "languages": [(code, name_of(code)) for code in SUPPORTED],
             "switch_url": _switch_url,
         }
