@@ -223,3 +223,8 @@ def test_spanish_texts_are_as_plain_as_the_english(ruleset):
 
 def test_spanish_is_a_supported_language():
     assert SUPPORTED == ("en", "es")
+
+
+def test_language_switch_on_a_page_with_errors_returns_to_the_same_step(client):
+    html = client.post("/step/urgent", data={}).get_data(as_text=True)
+    assert 'href="/step/urgent?lang=es"' in html

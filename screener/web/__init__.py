@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request, session, url_for
-from flask_babel import gettext, refresh
+from flask_babel import refresh
 
 from ..i18n import N_, SUPPORTED, current_locale, name_of, template_gettext
 from ..resources import data_dir
@@ -46,21 +46,23 @@ def register(app: Flask) -> None:
     def clinic() -> dict[str, Any]:
         config = app.config
         locale = current_locale()
+        translate = template_gettext(locale)
         return {
             "clinic": {"name": config["CLINIC_NAME"], "phone": config["CLINIC_PHONE"],
                        "booking_url": config["BOOKING_URL"],
                        "emergency_number": config["EMERGENCY_NUMBER"]},
-            "category_headings": [(c, gettext(CATEGORY_HEADINGS[c])) for c in CATEGORIES],
+            "category_headings": [(c, translate(CATEGORY_HEADINGS[c])) for c in CATEGORIES],
             "locale": locale,
-            "gettext": template_gettext(locale),
+            "gettext": translate,
             "languages": [(code, name_of(code)) for code in SUPPORTED],
             "switch_url": _switch_url,
         }
 
 
 def _switch_url(code: str) -> str:
-    """This page in language ``code`` (GET pages only; a POST result goes to the landing)."""
-    if request.method != "GET" or request.endpoint is None:
+    """This page in language ``code``; the landing page when this one cannot be fetched."""
+    rule = request.url_rule
+    if rule is None or "GET" not in (rule.methods or ()):
         return url_for("patient.landing", lang=code)
     args = {k: v for k, v in request.args.items() if k != "lang"}
     return url_for(request.endpoint, **(request.view_args or {}), **args, lang=code)
