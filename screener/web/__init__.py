@@ -17,6 +17,7 @@ from .fhir import bp as fhir
 from .intake import bp as intake
 from .patient import bp as patient
 from .security import init_security
+from .state import SignedCookieSessions
 
 CATEGORY_HEADINGS = {
     "urgent": N_("Act on this first"),
@@ -28,6 +29,7 @@ CATEGORY_HEADINGS = {
 
 
 def register(app: Flask) -> None:
+    app.session_interface = SignedCookieSessions()
     register_assets(app, data_dir("static"))
     init_security(app, api, fhir)
     for blueprint in (patient, intake, api, fhir):

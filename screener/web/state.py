@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import session
+from flask import Flask, session
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 from ..answers import AnswersError, validate_answers
 from ..questions import STEP_BY_ID
 
 STATE_VERSION = 1
+
+
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer built once per app.
+
+    Flask builds a new serializer for every request (about 4 µs, twice when the session
+    changes); the key and settings are fixed for the life of the app.
+    """
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        signer = app.extensions.get("screener.session_signer")
+        if signer is None:
+            signer = super().get_signing_serializer(app)
+            app.extensions["screener.session_signer"] = signer
+        return signer
 
 
 def load_state() -> tuple[dict[str, Any], list[str]] | None:
