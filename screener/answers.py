@@ -12,7 +12,7 @@ from typing import Any
 
 from .conditions import Answers, Predicate, compile_condition
 from .problems import did_you_mean
-from .questions import QUESTIONS, STEP_BY_ID, STEPS, Question, Step
+from .questions import QUESTIONS, STEPS, Question, Step
 
 
 class AnswersError(ValueError):
@@ -149,7 +149,3 @@ def validate_answers(data: object, *, complete: bool = True) -> dict[str, Any]:
     if problems:
         raise AnswersError(problems)
     return answers
-
-
-def step_of(question_id: str) -> Step:
-    return STEP_BY_ID[QUESTIONS[question_id].step]

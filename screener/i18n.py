@@ -43,15 +43,6 @@ def t(text: str, locale: str) -> str:
     return translations(locale).gettext(text) if text else text
 
 
-def best_locale(accept_language: str | None) -> str:
-    """The supported language a raw Accept-Language header prefers most."""
-    from werkzeug.datastructures import LanguageAccept
-    from werkzeug.http import parse_accept_header
-
-    accepted = parse_accept_header(accept_language or "", LanguageAccept)
-    return accepted.best_match(SUPPORTED, default=DEFAULT_LOCALE) or DEFAULT_LOCALE
-
-
 def select_locale() -> str:
     """For Flask-Babel: a chosen language (kept in the session), else the browser's."""
     chosen = session.get("lang")
