@@ -20,7 +20,8 @@ from screener.resources import data_dir
 from screener.sampling import answer_set
 
 RULES_DIR = data_dir("rules")
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "questionnaire.md"
+# The data contract, kept in the project: stored answers and exports depend on its ids.
+SPEC = Path(__file__).resolve().parents[1] / "docs" / "spec" / "questionnaire.md"
 
 COMPLETE_ANSWERS: dict[str, Any] = {
     "red_flags": ["none"],
