@@ -58,6 +58,9 @@ def register(app: Flask) -> None:
             "gettext": translate,
             "languages": [(code, name_of(code)) for code in SUPPORTED],
             "switch_url": _switch_url,
+            "embed_origins": config["EMBED_ORIGIN_LIST"],
+            "embedded": bool(config["EMBED_ORIGIN_LIST"])
+            and request.headers.get("Sec-Fetch-Dest") == "iframe",
         }
 
 
