@@ -26,7 +26,11 @@ DEFAULTS: dict[str, Any] = {
     # None: on, except under debug or tests (where the app is served over plain HTTP).
     "SESSION_COOKIE_SECURE": None,
     "SESSION_COOKIE_NAME": "screener",
-    "PERMANENT_SESSION_LIFETIME": 3600,
+    # The session cookie ends with the browser; the app also drops it after this long idle,
+    # or this long in all. SESSION_KEYS: Fernet keys (newest first) instead of derived ones.
+    "SESSION_IDLE_MINUTES": 20,
+    "SESSION_MAX_MINUTES": 120,
+    "SESSION_KEYS": "",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": 3600,
     "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -45,7 +49,7 @@ WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development
                           "password", "screener", "flask", "default", "key", "secret-key"})
 _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "EMERGENCY_NUMBER",
                   "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
-                  "EMBED_ORIGINS")
+                  "EMBED_ORIGINS", "SESSION_KEYS")
 
 
 class ConfigError(RuntimeError):
