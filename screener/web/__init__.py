@@ -73,10 +73,15 @@ def register(app: Flask) -> None:
         }
 
 
+# The only query parameters a page keeps when its language changes: any other (an
+# ``endpoint`` or ``_method`` that ``url_for`` would take as its own) is dropped.
+KEPT_QUERY = ("return",)
+
+
 def _switch_url(code: str) -> str:
     """This page in language ``code``; the landing page when this one cannot be fetched."""
     rule = request.url_rule
     if rule is None or "GET" not in (rule.methods or ()):
         return url_for("patient.landing", lang=code)
-    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args = {k: request.args[k] for k in KEPT_QUERY if k in request.args}
     return url_for(request.endpoint, **(request.view_args or {}), **args, lang=code)
