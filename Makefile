@@ -17,7 +17,9 @@ $(BIN)/python:
 TRANSLATIONS := $(wildcard screener/translations/*/LC_MESSAGES/*.po)
 
 # Everything, test tools included (make test, make run).
+# (The distribution was called "screener" before; that name belongs to another project.)
 $(VENV)/.installed: pyproject.toml hatch_build.py $(TRANSLATIONS) | $(BIN)/python
+	$(BIN)/pip uninstall -q -y screener 2>/dev/null || true
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(VENV)/.runtime $@
 

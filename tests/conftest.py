@@ -19,7 +19,7 @@ from screener.questions import STEP_BY_ID
 from screener.resources import data_dir
 from screener.sampling import answer_set
 
-from .servers import Tls, make_tls, start_gunicorn, start_nginx
+from .servers import Tls, make_tls, start_gunicorn, start_nginx, start_redis
 
 RULES_DIR = data_dir("rules")
 # The data contract, kept in the project: stored answers and exports depend on its ids.
@@ -183,16 +183,31 @@ def https(tls):
 @pytest.fixture(scope="session")
 def behind_nginx(tmp_path_factory, tls):
     """nginx terminating TLS in front of gunicorn on plain HTTP, as the README deploys it."""
-    import os
-    import shutil
-
-    if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
-        if os.environ.get("CI"):
-            pytest.fail("Debian's nginx is missing: CI must run the proxy tests")
-        pytest.skip("Debian's nginx is not installed (apt-get install nginx)")
+    require("nginx", "nginx")
     folder = tmp_path_factory.mktemp("proxied")
     app = start_gunicorn(folder, None, PROXY_COUNT="1", CLINIC_PHONE="555 0100")
     proxy = start_nginx(folder, app.base.removeprefix("http://"), tls)
     yield proxy.base, app.log
     proxy.stop()
     app.stop()
+
+
+def require(binary: str, package: str) -> None:
+    """A Debian server the tests start: in CI it must be there; elsewhere its tests skip."""
+    import os
+    import shutil
+
+    if shutil.which(binary) or os.path.exists(f"/usr/sbin/{binary}"):
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"Debian's {package} is missing: CI must run these tests")
+    pytest.skip(f"Debian's {package} is not installed (apt-get install {package})")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server on loopback for the shared rate limit."""
+    require("redis-server", "redis-server")
+    served = start_redis(tmp_path_factory.mktemp("redis"))
+    yield served.base
+    served.stop()

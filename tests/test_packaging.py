@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_installs_into_a_fresh_venv_and_finds_its_data(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
                     str(tmp_path), str(ROOT)], check=True)
-    wheel = next(tmp_path.glob("screener-*.whl"))
+    wheel = next(tmp_path.glob("miss_spine_screener-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "screener/_data/rules/rules.yaml" in names
     assert "screener/_data/rules/tests/scenarios.yaml" in names
