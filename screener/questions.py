@@ -20,6 +20,12 @@ class Choice:
     value: str
     label: str
     level: Literal["emergency", "urgent"] | None = None
+    say: str = ""
+
+    @property
+    def spoken(self) -> str:
+        """What an intake nurse reads aloud for this choice."""
+        return self.say or self.label
 
 
 @dataclass(frozen=True)
@@ -87,9 +93,33 @@ EMERGENCY_FLAGS = (
     Choice("leg_weakness_worsening", "Leg or foot weakness that is bad or getting worse",
            "emergency"),
     Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency"),
+    Choice("arm_weakness_worsening", "Arm or hand weakness that is bad or getting worse",
+           "emergency", say="Is there weakness in an arm or hand that is bad, or getting "
+           "worse?"),
     Choice("chest_pain", "Chest pain", "emergency"),
+    Choice("neck_artery_signs", "Sudden, very bad neck pain or headache, with dizziness, "
+           "double vision, slurred speech, trouble swallowing or fainting", "emergency",
+           say="Have you had sudden, very bad neck pain or a headache, together with "
+           "dizziness, double vision, slurred speech, trouble swallowing or fainting?"),
+    Choice("neck_injury_nerve", "A recent neck injury, then new numbness, tingling or "
+           "weakness in your arms or legs", "emergency",
+           say="Did you hurt your neck recently, and since then have new numbness, "
+           "tingling or weakness in your arms or legs?"),
+    Choice("sudden_severe_pain", "Sudden, very bad back or belly pain with feeling faint or "
+           "sweaty, or with a known aortic aneurysm", "emergency",
+           say="Have you had sudden, very bad back or belly pain with feeling faint or "
+           "sweaty? Or has a doctor told you that you have an aortic aneurysm?"),
 )
 URGENT_FLAGS = (
+    Choice("spinal_cord_signs", "New clumsy hands (trouble with buttons, keys or writing), "
+           "new unsteady walking or balance, or an electric-shock feeling down your spine or "
+           "limbs when you bend your neck", "urgent",
+           say="Have your hands become clumsy, for example with buttons, keys or writing? "
+           "Is your walking or balance newly unsteady? Do you feel an electric shock down "
+           "your back or limbs when you bend your neck?"),
+    Choice("long_term_steroids", "Taking steroid tablets (such as prednisone) for 3 months "
+           "or more", "urgent",
+           say="Have you taken steroid tablets, such as prednisone, for 3 months or more?"),
     Choice("fever", "Fever (38 °C / 100.4 °F or higher) or feeling very unwell", "urgent"),
     Choice("cancer_history", "Cancer now or in the past", "urgent"),
     Choice("weight_loss", "Losing weight without trying", "urgent"),
@@ -110,10 +140,11 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "red_flags", "multiple", "urgent",
         "Do you have any of these right now?",
-        "Some symptoms need a doctor today, not a screening. We ask about them first so "
-        "you get the right help fast.",
-        say=("First, some safety questions. I will read a list of symptoms. Tell me "
-             "if you have any of them right now."),
+        "Some symptoms need a doctor now, not a screening. Pressure on the nerves or the "
+        "spinal cord, or a problem with a blood vessel, can do lasting harm if care comes "
+        "late. We ask first so you get the right help fast.",
+        say=("First, some safety questions. I will read a list of symptoms in the back, "
+             "neck, arms and legs. Tell me if you have any of them right now."),
         choices=EMERGENCY_FLAGS + URGENT_FLAGS + (Choice("none", "None of these"),),
         exclusive=frozenset({"none"}),
     ),
@@ -334,6 +365,9 @@ _QUESTIONS: tuple[Question, ...] = (
 QUESTIONS: dict[str, Question] = {q.id: q for q in _QUESTIONS}
 
 EMERGENCY_VALUES = frozenset(c.value for c in EMERGENCY_FLAGS)
+# Urgent values continue the screening but lead the result (and, where it exists, the
+# urgent interruption after the first step): every choice marked "urgent" takes part.
+URGENT_VALUES = frozenset(c.value for c in URGENT_FLAGS)
 
 _NOT_EMERGENCY = Not.model_validate(
     {"not": {"question": "red_flags", "includes_any": sorted(EMERGENCY_VALUES)}}

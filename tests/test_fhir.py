@@ -32,7 +32,8 @@ def test_questionnaire_branches_with_enable_when(client):
     assert groups["diagnosis"]["enableBehavior"] == "all"
     assert {w["answerCoding"]["code"] for w in groups["diagnosis"]["enableWhen"]} == {
         "bladder_bowel", "saddle_numbness", "leg_weakness_worsening", "both_legs_new",
-        "chest_pain"}
+        "arm_weakness_worsening", "chest_pain", "neck_artery_signs", "neck_injury_nerve",
+        "sudden_severe_pain"}
     assert treatments["treatments_tried"]["repeats"] is True
 
 
