@@ -173,8 +173,9 @@ def _from_pydantic(display: str, item: Any, err: Any, owner: str) -> Problem:
         message = f"missing required field '{loc[-1]}'"
     elif kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
+        choices = re.split(r", | or ", expected.replace("'", ""))
         message = (f"'{err['input']}' is not allowed for '{field}'"
-                   f"{did_you_mean(str(err['input']), expected.replace(chr(39), '').split(' or '))}"
+                   f"{did_you_mean(str(err['input']), choices)}"
                    f"; expected {expected}")
     else:
         where = f"'{field}': " if field else ""
