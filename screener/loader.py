@@ -6,6 +6,7 @@ file, the line, the rule and the likely fix, and one run must show all problems 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,12 +58,17 @@ class CompiledRule:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Topics by id and rules in file order, ready to evaluate."""
+    """Topics by id and rules in file order, ready to evaluate.
+
+    ``version`` is a digest of the rule files' bytes: any change to a text, a rule or a
+    reference gives a new version, so a stored screening can name exactly what it showed.
+    """
 
     topics: dict[str, Topic]
     rules: tuple[CompiledRule, ...]
     source: str
     references: dict[str, Reference] | None = None
+    version: str = ""
 
 
 class RuleSetError(ProblemsError):
@@ -113,7 +119,15 @@ def load_ruleset(directory: Path | str) -> RuleSet:
                     for r, f in rules.values()),
         source=str(directory),
         references={rid: ref for rid, (ref, _) in references.items()} or None,
+        version=_version(files),
     )
+
+
+def _version(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 def _display(path: Path) -> str:

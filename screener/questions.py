@@ -151,7 +151,7 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "diagnosis", "multiple", "diagnosis",
         "Has a doctor told you what is causing your pain?",
-        "Small-incision spine surgery treats some back problems and not others. Knowing "
+        "Small-incision spine surgery treats some back and neck problems and not others. Knowing "
         "what a doctor has found helps us show what is worth reading about.",
         say=("Has a doctor told you what is causing your pain? I will read some "
              "names; stop me at any that fit."),
@@ -203,7 +203,7 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "symptom_duration", "single", "diagnosis",
         "How long have you had these symptoms?",
-        "Many back problems get better on their own in the first 6 weeks.",
+        "Many back and neck problems get better on their own in the first 6 weeks.",
         choices=_choices(*_DURATIONS, ("6_to_12_months", "6 to 12 months"),
                          ("gt_1_year", "More than a year")),
     ),
@@ -375,7 +375,7 @@ _NOT_EMERGENCY = Not.model_validate(
 
 STEPS: tuple[Step, ...] = (
     Step("urgent", "Urgent symptoms", "First, a quick safety check.", ("red_flags",)),
-    Step("diagnosis", "Your back problem", "What you know about your pain so far.",
+    Step("diagnosis", "Your back or neck problem", "What you know about your pain so far.",
          ("diagnosis", "imaging", "imaging_within_12_months", "main_symptom",
           "symptom_duration", "pain_score", "daily_impact"), _NOT_EMERGENCY),
     Step("treatments", "Care you have tried", "Care without surgery you have had for this pain.",

@@ -19,10 +19,10 @@ def run():
     return invoke
 
 
-def test_rules_check_passes_on_shipped_rules_and_lists_grades(run):
+def test_rules_check_passes_on_shipped_rules_and_lists_grades(run, ruleset):
     result = run("rules", "check")
     assert result.exit_code == 0, result.output
-    assert "topics: OK" in result.output
+    assert f"topics, version {ruleset.version}: OK" in result.output
     assert "emergency-care" in result.output and "Mean grade" in result.output
 
 

@@ -259,3 +259,12 @@ def test_only_categories_names_real_categories(write_rules):
     found = problems_of(directory)
     assert any("'urgnet' is not allowed" in p and "did you mean 'urgent'" in p
                for p in found), found
+
+
+def test_the_rule_set_version_changes_with_any_text(write_rules):
+    directory = write_rules(rules=rule("{question: pain_score, gte: 1}"))
+    before = load_ruleset(directory).version
+    assert before == load_ruleset(directory).version and len(before) == 12
+    topics = directory / "topics.yaml"
+    topics.write_text(topics.read_text().replace("tell you more", "say more"))
+    assert load_ruleset(directory).version != before

@@ -64,7 +64,7 @@ def test_progress_counts_the_steps_asked(wizard, answers):
     wizard.answer("urgent", answers)
     page = text(wizard.client.get("/step/diagnosis"))
     assert "Step 2 of 6" in page
-    assert "<title>Your back problem (step 2 of 6)" in page
+    assert "<title>Your back or neck problem (step 2 of 6)" in page
 
 
 def test_every_question_has_why_we_ask_and_labels(wizard, answers):
