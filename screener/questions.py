@@ -87,16 +87,21 @@ def _unless(question: str, value: str, kind: Kind) -> Not:
 
 EMERGENCY_FLAGS = (
     Choice("bladder_bowel", "New trouble peeing (you cannot go, or it is harder), or leaking "
-           "pee or poo without feeling it", "emergency"),
+           "pee or poo without feeling it", "emergency",
+           say="Is peeing newly hard, or can you not go? Or do you leak pee or poo without "
+           "feeling it?"),
     Choice("saddle_numbness", "New numbness or tingling around your genitals, bottom or inner "
-           "thighs, or new loss of sexual feeling", "emergency"),
+           "thighs, or new loss of sexual feeling", "emergency",
+           say="Is there new numbness or tingling around your genitals, bottom or inner "
+           "thighs, or new loss of sexual feeling?"),
     Choice("leg_weakness_worsening", "Leg or foot weakness that is bad or getting worse",
-           "emergency"),
-    Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency"),
+           "emergency", say="Is there weakness in a leg or foot that is bad, or getting worse?"),
+    Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency",
+           say="Do you have new pain, numbness or weakness in both legs?"),
     Choice("arm_weakness_worsening", "Arm or hand weakness that is bad or getting worse",
            "emergency", say="Is there weakness in an arm or hand that is bad, or getting "
            "worse?"),
-    Choice("chest_pain", "Chest pain", "emergency"),
+    Choice("chest_pain", "Chest pain", "emergency", say="Do you have chest pain?"),
     Choice("neck_artery_signs", "Sudden, very bad neck pain or headache, with dizziness, "
            "double vision, slurred speech, trouble swallowing or fainting", "emergency",
            say="Have you had sudden, very bad neck pain or a headache, together with "
@@ -120,14 +125,22 @@ URGENT_FLAGS = (
     Choice("long_term_steroids", "Taking steroid tablets (such as prednisone) for 3 months "
            "or more", "urgent",
            say="Have you taken steroid tablets, such as prednisone, for 3 months or more?"),
-    Choice("fever", "Fever (38 °C / 100.4 °F or higher) or feeling very unwell", "urgent"),
-    Choice("cancer_history", "Cancer now or in the past", "urgent"),
-    Choice("weight_loss", "Losing weight without trying", "urgent"),
+    Choice("fever", "Fever (38 °C / 100.4 °F or higher) or feeling very unwell", "urgent",
+           say="Do you have a fever of 38 °C or 100.4 °F or more, or feel very unwell?"),
+    Choice("cancer_history", "Cancer now or in the past", "urgent",
+           say="Do you have cancer now, or have you had it in the past?"),
+    Choice("weight_loss", "Losing weight without trying", "urgent",
+           say="Are you losing weight without trying?"),
     Choice("infection_risk", "Injecting drugs, a weak immune system, or a recent serious "
-           "infection", "urgent"),
-    Choice("night_pain", "Pain that is worse at night and does not ease with rest", "urgent"),
+           "infection", "urgent",
+           say="Do you inject drugs, have a weak immune system, or have you had a serious "
+           "infection lately?"),
+    Choice("night_pain", "Pain that is worse at night and does not ease with rest", "urgent",
+           say="Is the pain worse at night, and does it not ease with rest?"),
     Choice("trauma", "Pain that started after a fall, accident or injury that no doctor has "
-           "checked", "urgent"),
+           "checked", "urgent",
+           say="Did the pain start after a fall, accident or injury that no doctor has "
+           "checked?"),
 )
 
 _DURATIONS = (
@@ -143,8 +156,8 @@ _QUESTIONS: tuple[Question, ...] = (
         "Some symptoms need a doctor now, not a screening. Pressure on the nerves or the "
         "spinal cord, or a problem with a blood vessel, can do lasting harm if care comes "
         "late. We ask first so you get the right help fast.",
-        say=("First, some safety questions. I will read a list of symptoms in the back, "
-             "neck, arms and legs. Tell me if you have any of them right now."),
+        say=("First, some safety questions about your back, neck, arms and legs. Please "
+             "answer yes or no to each."),
         choices=EMERGENCY_FLAGS + URGENT_FLAGS + (Choice("none", "None of these"),),
         exclusive=frozenset({"none"}),
     ),
