@@ -88,59 +88,47 @@ def _unless(question: str, value: str, kind: Kind) -> Not:
 EMERGENCY_FLAGS = (
     Choice("bladder_bowel", "New trouble peeing (you cannot go, or it is harder), or leaking "
            "pee or poo without feeling it", "emergency",
-           say="Is peeing newly hard, or can you not go? Or do you leak pee or poo without "
+           say="Is peeing newly hard, or can you not go? Or leaking pee or poo without "
            "feeling it?"),
     Choice("saddle_numbness", "New numbness or tingling around your genitals, bottom or inner "
-           "thighs, or new loss of sexual feeling", "emergency",
-           say="Is there new numbness or tingling around your genitals, bottom or inner "
-           "thighs, or new loss of sexual feeling?"),
+           "thighs, or new loss of sexual feeling", "emergency"),
     Choice("leg_weakness_worsening", "Leg or foot weakness that is bad or getting worse",
-           "emergency", say="Is there weakness in a leg or foot that is bad, or getting worse?"),
-    Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency",
-           say="Do you have new pain, numbness or weakness in both legs?"),
+           "emergency"),
+    Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency"),
     Choice("arm_weakness_worsening", "Arm or hand weakness that is bad or getting worse",
-           "emergency", say="Is there weakness in an arm or hand that is bad, or getting "
-           "worse?"),
-    Choice("chest_pain", "Chest pain", "emergency", say="Do you have chest pain?"),
+           "emergency", say="Weakness in an arm or hand that is bad, or getting worse?"),
+    Choice("chest_pain", "Chest pain", "emergency"),
     Choice("neck_artery_signs", "Sudden, very bad neck pain or headache, with dizziness, "
            "double vision, slurred speech, trouble swallowing or fainting", "emergency",
-           say="Have you had sudden, very bad neck pain or a headache, together with "
-           "dizziness, double vision, slurred speech, trouble swallowing or fainting?"),
+           say="Sudden, very bad neck pain or headache, with dizziness, double vision, "
+           "slurred speech, trouble swallowing or fainting?"),
     Choice("neck_injury_nerve", "A recent neck injury, then new numbness, tingling or "
            "weakness in your arms or legs", "emergency",
-           say="Did you hurt your neck recently, and since then have new numbness, "
-           "tingling or weakness in your arms or legs?"),
+           say="Did you hurt your neck recently, and then get new numbness, tingling or "
+           "weakness in your arms or legs?"),
     Choice("sudden_severe_pain", "Sudden, very bad back or belly pain with feeling faint or "
            "sweaty, or with a known aortic aneurysm", "emergency",
-           say="Have you had sudden, very bad back or belly pain with feeling faint or "
-           "sweaty? Or has a doctor told you that you have an aortic aneurysm?"),
+           say="Sudden, very bad back or belly pain with feeling faint or sweaty? Or a "
+           "known aortic aneurysm?"),
 )
 URGENT_FLAGS = (
     Choice("spinal_cord_signs", "New clumsy hands (trouble with buttons, keys or writing), "
            "new unsteady walking or balance, or an electric-shock feeling down your spine or "
            "limbs when you bend your neck", "urgent",
-           say="Have your hands become clumsy, for example with buttons, keys or writing? "
-           "Is your walking or balance newly unsteady? Do you feel an electric shock down "
-           "your back or limbs when you bend your neck?"),
+           say="Are your hands newly clumsy with buttons, keys or writing? Is your walking "
+           "newly unsteady? An electric shock down your back when you bend your neck?"),
     Choice("long_term_steroids", "Taking steroid tablets (such as prednisone) for 3 months "
            "or more", "urgent",
-           say="Have you taken steroid tablets, such as prednisone, for 3 months or more?"),
+           say="Steroid tablets, such as prednisone, for 3 months or more?"),
     Choice("fever", "Fever (38 °C / 100.4 °F or higher) or feeling very unwell", "urgent",
-           say="Do you have a fever of 38 °C or 100.4 °F or more, or feel very unwell?"),
-    Choice("cancer_history", "Cancer now or in the past", "urgent",
-           say="Do you have cancer now, or have you had it in the past?"),
-    Choice("weight_loss", "Losing weight without trying", "urgent",
-           say="Are you losing weight without trying?"),
+           say="A fever of 38 °C or 100.4 °F or more, or feeling very unwell?"),
+    Choice("cancer_history", "Cancer now or in the past", "urgent"),
+    Choice("weight_loss", "Losing weight without trying", "urgent"),
     Choice("infection_risk", "Injecting drugs, a weak immune system, or a recent serious "
-           "infection", "urgent",
-           say="Do you inject drugs, have a weak immune system, or have you had a serious "
-           "infection lately?"),
-    Choice("night_pain", "Pain that is worse at night and does not ease with rest", "urgent",
-           say="Is the pain worse at night, and does it not ease with rest?"),
+           "infection", "urgent"),
+    Choice("night_pain", "Pain that is worse at night and does not ease with rest", "urgent"),
     Choice("trauma", "Pain that started after a fall, accident or injury that no doctor has "
-           "checked", "urgent",
-           say="Did the pain start after a fall, accident or injury that no doctor has "
-           "checked?"),
+           "checked", "urgent"),
 )
 
 _DURATIONS = (
@@ -156,8 +144,8 @@ _QUESTIONS: tuple[Question, ...] = (
         "Some symptoms need a doctor now, not a screening. Pressure on the nerves or the "
         "spinal cord, or a problem with a blood vessel, can do lasting harm if care comes "
         "late. We ask first so you get the right help fast.",
-        say=("First, some safety questions about your back, neck, arms and legs. Please "
-             "answer yes or no to each."),
+        say=("First, some safety questions. I will read a list of symptoms in the back, "
+             "neck, arms and legs. Tell me if you have any of them right now."),
         choices=EMERGENCY_FLAGS + URGENT_FLAGS + (Choice("none", "None of these"),),
         exclusive=frozenset({"none"}),
     ),
