@@ -32,12 +32,24 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT": "120 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "PROXY_COUNT": 0,
+    # The clinic handoff (off: nothing is stored). DATABASE_URL None means SQLite in the
+    # instance folder; DATA_KEYS are Fernet keys, the first encrypts (see store/crypto.py).
+    "HANDOFF": False,
+    "RETENTION_DAYS": 30,
+    "DATABASE_URL": None,
+    "DATA_KEYS": None,
+    "SMTP_URL": "",
+    "NOTIFY_EMAIL": "",
+    "STAFF_URL": "",
+    "HANDOFF_RATE_LIMIT": "20 per hour",
+    "NOTIFY_RETRY_DELAYS": (5, 30, 120, 600),
 }
 MIN_SECRET_LENGTH = 32
 WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test",
                           "password", "screener", "flask", "default", "key", "secret-key"})
 _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "EMERGENCY_NUMBER",
-                  "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI")
+                  "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
+                  "DATABASE_URL", "SMTP_URL", "NOTIFY_EMAIL", "STAFF_URL", "HANDOFF_RATE_LIMIT")
 
 
 class ConfigError(RuntimeError):

@@ -41,6 +41,7 @@ class Result:
     stopped: bool
     emergency_number: str = DEFAULT_EMERGENCY_NUMBER
     locale: str = "en"
+    ruleset_version: str = ""
     disclaimer: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,4 +71,5 @@ def evaluate(ruleset: RuleSet, answers: Answers,
                                for c in added[t.id]))
         for t in topics
     )
-    return Result(tuple(topics), trace, bool(stops), emergency_number, locale)
+    return Result(tuple(topics), trace, bool(stops), emergency_number, locale,
+                  ruleset.version)

@@ -26,6 +26,7 @@ from .language import decision_phrases
 from .problems import Problem, ProblemsError, did_you_mean
 from .questions import QUESTIONS, Question
 from .rulemodels import Rule, RuleFile, Topic
+from .ruleversion import ruleset_version
 from .yamlsource import LineDict, LineList, line_at, load_yaml
 
 _ALLOWED_OPERATORS = {
@@ -54,6 +55,7 @@ class RuleSet:
     topics: dict[str, Topic]
     rules: tuple[CompiledRule, ...]
     source: str
+    version: str = ""
 
 
 class RuleSetError(ProblemsError):
@@ -98,6 +100,7 @@ def load_ruleset(directory: Path | str) -> RuleSet:
         rules=tuple(CompiledRule(r, compile_condition(r.when), compile_explainer(r.when), f)
                     for r, f in rules.values()),
         source=str(directory),
+        version=ruleset_version(directory, files),
     )
 
 

@@ -49,6 +49,7 @@ def result_json(result: Result) -> dict[str, Any]:
             }
             for entry in result.trace
         ],
+        "ruleset_version": result.ruleset_version,
         "disclaimer": result.disclaimer,
     }
 
@@ -70,5 +71,6 @@ def result_text(result: Result, answers: Answers, today: date | None = None) -> 
     if not result.topics:
         lines.append(t("- No specific guidance. Bring your questions to your visit.", loc))
     important = t("IMPORTANT", loc)
+    lines += ["", t("Rule set version: {version}", loc).format(version=result.ruleset_version)]
     lines += ["", f"{important}: {result.disclaimer}"]
     return "\n".join(lines) + "\n"

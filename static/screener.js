@@ -57,6 +57,13 @@
     else { fallback(); }
   }
 
+  function counter(box) {
+    var out = document.getElementById(box.getAttribute("data-count"));
+    var show = function () { out.textContent = out.getAttribute("data-left").replace("%(left)s", String(box.maxLength - box.value.length)); };
+    box.addEventListener("input", show);
+    show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     each("form", function (form) {
       form.addEventListener("change", function (e) { exclusive(e.target); update(form); });
@@ -67,5 +74,6 @@
     each("[data-print]", function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
     each("[data-copy]", function (b) { b.hidden = false; b.addEventListener("click", function () { copy(b); }); });
     each(".no-js-hint", function (h) { h.hidden = true; });
+    each("textarea[data-count]", counter);
   });
 }());
