@@ -34,16 +34,19 @@ from flask_wtf import FlaskForm
 from limits import parse
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
-from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
-from .. import consent
+from .. import consent, evaluate_here
+from ..answers import AnswersError, validate_answers
+from ..evaluate import Result
 from ..i18n import N_, current_locale
 from ..questions import QUESTIONS
 from ..store.db import SchemaBehind
 from ..store.reference import grouped
 from ..store.service import Store, current_store, enabled, init_store
 from ..store.submissions import Contact, NewSubmission
-from .patient import _evaluated
+from ..wizard import first_incomplete
+from .state import load_state
 
 log = logging.getLogger("screener.handoff")
 bp = Blueprint("handoff", __name__)
@@ -59,7 +62,7 @@ TOKEN_KEY, SENT_KEY = "handoff_token", "handoff_sent"
 class SendForm(FlaskForm):
     name = StringField(N_("Your name"))
     phone = StringField(N_("Phone number"))
-    best_time = RadioField(N_("Best time to call"), choices=BEST_TIMES, validate_choice=False)
+    best_time = StringField(N_("Best time to call"))  # one of BEST_TIMES, checked in _check
     note = TextAreaField(N_("Anything the nurse should know before calling (you can skip "
                             "this)"))
     consent = BooleanField()
@@ -156,13 +159,20 @@ def _rate_limited(name: str, setting: str) -> None:
         raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
 
 
-def _ready_answers() -> tuple[dict[str, Any], Any] | Response:
-    found = _evaluated()
-    if isinstance(found, Response):
-        return found
-    if found[1].stopped:  # the emergency result: get care now, never "send and wait"
+def _ready_answers() -> tuple[dict[str, Any], Result] | Response:
+    """The finished answers and their result; else back to the result page, which knows
+    where to send someone whose answers are missing or incomplete."""
+    state = load_state()
+    if state is None or first_incomplete(*state) is not None:
         return redirect(url_for("patient.result"))
-    return found
+    try:
+        answers = validate_answers(state[0])
+    except AnswersError:
+        return redirect(url_for("patient.result"))
+    result = evaluate_here(answers, current_locale())
+    if result.stopped:  # the emergency result: get care now, never "send and wait"
+        return redirect(url_for("patient.result"))
+    return answers, result
 
 
 def _send_page(form: SendForm, errors: dict[str, str], status: int = 200,
