@@ -164,6 +164,26 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The real app under gunicorn on loopback; yields (base URL, path of its log)."""
+    yield from gunicorn_server(tmp_path_factory.mktemp("gunicorn") / "gunicorn.log", {})
+
+
+@pytest.fixture(scope="session")
+def handoff_server(tmp_path_factory):
+    """gunicorn with the clinic handoff on, over a migrated SQLite file; (base URL, log)."""
+    from screener.store.db import make_engine, upgrade
+
+    folder = tmp_path_factory.mktemp("handoff-server")
+    url = f"sqlite:///{folder / 'screener.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield from gunicorn_server(folder / "gunicorn.log", {
+        "SCREENER_HANDOFF": "true", "SCREENER_DATABASE_URL": url,
+        "SCREENER_DATA_KEYS": TEST_DATA_KEYS[0], "SCREENER_CLINIC_NAME": "Riverside Spine"})
+
+
+def gunicorn_server(log: Path, extra_env: dict[str, str]):
+    """Run the app under gunicorn until the generator is closed; yields (base URL, log)."""
     import os
     import subprocess
     import sys
@@ -171,11 +191,10 @@ def live_server(tmp_path_factory):
     import urllib.request
 
     port = free_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = os.environ | {"SCREENER_SECRET_KEY": "live-test-" + "x" * 40,
                         "SCREENER_API_RATE_LIMIT": "10000 per minute", "SCREENER_BIND":
                         f"127.0.0.1:{port}", "SCREENER_WORKERS": "2",
-                        "SCREENER_CLINIC_PHONE": "555 0100"}
+                        "SCREENER_CLINIC_PHONE": "555 0100"} | extra_env
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "python:screener.gunicorn_conf",
