@@ -8,6 +8,7 @@ start-up; if the database cannot be reached then, the check is repeated before f
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
@@ -74,6 +75,9 @@ def init_store(app: Flask) -> Store:
     except SQLAlchemyError as exc:
         log.error("The handoff database cannot be reached at start-up (%s); patients are "
                   "told to call until it is back.", type(exc).__name__)
+    # gunicorn preloads the app and forks: no connection may be shared with the workers.
+    store.engine.dispose()
+    os.register_at_fork(after_in_child=lambda: store.engine.dispose(close=False))
     app.extensions[EXTENSION] = store
     return store
 
