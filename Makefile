@@ -18,7 +18,9 @@ $(VENV)/.installed: pyproject.toml hatch_build.py $(wildcard screener/translatio
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
+# With SCREENER_HANDOFF=true, the SQLite database in the instance folder is migrated first.
 run: $(VENV)/.installed
+	@case "$${SCREENER_HANDOFF:-}" in true|1|yes|on) $(BIN)/screener db upgrade;; esac
 	SCREENER_SECRET_KEY="$${SCREENER_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \
 	  $(BIN)/flask --app screener.wsgi:app run --host $(HOST) --port $(PORT)
 
@@ -35,6 +37,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/handoff.py
 
 check: $(VENV)/.installed
 	$(BIN)/ruff check .
