@@ -211,15 +211,28 @@ def _store_app():  # type: ignore[no-untyped-def]
 
 
 def _store():  # type: ignore[no-untyped-def]
+    """The ready store, or a message and exit code 1 (bad keys, old schema, no database)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from .config import ConfigError
     from .store.service import store_from_config
 
     app = _store_app()
     try:
-        return store_from_config(app.config, app.instance_path)
+        store = store_from_config(app.config, app.instance_path)
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    try:
+        store.ensure_ready()
+        return store
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+    except SQLAlchemyError as exc:
+        click.echo(f"The handoff database cannot be reached: {type(exc).__name__}: "
+                   f"{str(exc).splitlines()[0]}", err=True)
+    store.dispose()
+    sys.exit(1)
 
 
 @main.group()
@@ -262,7 +275,6 @@ def db_current() -> None:
 def purge_command() -> None:
     """Delete every expired submission (run daily from cron or a systemd timer)."""
     store = _store()
-    store.ensure_ready()
     click.echo(f"deleted {store.submissions.purge()} expired submission(s)")
     store.dispose()
 
@@ -284,7 +296,6 @@ def keys_generate() -> None:
 def keys_rotate() -> None:
     """Re-encrypt everything stored with the first key in SCREENER_DATA_KEYS."""
     store = _store()
-    store.ensure_ready()
     changed = store.submissions.rotate_keys()
     click.echo(f"re-encrypted {changed} submission(s) with the first key; the other keys can "
                "now be removed from SCREENER_DATA_KEYS")

@@ -196,9 +196,20 @@ def test_the_result_exports_carry_the_ruleset_version(patient):
 def test_spanish_pages_for_the_handoff(patient):
     patient.client.get("/?lang=es")
     patient.finish()
-    page = text(patient.form())
-    assert 'lang="es"' in page and "Enviar mis respuestas" in page
-    assert "Before you send" not in page
+    assert "Enviar mis respuestas a Riverside Spine" in text(patient.client.get("/result"))
+    form = text(patient.form())
+    assert 'lang="es"' in form and "Antes de enviar" in form and "30 días" in form
+    invalid = text(patient.send(name=""))
+    assert "Escriba su nombre." in invalid
+    patient.send()
+    sent = text(patient.client.get("/sent"))
+    later = text(patient.client.get("/withdraw"))
+    assert "Su código de referencia" in sent and "Retirar lo que envié" in sent
+    assert "Código de referencia" in later
+    english = ["Send my answers", "Before you send", "Your name", "Enter your name",
+               "Your reference code", "What happens next", "Withdraw what", "Phone number"]
+    for page in (form, invalid, sent, later):
+        assert not [words for words in english if words in page]
 
 
 # The database goes away mid-run

@@ -246,6 +246,14 @@ def test_db_upgrade_command_migrates_an_empty_database(empty_database_url, monke
     assert runner.invoke(main, ["db", "current"]).exit_code == 0
 
 
+def test_storage_commands_explain_an_old_schema(empty_database_url, monkeypatch):
+    monkeypatch.setenv("SCREENER_DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("SCREENER_DATA_KEYS", TEST_DATA_KEYS[0])
+    for command in (["purge"], ["keys", "rotate"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1 and "Run: screener db upgrade" in result.output
+
+
 def test_purge_command_deletes_what_expired(cli_env, submissions):
     submissions.create(new(), token(1), 30, datetime.now(UTC) - timedelta(days=40))
     submissions.create(new(), token(2), 30)

@@ -112,9 +112,9 @@ class Submissions:
                 return sid, code, True
             except IntegrityError:
                 session.rollback()
-        existing = self.by_send_token(send_token)
-        if existing is None:  # the unique clash was not ours: let the caller report it
-            raise RuntimeError("a submission could not be stored (unique clash)")
+                existing = self.by_send_token(send_token)
+                if existing is None:  # not a repeat of this form: the caller reports it
+                    raise
         return existing, code, False
 
     def by_send_token(self, send_token: str) -> str | None:
