@@ -279,6 +279,40 @@ def purge_command() -> None:
     store.dispose()
 
 
+@main.command("notify")
+@click.option("--older-than", "minutes", type=int, default=30, show_default=True,
+              help="only submissions at least this many minutes old")
+def notify_command(minutes: int) -> None:
+    """Email the intake inbox about submissions whose notification never went out
+    (the server restarted during its retries, say). Safe to run from cron."""
+    from datetime import timedelta
+
+    from .notify import Notifier
+
+    app = _store_app()
+    config = app.config
+    if not (config.get("SMTP_URL") and config.get("NOTIFY_EMAIL") and config.get("STAFF_URL")):
+        click.echo("Set SCREENER_SMTP_URL, SCREENER_NOTIFY_EMAIL and SCREENER_STAFF_URL.",
+                   err=True)
+        sys.exit(1)
+    store = _store()
+    notifier = Notifier(config["SMTP_URL"], config["NOTIFY_EMAIL"], (), config["CLINIC_NAME"])
+    pending = store.submissions.unnotified(timedelta(minutes=minutes))
+    sent = 0
+    for sid, urgent in pending:
+        try:
+            notifier.send(notifier.message(urgent, config["STAFF_URL"]))
+        except OSError as exc:  # smtplib's errors included
+            click.echo(f"sending failed ({type(exc).__name__}); try again later", err=True)
+            break
+        store.submissions.mark_notified(sid)
+        sent += 1
+    click.echo(f"notified {sent} of {len(pending)} pending submission(s)")
+    store.dispose()
+    if sent < len(pending):
+        sys.exit(1)
+
+
 @main.group()
 def keys() -> None:
     """The keys that encrypt stored contact details, answers and notes."""

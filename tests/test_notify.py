@@ -103,3 +103,31 @@ def test_a_mail_server_that_is_down_neither_blocks_nor_loses_the_submission(
         controller.stop()
     for name in (CONTACT["name"], CONTACT["phone"]):
         assert name not in caplog.text
+
+
+def test_notify_command_sends_what_never_went_out(make_handoff_app, database_url, smtp_port,
+                                                   inbox, monkeypatch):
+    from datetime import timedelta
+
+    from click.testing import CliRunner
+
+    from screener.cli import main
+
+    from .conftest import HANDOFF_CONFIG, TEST_DATA_KEYS
+
+    app = make_handoff_app()  # no mail settings: nothing is sent at the time
+    Patient(app.test_client()).finish(URGENT).send()
+    for name, value in {"DATABASE_URL": database_url, "DATA_KEYS": TEST_DATA_KEYS[0],
+                        "SECRET_KEY": HANDOFF_CONFIG["SECRET_KEY"],
+                        "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+                        "NOTIFY_EMAIL": "intake@clinic.example",
+                        "STAFF_URL": "https://clinic.example/staff/"}.items():
+        monkeypatch.setenv(f"SCREENER_{name}", value)
+    runner = CliRunner()
+    assert "notified 0 of 0" in runner.invoke(main, ["notify"]).output  # too recent
+    result = runner.invoke(main, ["notify", "--older-than", "0"])
+    assert result.exit_code == 0 and "notified 1 of 1" in result.output
+    assert wait_for(lambda: len(inbox.messages) == 1)
+    assert "Urgent symptoms reported: yes" in inbox.messages[0].get_payload()
+    assert "notified 0 of 0" in runner.invoke(main, ["notify", "--older-than", "0"]).output
+    assert app.extensions["screener.store"].submissions.unnotified(timedelta(0)) == []

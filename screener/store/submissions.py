@@ -196,6 +196,17 @@ class Submissions:
                 row.notified_at = moment or now()
                 session.commit()
 
+    def unnotified(self, older_than: timedelta,
+                   moment: datetime | None = None) -> list[tuple[str, bool]]:
+        """(id, urgent) of live new submissions whose email never went out."""
+        moment = moment or now()
+        with self.sessions() as session:
+            return [(sid, urgent) for sid, urgent in session.execute(
+                select(Submission.id, Submission.urgent).where(
+                    Submission.notified_at.is_(None), Submission.status == Status.NEW,
+                    Submission.created_at <= moment - older_than, _live(moment))
+                .order_by(Submission.created_at))]
+
     def purge(self, moment: datetime | None = None) -> int:
         """Delete every expired submission; the number deleted."""
         with self.sessions() as session:
