@@ -21,6 +21,7 @@ from .render import answered_rows
 from .safety_net import safety_net_title
 
 QUESTIONNAIRE_ID = "miss-screener"
+RULESET_VERSION_SYSTEM = "urn:miss-screener:ruleset-version"
 
 
 def coding_system(question_id: str) -> str:
@@ -118,6 +119,8 @@ def questionnaire_response(answers: dict[str, Any], result: Result, base_url: st
         "resourceType": "QuestionnaireResponse",
         "language": loc,
         "status": "completed",
+        "meta": {"tag": [{"system": RULESET_VERSION_SYSTEM, "code": result.ruleset_version,
+                          "display": "rule set version"}]},
         "questionnaire": f"{base_url}/fhir/Questionnaire",
         "authored": when,
         "text": {"status": "generated", "div": _narrative(result, answers)},

@@ -21,6 +21,9 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_data(tmp_path):
     assert "screener/_data/rules/rules.yaml" in names
     assert "screener/_data/rules/tests/scenarios.yaml" in names
     assert any(n.startswith("screener/_data/templates/") for n in names)
+    assert "screener/_data/rules/VERSION" in names
+    assert "screener/store/migrations/env.py" in names
+    assert "screener/store/migrations/versions/0001_submissions.py" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
