@@ -32,12 +32,15 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT": "120 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "PROXY_COUNT": 0,
+    # The Questionnaire's canonical URL: set it to the clinic's public address of the form.
+    "FHIR_CANONICAL": "urn:miss-screener:questionnaire",
 }
 MIN_SECRET_LENGTH = 32
 WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test",
                           "password", "screener", "flask", "default", "key", "secret-key"})
 _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "EMERGENCY_NUMBER",
-                  "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI")
+                  "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
+                  "FHIR_CANONICAL")
 
 
 class ConfigError(RuntimeError):

@@ -22,9 +22,19 @@ MESSAGES = {
 }
 
 
+# FHIR issue types for the HTTP errors a FHIR endpoint can meet.
+FHIR_ISSUE_CODES = {404: "not-found", 405: "not-supported", 413: "too-long", 415: "not-supported",
+                    429: "throttled", 500: "exception"}
+
+
 def _page(code: int, title: str, text: str) -> tuple[Any, int]:
-    """An HTML page for people, or a JSON body for the API and FHIR endpoints."""
-    if request.path.startswith(("/api/", "/fhir/")):
+    """An HTML page for people, an OperationOutcome for FHIR, JSON for the API."""
+    if request.path.startswith("/fhir/"):
+        from .fhir import Issue, outcome
+
+        return outcome(code, [Issue(FHIR_ISSUE_CODES.get(code, "invalid"), f"{title}. {text}",
+                                    severity="fatal" if code >= 500 else "error")]), code
+    if request.path.startswith("/api/"):
         return jsonify({"errors": [f"{title}. {text}"]}), code
     return render_template("error.html", code=code, title=gettext(title),
                            text=gettext(text)), code
