@@ -123,11 +123,16 @@ def _display(link_id: str, text: str, **extra: Any) -> dict[str, Any]:
     return {"linkId": link_id, "type": "display", "text": text, **extra}
 
 
+def _control(code: str, display: str) -> dict[str, Any]:
+    """An SDC item control: how a renderer shows the item (help button, check boxes...)."""
+    return {"url": EXT + "questionnaire-itemControl", "valueCodeableConcept": {
+        "coding": [{"system": ITEM_CONTROL, "code": code, "display": display}],
+        "text": display}}
+
+
 def _help(question: Question, locale: str) -> dict[str, Any]:
-    control = {"url": EXT + "questionnaire-itemControl", "valueCodeableConcept": {
-        "coding": [{"system": ITEM_CONTROL, "code": "help", "display": "Help-Button"}],
-        "text": "Help-Button"}}
-    return _display(help_link_id(question.id), t(question.help, locale), extension=[control])
+    return _display(help_link_id(question.id), t(question.help, locale),
+                    extension=[_control("help", "Help-Button")])
 
 
 def _option(question: Question, value: str, locale: str) -> dict[str, Any]:
@@ -148,6 +153,9 @@ def _item(question: Question, locale: str) -> dict[str, Any]:
     else:
         item["type"] = "choice"
         item["repeats"] = question.kind == "multiple"
+        # Every choice on view at once, as the pages show them (not a drop-down).
+        item["extension"] = [_control("check-box", "Check-box") if item["repeats"]
+                             else _control("radio-button", "Radio Button")]
         item["answerOption"] = [_option(question, c.value, locale) for c in question.choices]
     if question.help:
         item["item"] = [_help(question, locale)]
