@@ -19,7 +19,7 @@ from markupsafe import escape
 
 from .conditions import AllOf, Answer, AnyOf, Not
 from .evaluate import Result
-from .i18n import t
+from .i18n import N_, t
 from .questions import QUESTIONS, STEPS, Question, catalogue_json
 from .render import answered_rows
 
@@ -32,8 +32,8 @@ DISCLAIMER_LINK_ID = "disclaimer"
 
 Condition = Answer | AllOf | AnyOf | Not
 
-EMERGENCY_TEXT = ("What you chose can be an emergency. Call {number} now, or go to the "
-                  "nearest emergency room. Do not wait to finish this form.")
+EMERGENCY_TEXT = N_("What you chose can be an emergency. Call {number} now, or go to the "
+                    "nearest emergency room. Do not wait to finish this form.")
 
 
 def coding_system(question_id: str) -> str:

@@ -34,11 +34,13 @@ def _code(system: str, code: str, display: str) -> dict[str, Any]:
 
 
 def _topic_html(topic: Topic, locale: str) -> str:
+    """The topic as the result page shows it, with its sources for the clinic's record."""
+    ask_title, sources = t("Questions you could ask:", locale), t("Sources:", locale)
     html = f"<p>{escape(topic.body.in_locale(locale))}</p>"
     asks = "".join(f"<li>{escape(a.in_locale(locale))}</li>" for a in topic.ask)
     if asks:
-        html += f"<p>{escape(t('Questions to ask', locale))}</p><ul>{asks}</ul>"
-    return html + f"<p>{escape(t('Sources', locale))}: {escape('; '.join(topic.sources))}</p>"
+        html += f"<p>{escape(ask_title)}</p><ul>{asks}</ul>"
+    return html + f"<p>{escape(sources)} {escape('; '.join(topic.sources))}</p>"
 
 
 def _safety_net(value: object, locale: str) -> str:
