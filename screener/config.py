@@ -34,13 +34,15 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_COUNT": 0,
     # The Questionnaire's canonical URL: set it to the clinic's public address of the form.
     "FHIR_CANONICAL": "urn:miss-screener:questionnaire",
+    # Web origins (space-separated) whose pages may call /fhir from the browser (CORS).
+    "FHIR_CORS_ORIGINS": "",
 }
 MIN_SECRET_LENGTH = 32
 WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test",
                           "password", "screener", "flask", "default", "key", "secret-key"})
 _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "EMERGENCY_NUMBER",
                   "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
-                  "FHIR_CANONICAL")
+                  "FHIR_CANONICAL", "FHIR_CORS_ORIGINS")
 
 
 class ConfigError(RuntimeError):

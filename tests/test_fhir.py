@@ -445,3 +445,41 @@ def test_http_errors_under_fhir_are_operation_outcomes(client, method, path, sta
     reply = getattr(client, method)(path)
     assert reply.status_code == status and reply.content_type == FHIR_JSON
     OperationOutcome.model_validate(reply.json)
+
+
+EHR = "https://ehr.clinic.example"
+
+
+@pytest.fixture
+def cors_client():
+    return create_app({"TESTING": True, "RATELIMIT_ENABLED": False,
+                       "FHIR_CORS_ORIGINS": f"{EHR} https://other.example:8443"}).test_client()
+
+
+def test_listed_origins_may_call_from_the_browser(cors_client):
+    preflight = cors_client.options("/fhir/QuestionnaireResponse", headers={
+        "Origin": EHR, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == EHR
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
+    reply = post(cors_client, response_to(cors_client, COMPLETE_ANSWERS), Origin=EHR)
+    assert reply.status_code == 200 and reply.headers["Access-Control-Allow-Origin"] == EHR
+    refused = post(cors_client, {}, Origin=EHR)
+    assert refused.status_code == 400 and refused.headers["Access-Control-Allow-Origin"] == EHR
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null", EHR + ".evil.example"])
+def test_other_origins_get_no_cors_headers(cors_client, client, origin):
+    for each in (cors_client, client):
+        reply = each.get("/fhir/Questionnaire", headers={"Origin": origin})
+        assert "Access-Control-Allow-Origin" not in reply.headers
+    assert "Access-Control-Allow-Origin" not in client.get(
+        "/fhir/Questionnaire", headers={"Origin": EHR}).headers
+
+
+@pytest.mark.parametrize("origins", ["*", "https://ehr.example/path", "ehr.example"])
+def test_a_bad_cors_setting_stops_start_up(origins):
+    with pytest.raises(ConfigError, match="FHIR_CORS_ORIGINS"):
+        create_app({"TESTING": True, "FHIR_CORS_ORIGINS": origins})

@@ -8,10 +8,11 @@ and every response names the same Questionnaire.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 from flask.sansio.blueprints import BlueprintSetupState
 
 from .. import csrf, evaluate_here
@@ -27,13 +28,39 @@ csrf.exempt(bp)
 FHIR_JSON = "application/fhir+json"
 
 
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?")
+CORS_HEADERS = {"Access-Control-Allow-Methods": "GET, POST",
+                "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Type",
+                "Access-Control-Max-Age": "600"}
+
+
 @bp.record_once
-def _check_canonical(state: BlueprintSetupState) -> None:
+def _check_settings(state: BlueprintSetupState) -> None:
     canonical = state.app.config["FHIR_CANONICAL"]
-    if ":" not in canonical or "|" in canonical or canonical != canonical.strip():
+    if ":" not in canonical or "|" in canonical or len(canonical.split()) != 1:
         raise ConfigError(f"SCREENER_FHIR_CANONICAL must be an absolute URL or URN without "
                           f"'|' or spaces, for example https://screener.clinic.example/fhir/"
                           f"Questionnaire/{QUESTIONNAIRE_ID}; got {canonical!r}.")
+    for origin in state.app.config["FHIR_CORS_ORIGINS"].split():
+        if not ORIGIN.fullmatch(origin):
+            raise ConfigError("SCREENER_FHIR_CORS_ORIGINS lists web origins such as "
+                              f"https://ehr.clinic.example (no '*', no path); got {origin!r}.")
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Let the listed origins' pages (an EHR running a forms renderer) call these endpoints.
+
+    No cookies are involved, so credentials are never allowed; every other origin gets no
+    CORS headers and the browser keeps it out.
+    """
+    origin = request.headers.get("Origin")
+    if origin and origin in current_app.config["FHIR_CORS_ORIGINS"].split():
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers.add("Vary", "Origin")
+        if request.method == "OPTIONS":
+            response.headers.update(CORS_HEADERS)
+    return response
 
 
 def canonical() -> str:
