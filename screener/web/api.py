@@ -68,7 +68,8 @@ def evaluate_answers() -> Any:
     found = evaluated_request()
     if not isinstance(found[1], Result):
         return found
-    if request.accept_mimetypes.best_match(["application/json", FHIR_JSON]) == FHIR_JSON:
+    if (FHIR_JSON in request.headers.get("Accept", "")
+            and request.accept_mimetypes.best_match(["application/json", FHIR_JSON]) == FHIR_JSON):
         return fhir_response(questionnaire_response(found[0], found[1], canonical()))
     return jsonify(result_json(found[1]))
 
