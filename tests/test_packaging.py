@@ -36,3 +36,7 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_data(tmp_path):
         cwd=tmp_path, capture_output=True, text=True)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip().endswith("screener/_data/templates")
+    for test_tool in ("pytest", "playwright", "hypothesis", "trustme"):
+        missing = subprocess.run([venv / "bin" / "python", "-c", f"import {test_tool}"],
+                                 capture_output=True)
+        assert missing.returncode != 0, f"{test_tool} is not a runtime dependency"
