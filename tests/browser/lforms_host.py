@@ -72,16 +72,12 @@ def fetch_lforms() -> bool:
     return (LFORMS / "webcomponent" / "main.js").exists()
 
 
-def _loopback_tls() -> ssl.SSLContext:
-    """The app under test may serve HTTPS with a test certificate on loopback."""
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
+def serve(app_url: str, ca_file: str | None = None) -> http.server.ThreadingHTTPServer:
+    """Start the clinic's page server on a free loopback port (call ``shutdown`` after).
 
-
-def serve(app_url: str) -> http.server.ThreadingHTTPServer:
-    """Start the clinic's page server on a free loopback port (call ``shutdown`` after)."""
+    Calls to an HTTPS app are verified against ``ca_file`` (the test run's CA).
+    """
+    tls = ssl.create_default_context(cafile=ca_file)
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs) -> None:
@@ -104,7 +100,7 @@ def serve(app_url: str) -> http.server.ThreadingHTTPServer:
                 method=self.command,
                 headers={h: self.headers[h] for h in RELAYED_HEADERS if self.headers[h]})
             try:
-                with urllib.request.urlopen(request, timeout=10, context=_loopback_tls()) as reply:
+                with urllib.request.urlopen(request, timeout=10, context=tls) as reply:
                     self._send(reply.status, reply.headers["Content-Type"], reply.read())
             except urllib.error.HTTPError as error:
                 self._send(error.code, error.headers["Content-Type"], error.read())

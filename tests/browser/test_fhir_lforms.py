@@ -36,12 +36,12 @@ for _unused in ("imaging_within_12_months", "treatment_duration", "treatment_res
 
 
 @pytest.fixture(scope="session")
-def clinic_url(base_url):
+def clinic_url(base_url, tls):
     if not fetch_lforms():
         if os.environ.get("CI"):
             pytest.fail("LHC-Forms could not be fetched (make lforms): CI must run this test")
         pytest.skip("LHC-Forms is not fetched (make lforms needs npm)")
-    server = serve(base_url)
+    server = serve(base_url, str(tls.ca))
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
