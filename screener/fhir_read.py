@@ -18,7 +18,15 @@ from fhir.resources.R4B.questionnaireresponse import (
 )
 from pydantic import ValidationError
 
-from .answers import AnswersError, check_value, prune, validate_answers, visible_questions
+from .answers import (
+    MAX_PROBLEMS,
+    AnswersError,
+    check_value,
+    prune,
+    short,
+    validate_answers,
+    visible_questions,
+)
 from .fhir import coding_system, display_link_ids, group_link_id
 from .i18n import SUPPORTED
 from .problems import did_you_mean
@@ -26,6 +34,9 @@ from .questions import QUESTIONS, STEPS, Question
 
 GROUP_IDS = frozenset(group_link_id(s.id) for s in STEPS)
 EVALUATED_STATUSES = ("completed", "amended")
+# JSON nesting a response may have: this Questionnaire needs about 10 levels; the parser
+# recurses per level, so thousands (which fit in a small body) would exhaust the stack.
+MAX_DEPTH = 40
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,10 @@ class ResponseError(ValueError):
     """A response that cannot be evaluated; ``status`` is the HTTP status to answer with."""
 
     def __init__(self, status: int, issues: list[Issue]) -> None:
+        if len(issues) > MAX_PROBLEMS:
+            more = Issue("informational", f"... and {len(issues) - MAX_PROBLEMS} more problems.",
+                         severity="information")
+            issues = issues[:MAX_PROBLEMS] + [more]
         self.status = status
         self.issues = issues
         super().__init__("; ".join(i.diagnostics for i in issues))
@@ -61,11 +76,26 @@ def _fhirpath(location: tuple[int | str, ...]) -> str:
     return path
 
 
+def _too_deep(data: object) -> bool:
+    """Whether JSON ``data`` nests deeper than MAX_DEPTH (checked without recursion)."""
+    level: list[object] = [data]
+    for _ in range(MAX_DEPTH):
+        level = [inner for value in level
+                 for inner in (value.values() if isinstance(value, dict) else
+                               value if isinstance(value, list) else ())]
+        if not level:
+            return False
+    return True
+
+
 def _parse(data: object) -> QuestionnaireResponse:
     if not isinstance(data, dict) or data.get("resourceType") != "QuestionnaireResponse":
         raise ResponseError(400, [Issue("structure", "Send one FHIR R4 QuestionnaireResponse "
                                         "(a JSON object with \"resourceType\": "
                                         "\"QuestionnaireResponse\").")])
+    if _too_deep(data):
+        raise ResponseError(400, [Issue("too-costly", f"The response nests more than "
+                                        f"{MAX_DEPTH} levels deep.")])
     try:
         return QuestionnaireResponse.model_validate(data)
     except ValidationError as exc:
@@ -75,6 +105,8 @@ def _parse(data: object) -> QuestionnaireResponse:
             message = ("Unknown element." if error["type"] == "extra_forbidden"
                        else error["msg"])
             issues.append(Issue("structure", f"{path}: {message}", (path,)))
+            if len(issues) > MAX_PROBLEMS:
+                break
         raise ResponseError(400, issues) from None
 
 
@@ -86,24 +118,26 @@ def _check_questionnaire(resource: QuestionnaireResponse, canonical: str, versio
     url, _, answered = str(resource.questionnaire).partition("|")
     if url != canonical:
         raise ResponseError(422, [Issue("not-found", f"This service evaluates answers to "
-                                        f"{canonical}, not {url}.", where)])
+                                        f"{canonical}, not {short(url)}.", where)])
     if answered and answered != version:
         raise ResponseError(422, [Issue("business-rule", f"These answers are to version "
-                                        f"{answered}; the current version is {version}. Fetch "
+                                        f"{short(answered)}; the current version is {version}. "
+                                        "Fetch "
                                         "the Questionnaire again and answer that.", where)])
     if resource.status not in EVALUATED_STATUSES:
         raise ResponseError(422, [Issue("business-rule", "Only a finished response is "
-                                        f"evaluated: status is '{resource.status}', send "
+                                        f"evaluated: status is {short(resource.status)}, send "
                                         "'completed'.", ("QuestionnaireResponse.status",))])
 
 
 def _items(items: list[QuestionnaireResponseItem] | None):
-    """Every item at any depth (inside groups, or nested under an answer)."""
-    for item in items or ():
+    """Every item at any depth (inside groups, or nested under an answer), in order."""
+    pending = list(reversed(items or []))
+    while pending:
+        item = pending.pop()
         yield item
-        yield from _items(item.item)
-        for answer in item.answer or ():
-            yield from _items(answer.item)
+        children = [*(item.item or []), *(c for a in item.answer or [] for c in a.item or [])]
+        pending += reversed(children)
 
 
 def _value(question: Question, item: QuestionnaireResponseItem) -> tuple[Any, list[Issue]]:
@@ -124,10 +158,10 @@ def _value(question: Question, item: QuestionnaireResponseItem) -> tuple[Any, li
                                 f"{system}.", where))
         elif coding.system != system:
             issues.append(Issue("code-invalid", f"'{question.id}' codes come from the system "
-                                f"{system}, not {coding.system or 'none'}.", where))
+                                f"{system}, not {short(coding.system)}.", where))
         elif coding.code not in question.value_set:
-            issues.append(Issue("code-invalid", f"'{question.id}' has no code '{coding.code}'"
-                                f"{did_you_mean(coding.code, question.values)}; choose from: "
+            issues.append(Issue("code-invalid", f"'{question.id}' has no code {short(coding.code)}"
+                                f"{did_you_mean(coding.code[:40], question.values)}; choose from: "
                                 f"{', '.join(question.values)}.", where))
         else:
             codes.append(coding.code)
@@ -153,8 +187,8 @@ def _answers(resource: QuestionnaireResponse) -> dict[str, Any]:
                                         "no answer.", (link_id,)))
                 continue
             known = [*QUESTIONS, *GROUP_IDS]
-            issues.append(Issue("structure", f"This Questionnaire has no item '{link_id}'"
-                                f"{did_you_mean(link_id, known)}.", (link_id,)))
+            issues.append(Issue("structure", f"This Questionnaire has no item {short(link_id)}"
+                                f"{did_you_mean(link_id[:40], known)}.", (link_id[:80],)))
         elif link_id in answers:
             issues.append(Issue("duplicate", f"'{link_id}' is answered twice; put every answer "
                                 "to a question in one item.", (link_id,)))

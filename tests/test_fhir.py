@@ -438,6 +438,24 @@ def test_bodies_that_are_not_a_response_get_an_operation_outcome(client, body, c
     OperationOutcome.model_validate(reply.json)
 
 
+@pytest.mark.parametrize("depth", [300, 1500])
+def test_deep_nesting_gets_an_operation_outcome(client, depth):
+    body = ('{"resourceType": "QuestionnaireResponse", "status": "completed", "item": ['
+            + '{"linkId": "step-urgent", "item": [' * depth + "{}" + "]}" * depth + "]}")
+    reply = client.post("/fhir/QuestionnaireResponse", data=body, content_type=FHIR_JSON)
+    assert reply.status_code == 400
+    OperationOutcome.model_validate(reply.json)
+
+
+def test_many_problems_get_a_short_operation_outcome(client):
+    response = response_to(client, COMPLETE_ANSWERS)
+    response["item"][0]["item"] += [{"linkId": "x" * 2000 + str(n)} for n in range(25)]
+    reply = post(client, response)
+    assert reply.status_code == 422 and len(reply.json["issue"]) <= 11
+    assert len(reply.get_data()) < 5000
+    OperationOutcome.model_validate(reply.json)
+
+
 @pytest.mark.parametrize("method, path, status", [
     ("get", "/fhir/Patient", 404), ("get", "/fhir/QuestionnaireResponse", 405),
     ("delete", "/fhir/Questionnaire", 405)])
