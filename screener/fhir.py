@@ -70,6 +70,12 @@ def _coding(question: Question, value: str, locale: str = "en") -> dict[str, str
             "display": t(question.label_of(value), locale)}
 
 
+def _answer_value(question: Question, value: Any, locale: str) -> dict[str, Any]:
+    if question.kind == "integer":
+        return {"answerInteger": value}
+    return {"answerCoding": _coding(question, value, locale)}
+
+
 def _tests(cond: Condition, locale: str) -> tuple[list[dict[str, Any]], str]:
     """(enableWhen entries, how they combine) for one condition of the catalogue.
 
@@ -105,9 +111,9 @@ def _tests(cond: Condition, locale: str) -> tuple[list[dict[str, Any]], str]:
         raise ValueError(f"no enableWhen form for {cond!r}")
     if negate:
         return ([{"question": question.id, "operator": "exists", "answerBoolean": True}]
-                + [{"question": question.id, "operator": "!=",
-                    "answerCoding": _coding(question, v, locale)} for v in values]), "all"
-    return [{"question": question.id, "operator": "=", "answerCoding": _coding(question, v, locale)}
+                + [{"question": question.id, "operator": "!="}
+                   | _answer_value(question, v, locale) for v in values]), "all"
+    return [{"question": question.id, "operator": "="} | _answer_value(question, v, locale)
             for v in values], "all" if op == "includes_all" else "any"
 
 

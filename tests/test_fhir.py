@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 
 from screener import create_app, fhir
 from screener.answers import question_shown, validate_answers
+from screener.conditions import compile_condition, condition
 from screener.config import DEFAULTS, ConfigError
 from screener.disclaimer import disclaimer
 from screener.evaluate import evaluate
@@ -57,11 +58,12 @@ def _test(condition: dict[str, Any], answers: dict[str, Any]) -> bool:
         return bool(values) == condition["answerBoolean"]
     if not values:
         return False
-    if "answerCoding" in condition:
-        code = condition["answerCoding"]["code"]
-        return code in values if op == "=" else code not in values
+    wanted = condition["answerCoding"]["code"] if "answerCoding" in condition else condition[
+        "answerInteger"]
+    if op in ("=", "!="):
+        return (wanted in values) == (op == "=")
     compare = {">": int.__gt__, ">=": int.__ge__, "<": int.__lt__, "<=": int.__le__}[op]
-    return any(compare(v, condition["answerInteger"]) for v in values)
+    return any(compare(v, wanted) for v in values)
 
 
 def _enabled(item: dict[str, Any], answers: dict[str, Any]) -> bool:
@@ -140,6 +142,40 @@ def test_follow_ups_wait_for_their_trigger(questionnaire):
         {"question": "treatments_tried", "operator": "!=", "answerCoding": {
             "system": coding_system("treatments_tried"), "code": "none",
             "display": "None of these yet"}}]
+
+
+SHAPES = [
+    {"question": "pain_score", "gte": 7},
+    {"question": "pain_score", "one_of": [3, 4]},
+    {"question": "goals", "answered": True},
+    {"not": {"question": "goals", "answered": True}},
+    {"question": "health_factors", "includes_all": ["smoking", "diabetes"]},
+    {"all": [{"question": "pain_score", "gt": 2},
+             {"not": {"question": "prior_surgery", "equals": "none"}}]},
+    {"any": [{"question": "main_symptom", "equals": "leg_pain"},
+             {"question": "pain_score", "lt": 2}]},
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=json.dumps)
+@HYPOTHESIS
+@given(answers=answer_sets())
+def test_enable_when_means_what_the_condition_means(shape, answers):
+    """Other condition shapes a catalogue may use translate with the same meaning."""
+    cond = condition(shape)
+    item = fhir.enable_when(cond)
+    assert _enabled(item, answers) == compile_condition(cond)(answers)
+
+
+@pytest.mark.parametrize("shape", [
+    {"not": {"all": [{"question": "goals", "answered": True}]}},
+    {"any": [{"not": {"question": "prior_surgery", "equals": "none"}},
+             {"question": "pain_score", "gt": 2}]},
+    {"not": {"question": "pain_score", "gt": 3}},
+])
+def test_conditions_enable_when_cannot_express_are_refused(shape):
+    with pytest.raises(ValueError, match="no enableWhen form"):
+        fhir.enable_when(condition(shape))
 
 
 def test_exclusive_options_are_marked_option_exclusive(questionnaire):
