@@ -7,7 +7,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench check clean
+.PHONY: run test serve bench check clean lforms
+
+# LHC-Forms (the NLM's FHIR forms renderer), for the browser test of the FHIR round trip:
+# its prebuilt web component from the npm registry, unpacked into an ignored folder.
+LFORMS_VERSION := 40.1.3
+LFORMS_DIR := .cache/lforms-$(LFORMS_VERSION)
+LFORMS := $(LFORMS_DIR)/dist/lforms/webcomponent/main.js
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +46,15 @@ run: $(VENV)/.installed
 serve: $(VENV)/.runtime
 	$(BIN)/gunicorn --config python:screener.gunicorn_conf screener.wsgi:app
 
-test: $(VENV)/.installed
+$(LFORMS):
+	rm -rf $(LFORMS_DIR) && mkdir -p $(LFORMS_DIR)
+	cd $(LFORMS_DIR) && npm pack --silent lforms@$(LFORMS_VERSION) >/dev/null \
+	  && tar -xzf lforms-$(LFORMS_VERSION).tgz --strip-components=1 package/dist \
+	  && rm lforms-$(LFORMS_VERSION).tgz
+
+lforms: $(LFORMS)
+
+test: $(VENV)/.installed $(LFORMS)
 	$(BIN)/ruff check .
 	$(BIN)/screener rules check
 	$(BIN)/screener rules test
@@ -56,4 +70,4 @@ check: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .hypothesis .cache build dist

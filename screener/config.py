@@ -54,6 +54,10 @@ DEFAULTS: dict[str, Any] = {
     "STAFF_URL": "",
     "HANDOFF_RATE_LIMIT": "20 per hour",
     "NOTIFY_RETRY_DELAYS": (5, 30, 120, 600),
+    # The Questionnaire's canonical URL: set it to the clinic's public address of the form.
+    "FHIR_CANONICAL": "urn:miss-screener:questionnaire",
+    # Web origins (space-separated) whose pages may call /fhir from the browser (CORS).
+    "FHIR_CORS_ORIGINS": "",
 }
 MIN_SECRET_LENGTH = 32
 WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test",
@@ -61,7 +65,7 @@ WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development
 _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "EMERGENCY_NUMBER",
                   "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
                   "EMBED_ORIGINS", "SESSION_KEYS", "DATABASE_URL", "SMTP_URL", "NOTIFY_EMAIL",
-                  "STAFF_URL", "HANDOFF_RATE_LIMIT")
+                  "STAFF_URL", "HANDOFF_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS")
 
 
 class ConfigError(RuntimeError):
