@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, session, url_for
-from flask_babel import refresh
+from flask import Flask, flash, request, session, url_for
+from flask_babel import gettext, refresh
 
 from ..i18n import N_, SUPPORTED, current_locale, name_of, template_gettext
 from ..resources import data_dir
@@ -17,7 +17,10 @@ from .fhir import bp as fhir
 from .intake import bp as intake
 from .patient import bp as patient
 from .security import init_security
-from .state import SignedCookieSessions
+from .state import EncryptedCookieSessions
+
+TIMED_OUT = N_("To keep your answers private, we cleared them after %(minutes)s minutes "
+               "without activity. You can start again whenever you are ready.")
 
 CATEGORY_HEADINGS = {
     "urgent": N_("Act on this first"),
@@ -29,12 +32,18 @@ CATEGORY_HEADINGS = {
 
 
 def register(app: Flask) -> None:
-    app.session_interface = SignedCookieSessions()
+    app.session_interface = EncryptedCookieSessions()
     register_assets(app, data_dir("static"))
     init_security(app, api, fhir)
     for blueprint in (patient, intake, api, fhir):
         app.register_blueprint(blueprint)
     register_error_pages(app)
+
+    @app.before_request
+    def say_why_answers_are_gone() -> None:
+        """After a time without activity the answers were dropped: say so, kindly, once."""
+        if getattr(session, "timed_out", False):
+            flash(gettext(TIMED_OUT, minutes=app.config["SESSION_IDLE_MINUTES"]))
 
     @app.before_request
     def choose_language() -> None:
@@ -58,7 +67,15 @@ def register(app: Flask) -> None:
             "gettext": translate,
             "languages": [(code, name_of(code)) for code in SUPPORTED],
             "switch_url": _switch_url,
+            "embed_origins": config["EMBED_ORIGIN_LIST"],
+            "embedded": bool(config["EMBED_ORIGIN_LIST"])
+            and request.headers.get("Sec-Fetch-Dest") == "iframe",
         }
+
+
+# The only query parameters a page keeps when its language changes: any other (an
+# ``endpoint`` or ``_method`` that ``url_for`` would take as its own) is dropped.
+KEPT_QUERY = ("return",)
 
 
 def _switch_url(code: str) -> str:
@@ -66,5 +83,5 @@ def _switch_url(code: str) -> str:
     rule = request.url_rule
     if rule is None or "GET" not in (rule.methods or ()):
         return url_for("patient.landing", lang=code)
-    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args = {k: request.args[k] for k in KEPT_QUERY if k in request.args}
     return url_for(request.endpoint, **(request.view_args or {}), **args, lang=code)
