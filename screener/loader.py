@@ -6,7 +6,6 @@ file, the line, the rule and the likely fix, and one run must show all problems 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,6 @@ from .language import balance_gaps, decision_phrases, promotional_words
 from .problems import Problem, ProblemsError, did_you_mean
 from .questions import QUESTIONS, Question
 from .rulemodels import NUMBER_PLACEHOLDER, Reference, Rule, RuleFile, Topic
-from .rulemodels import Rule, RuleFile, Topic
 from .ruleversion import ruleset_version
 from .yamlsource import LineDict, LineList, line_at, load_yaml
 

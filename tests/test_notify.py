@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from screener.store.models import Submission
 
-from .conftest import COMPLETE_ANSWERS, free_port
+from .conftest import COMPLETE_ANSWERS
+from .servers import free_port
 from .test_handoff import CONTACT, URGENT, Patient
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
