@@ -132,6 +132,8 @@ class Patient(threading.Thread):
 
 
 def percentile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
@@ -140,19 +142,23 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> bool:
     upgrade(engine)
     env = {"SCREENER_HANDOFF": "true", "SCREENER_DATABASE_URL": url,
            "SCREENER_DATA_KEYS": new_key(), "SCREENER_SECRET_KEY": "bench-" + "h" * 40,
-           "SCREENER_HANDOFF_RATE_LIMIT": "1000000 per hour", "SCREENER_CLINIC_PHONE": "555"}
+           "SCREENER_HANDOFF_RATE_LIMIT": "1000000 per hour", "SCREENER_CLINIC_PHONE": "555",
+           # Plain HTTP on loopback, measuring the app: a TLS proxy's job is apart.
+           "SCREENER_SESSION_COOKIE_SECURE": "false"}
     bases, processes = start_servers(args.servers, args.workers, env)
     seconds: list[float] = []
     baseline: list[float] = []
     codes: list[str | None] = []
     errors: list[str] = []
     sending = 0.0
+    warm = 4 * args.servers * args.workers  # first requests in each worker: not counted
     try:
-        for round_number in range(args.rounds):
-            barrier = threading.Barrier(args.patients + 1)
-            patients = [Patient(round_number * args.patients + n, bases[n % len(bases)],
-                                bases[(n + 1) % len(bases)], barrier)
-                        for n in range(args.patients)]
+        for round_number in range(-1, args.rounds):
+            size = warm if round_number < 0 else args.patients
+            barrier = threading.Barrier(size + 1)
+            patients = [Patient(10**6 + n if round_number < 0 else round_number * size + n,
+                                bases[n % len(bases)], bases[(n + 1) % len(bases)], barrier)
+                        for n in range(size)]
             for patient in patients:
                 patient.start()
             barrier.wait()
@@ -160,6 +166,9 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> bool:
             started = time.perf_counter()
             for patient in patients:
                 patient.join()
+            if round_number < 0:
+                warmed = [patient.code for patient in patients]
+                continue
             sending += time.perf_counter() - started
             for patient in patients:
                 seconds += patient.seconds
@@ -180,6 +189,9 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> bool:
     engine.dispose()
     expected = args.patients * args.rounds
     lost = sum(1 for code in codes if code is None or digest(code) not in stored)
+    for code in warmed:  # the warm-up's rows are checked too, then set aside
+        lost += code is None or stored.pop(digest(code), 0) != 1
+    rows -= len(warmed)
     duplicated = rows - len(stored) + sum(n - 1 for n in stored.values()) + max(
         0, len(stored) - expected)
     print(f"{name:<11}{expected:>9}{expected / sending:>10.1f}"
