@@ -225,17 +225,29 @@ def _answer(question: Question, value: Any, locale: str) -> list[dict[str, Any]]
     return [{"valueCoding": _coding(question, v, locale)} for v in values]
 
 
+def safety_net_text(result: Result) -> str | None:
+    """The result's safety net (what to do if it gets worse) as text, when it has one."""
+    value = getattr(result, "safety_net", None)
+    if not value:
+        return None
+    in_locale = getattr(value, "in_locale", None)
+    return in_locale(result.locale) if callable(in_locale) else str(value)
+
+
 def _narrative(result: Result, answers: dict[str, Any]) -> str:
     loc = result.locale
+    safety_net = safety_net_text(result)
     rows = "".join(f"<li>{escape(prompt)} {escape(answer)}</li>"
                    for _, _, prompt, answer in answered_rows(answers, loc))
     topics = "".join(f"<li>{escape(topic.title.in_locale(loc))}</li>" for topic in result.topics)
     heads = {"answers": t("Answers", loc), "guidance": t("Guidance", loc),
-             "important": t("Important", loc), "none": t("None", loc)}
+             "important": t("Important", loc), "none": t("None", loc),
+             "worse": t("If it gets worse", loc)}
     heads = {key: escape(value) for key, value in heads.items()}
+    net = f'<p><b>{heads["worse"]}:</b> {escape(safety_net)}</p>' if safety_net else ""
     return (f'<div xmlns="http://www.w3.org/1999/xhtml"><h2>{heads["answers"]}</h2>'
             f'<ul>{rows}</ul><h2>{heads["guidance"]}</h2>'
-            f'<ul>{topics or "<li>" + heads["none"] + "</li>"}</ul>'
+            f'<ul>{topics or "<li>" + heads["none"] + "</li>"}</ul>{net}'
             f'<p><b>{heads["important"]}:</b> {escape(result.disclaimer)}</p></div>')
 
 

@@ -302,7 +302,7 @@ def test_a_response_becomes_a_guidance_bundle(client, ruleset):
 
 @HYPOTHESIS
 @given(generated=answer_sets())
-def test_any_answer_set_round_trips_to_the_api_s_guidance(client, generated):
+def test_any_answer_set_round_trips_to_the_api_s_guidance(client, ruleset, generated):
     response = response_to(client, generated)
     QuestionnaireResponse.model_validate(response)
     read = read_response(response, CANONICAL, catalogue_version())
@@ -313,6 +313,8 @@ def test_any_answer_set_round_trips_to_the_api_s_guidance(client, generated):
     assert topic_codes(reply.json) == [t["id"] for t in api["topics"]]
     sections = reply.json["entry"][0]["resource"]["section"]
     assert sections[-1]["code"]["coding"][0]["code"] == "disclaimer"
+    if getattr(evaluate(ruleset, validate_answers(generated)), "safety_net", None):
+        assert sections[-2]["code"]["coding"][0]["code"] == "safety-net"
     if api["stopped"]:
         assert [s["code"]["coding"][0]["code"] for s in sections[:-1]] == topic_codes(
             reply.json)
@@ -326,8 +328,11 @@ def test_an_emergency_response_gets_the_emergency_guidance_alone(client, ruleset
 
 def test_the_safety_net_goes_just_before_the_disclaimer():
     result = SimpleNamespace(topics=(), locale="en", disclaimer="D", safety_net="Call if worse.")
-    codes = [s["code"]["coding"][0]["code"] for s, _ in guidance_sections(result, "urn:x")]
-    assert codes == ["safety-net", "disclaimer"]
+    sections = [s for s, _ in guidance_sections(result, "urn:x")]
+    assert [s["code"]["coding"][0]["code"] for s in sections] == ["safety-net", "disclaimer"]
+    assert "Call if worse." in sections[0]["text"]["div"]
+    narrative = fhir._narrative(result, {})
+    assert narrative.index("Call if worse.") < narrative.index("D</p>")
 
 
 def _nest(response: dict[str, Any]) -> dict[str, Any]:
