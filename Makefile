@@ -23,7 +23,9 @@ $(BIN)/python:
 TRANSLATIONS := $(wildcard screener/translations/*/LC_MESSAGES/*.po)
 
 # Everything, test tools included (make test, make run).
+# (The distribution was called "screener" before; that name belongs to another project.)
 $(VENV)/.installed: pyproject.toml hatch_build.py $(TRANSLATIONS) | $(BIN)/python
+	$(BIN)/pip uninstall -q -y screener 2>/dev/null || true
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(VENV)/.runtime $@
 
@@ -33,7 +35,9 @@ $(VENV)/.runtime: pyproject.toml hatch_build.py $(TRANSLATIONS) | $(BIN)/python
 	touch $@
 
 # A local trial over plain HTTP: the session cookie cannot be secure-only here.
+# With SCREENER_HANDOFF=true, the SQLite database in the instance folder is migrated first.
 run: $(VENV)/.installed
+	@case "$${SCREENER_HANDOFF:-}" in true|1|yes|on) $(BIN)/screener db upgrade;; esac
 	SCREENER_SECRET_KEY="$${SCREENER_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \
 	SCREENER_SESSION_COOKIE_SECURE="$${SCREENER_SESSION_COOKIE_SECURE:-false}" \
 	  $(BIN)/flask --app screener.wsgi:app run --host $(HOST) --port $(PORT)
@@ -60,6 +64,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/handoff.py
 
 check: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ Everything is derived from the question catalogue: items, codes, visibility (as
 message. The Questionnaire's canonical ``url`` comes from configuration and its
 ``version`` from a hash of the catalogue, so a response can be tied to exactly the form it
 answered, whoever fetched it and from whatever host name.
+The guidance, the safety net and the disclaimer also travel in a response's narrative.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from .evaluate import Result
 from .i18n import N_, t
 from .questions import QUESTIONS, STEPS, Question, catalogue_json
 from .render import answered_rows
+from .safety_net import safety_net_title
 
 QUESTIONNAIRE_ID = "miss-screener"
+RULESET_VERSION_SYSTEM = "urn:miss-screener:ruleset-version"
 # Bump when the Questionnaire's shape changes while the catalogue does not.
 EXPORT_REVISION = 2
 EXT = "http://hl7.org/fhir/StructureDefinition/"
@@ -225,30 +228,20 @@ def _answer(question: Question, value: Any, locale: str) -> list[dict[str, Any]]
     return [{"valueCoding": _coding(question, v, locale)} for v in values]
 
 
-def safety_net_text(result: Result) -> str | None:
-    """The result's safety net (what to do if it gets worse) as text, when it has one."""
-    value = getattr(result, "safety_net", None)
-    if not value:
-        return None
-    in_locale = getattr(value, "in_locale", None)
-    return in_locale(result.locale) if callable(in_locale) else str(value)
-
-
 def _narrative(result: Result, answers: dict[str, Any]) -> str:
     loc = result.locale
-    safety_net = safety_net_text(result)
     rows = "".join(f"<li>{escape(prompt)} {escape(answer)}</li>"
                    for _, _, prompt, answer in answered_rows(answers, loc))
     topics = "".join(f"<li>{escape(topic.title.in_locale(loc))}</li>" for topic in result.topics)
     heads = {"answers": t("Answers", loc), "guidance": t("Guidance", loc),
-             "important": t("Important", loc), "none": t("None", loc),
-             "worse": t("If it gets worse", loc)}
+             "important": t("Important", loc), "none": t("None", loc)}
     heads = {key: escape(value) for key, value in heads.items()}
-    net = f'<p><b>{heads["worse"]}:</b> {escape(safety_net)}</p>' if safety_net else ""
+    net = (f'<p><b>{escape(safety_net_title(loc))}:</b> {escape(result.safety_net)}</p>'
+           if result.safety_net else "")
     return (f'<div xmlns="http://www.w3.org/1999/xhtml"><h2>{heads["answers"]}</h2>'
             f'<ul>{rows}</ul><h2>{heads["guidance"]}</h2>'
-            f'<ul>{topics or "<li>" + heads["none"] + "</li>"}</ul>{net}'
-            f'<p><b>{heads["important"]}:</b> {escape(result.disclaimer)}</p></div>')
+            f'<ul>{topics or "<li>" + heads["none"] + "</li>"}</ul>'
+            f'{net}<p><b>{heads["important"]}:</b> {escape(result.disclaimer)}</p></div>')
 
 
 def questionnaire_response(answers: dict[str, Any], result: Result, canonical: str,
@@ -268,6 +261,8 @@ def questionnaire_response(answers: dict[str, Any], result: Result, canonical: s
         "resourceType": "QuestionnaireResponse",
         "language": loc,
         "status": "completed",
+        "meta": {"tag": [{"system": RULESET_VERSION_SYSTEM, "code": result.ruleset_version,
+                          "display": "rule set version"}]},
         "questionnaire": versioned(canonical),
         "authored": when,
         "text": {"status": "generated", "div": _narrative(result, answers)},

@@ -15,10 +15,10 @@ from typing import Any
 from markupsafe import escape
 
 from .evaluate import Result
-from .fhir import safety_net_text
 from .fhir_read import Issue
 from .i18n import t
 from .rulemodels import Topic
+from .safety_net import safety_net_title
 
 TOPIC_SYSTEM = "urn:miss-screener:topic"
 SECTION_SYSTEM = "urn:miss-screener:section"
@@ -49,10 +49,9 @@ def guidance_sections(result: Result, source: str) -> list[tuple[dict[str, Any],
     loc = result.locale
     parts = [(TOPIC_SYSTEM, topic.id, topic.title.in_locale(loc), _topic_html(topic, loc))
              for topic in result.topics]
-    safety_net = safety_net_text(result)
-    if safety_net:
-        parts.append((SECTION_SYSTEM, "safety-net", t("If it gets worse", loc),
-                      f"<p>{escape(safety_net)}</p>"))
+    if result.safety_net:
+        parts.append((SECTION_SYSTEM, "safety-net", safety_net_title(loc),
+                      f"<p>{escape(result.safety_net)}</p>"))
     parts.append((SECTION_SYSTEM, "disclaimer", t("Important", loc),
                   f"<p>{escape(result.disclaimer)}</p>"))
     return [({"title": title, "code": _code(system, code, title), "text": _div(html)}

@@ -18,7 +18,17 @@ preload_app = True
 certfile = os.environ.get("SCREENER_CERTFILE") or None
 keyfile = os.environ.get("SCREENER_KEYFILE") or None
 accesslog = os.environ.get("SCREENER_ACCESS_LOG", "-")
-# One JSON object a line: method, path (no query string), status, size and time only.
-# Answers travel in the signed cookie and form bodies, which are never part of it.
-access_log_format = ('{"time": "%(t)s", "remote": "%(h)s", "method": "%(m)s", '
-                     '"path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "ms": %(M)s}')
+# One JSON object a line (screener/accesslog.py): time, client network, method, path,
+# status and duration. Answers travel in form bodies and the encrypted cookie, never logged.
+logger_class = "screener.accesslog.AccessLog"
+RATELIMIT_STORAGE = os.environ.get("SCREENER_RATELIMIT_STORAGE_URI", "memory://")
+
+
+def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
+    """Say plainly when the API rate limit is counted per worker, not per client."""
+    if workers > 1 and RATELIMIT_STORAGE.startswith("memory://"):
+        server.log.warning(
+            "API rate limit: SCREENER_RATELIMIT_STORAGE_URI is memory://, so each of the "
+            "%d workers counts alone and one client may make %d times the limit. Set it to "
+            "redis://HOST:6379 to count per client across workers and servers.",
+            workers, workers)

@@ -139,6 +139,9 @@ def openapi_document() -> dict[str, Any]:
                            "trace": {"type": "array", "items": {
                                "type": "object", "required": ["topic", "rules"],
                                "properties": {"topic": text, "rules": {"type": "array"}}}},
+                           "safety_net": {"type": ["string", "null"], "description":
+                                          "What to do at once if it gets worse; null only "
+                                          "on the emergency result."},
                            "disclaimer": {"type": "string", "minLength": 1}}},
             "Catalogue": {"type": "object", "required": ["steps", "questions"],
                           "properties": {"steps": {"type": "array"},

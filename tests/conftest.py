@@ -19,7 +19,7 @@ from screener.questions import STEP_BY_ID
 from screener.resources import data_dir
 from screener.sampling import answer_set
 
-from .servers import Tls, make_tls, start_gunicorn, start_nginx
+from .servers import Tls, make_tls, start_gunicorn, start_nginx, start_redis
 
 RULES_DIR = data_dir("rules")
 # The data contract, kept in the project: stored answers and exports depend on its ids.
@@ -183,16 +183,136 @@ def https(tls):
 @pytest.fixture(scope="session")
 def behind_nginx(tmp_path_factory, tls):
     """nginx terminating TLS in front of gunicorn on plain HTTP, as the README deploys it."""
-    import os
-    import shutil
-
-    if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
-        if os.environ.get("CI"):
-            pytest.fail("Debian's nginx is missing: CI must run the proxy tests")
-        pytest.skip("Debian's nginx is not installed (apt-get install nginx)")
+    require("nginx", "nginx")
     folder = tmp_path_factory.mktemp("proxied")
     app = start_gunicorn(folder, None, PROXY_COUNT="1", CLINIC_PHONE="555 0100")
     proxy = start_nginx(folder, app.base.removeprefix("http://"), tls)
     yield proxy.base, app.log
     proxy.stop()
     app.stop()
+
+
+def require(binary: str, package: str) -> None:
+    """A Debian server the tests start: in CI it must be there; elsewhere its tests skip."""
+    import os
+    import shutil
+
+    if shutil.which(binary) or os.path.exists(f"/usr/sbin/{binary}"):
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"Debian's {package} is missing: CI must run these tests")
+    pytest.skip(f"Debian's {package} is not installed (apt-get install {package})")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server on loopback for the shared rate limit."""
+    require("redis-server", "redis-server")
+    served = start_redis(tmp_path_factory.mktemp("redis"))
+    yield served.base
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def handoff_server(tmp_path_factory, tls):
+    """gunicorn over HTTPS with the clinic handoff on, over a migrated SQLite file."""
+    from screener.store.db import make_engine, upgrade
+
+    folder = tmp_path_factory.mktemp("handoff-server")
+    url = f"sqlite:///{folder / 'screener.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    served = start_gunicorn(folder, tls, HANDOFF="true", DATABASE_URL=url,
+                            DATA_KEYS=TEST_DATA_KEYS[0], CLINIC_NAME="Riverside Spine",
+                            CLINIC_PHONE="555 0100")
+    yield served.base, served.log
+    served.stop()
+
+
+# The clinic handoff: a real PostgreSQL started for the session, SQLite files per test.
+
+TEST_DATA_KEYS = ("daxRb00GNX26P-gHaiaNtCiI1tGgiJaG2N0O3gAUc-U=",
+                  "MUiKEKp8NZj5hPM-T6YyYNyn82Oromq9u0R7r246jUs=")
+HANDOFF_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-" + "k" * 40,
+                  "RATELIMIT_ENABLED": False, "HANDOFF": True,
+                  "DATA_KEYS": TEST_DATA_KEYS[0], "CLINIC_NAME": "Riverside Spine",
+                  "CLINIC_PHONE": "555 0100"}
+_databases = __import__("itertools").count()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL on loopback for the whole session, with a migrated template."""
+    import os
+
+    from screener.store.db import make_engine, upgrade
+    from screener.store.localpg import LocalPostgres, server_bin
+
+    if server_bin() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is missing: CI must run the PostgreSQL tests")
+        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    server = LocalPostgres().start()
+    engine = make_engine(server.create_database("screener_template"))
+    upgrade(engine)
+    engine.dispose()
+    yield server
+    server.stop()
+
+
+def _sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'handoff' / 'screener.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def empty_database_url(backend, request, tmp_path) -> str:
+    """A database with no schema yet, on each backend."""
+    if backend == "sqlite":
+        return _sqlite_url(tmp_path)
+    return request.getfixturevalue("postgres").create_database(f"empty_{next(_databases)}")
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path) -> str:
+    """A migrated, empty database on each backend."""
+    if backend == "sqlite":
+        from screener.store.db import make_engine, upgrade
+
+        url = _sqlite_url(tmp_path)
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        return url
+    return request.getfixturevalue("postgres").create_database(
+        f"test_{next(_databases)}", template="screener_template")
+
+
+@pytest.fixture
+def make_handoff_app(database_url):
+    """Build apps with the handoff on over this test's database; engines closed after."""
+    apps = []
+
+    def make(**overrides: Any):
+        app = create_app(HANDOFF_CONFIG | {"DATABASE_URL": database_url} | overrides)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["screener.store"].dispose()
+
+
+@pytest.fixture
+def handoff_app(make_handoff_app):
+    return make_handoff_app()
+
+
+@pytest.fixture
+def submissions(handoff_app):
+    return handoff_app.extensions["screener.store"].submissions

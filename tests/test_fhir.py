@@ -14,6 +14,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import HealthCheck, given, settings
+from markupsafe import escape
 
 from screener import create_app, fhir
 from screener.answers import question_shown, validate_answers
@@ -32,6 +33,7 @@ from screener.fhir import (
 from screener.fhir_guidance import SECTION_SYSTEM, TOPIC_SYSTEM, guidance_sections
 from screener.fhir_read import read_response
 from screener.questions import QUESTIONS, STEPS
+from screener.safety_net import safety_net, safety_net_title
 
 from .conftest import COMPLETE_ANSWERS, answer_sets
 
@@ -47,6 +49,22 @@ def walk(items: list[dict[str, Any]], enabled: bool = True, answers: dict | None
         shown = enabled and (answers is None or _enabled(item, answers))
         yield item, shown
         yield from walk(item.get("item", []), shown, answers)
+
+
+def test_plain_answers_as_fhir_carry_safety_net_before_disclaimer(client, answers):
+    response = client.post("/api/v1/evaluate", json=answers,
+                           headers={"Accept": "application/fhir+json"})
+    div = response.json["text"]["div"]
+    assert div.index(safety_net()) < div.index(disclaimer())
+    assert response.json["meta"]["tag"][0]["code"].endswith(
+        client.application.extensions["screener.rules"].version.split("+")[1])
+
+
+def test_emergency_as_fhir_has_no_safety_net(client):
+    response = client.post("/api/v1/evaluate", json={"red_flags": ["chest_pain"]},
+                           headers={"Accept": "application/fhir+json"})
+    div = response.json["text"]["div"]
+    assert disclaimer() in div and safety_net() not in div
 
 
 def _test(condition: dict[str, Any], answers: dict[str, Any]) -> bool:
@@ -313,8 +331,11 @@ def test_any_answer_set_round_trips_to_the_api_s_guidance(client, ruleset, gener
     assert topic_codes(reply.json) == [t["id"] for t in api["topics"]]
     sections = reply.json["entry"][0]["resource"]["section"]
     assert sections[-1]["code"]["coding"][0]["code"] == "disclaimer"
-    if getattr(evaluate(ruleset, validate_answers(generated)), "safety_net", None):
-        assert sections[-2]["code"]["coding"][0]["code"] == "safety-net"
+    result = evaluate(ruleset, validate_answers(generated))
+    has_net = len(sections) > 1 and sections[-2]["code"]["coding"][0]["code"] == "safety-net"
+    assert has_net == (result.safety_net is not None)
+    if has_net:
+        assert escape(result.safety_net) in sections[-2]["text"]["div"]
     if api["stopped"]:
         assert [s["code"]["coding"][0]["code"] for s in sections[:-1]] == topic_codes(
             reply.json)
@@ -324,6 +345,16 @@ def test_an_emergency_response_gets_the_emergency_guidance_alone(client, ruleset
     reply = post(client, response_to(client, {"red_flags": ["chest_pain", "fever"]}))
     result = evaluate(ruleset, {"red_flags": ["chest_pain", "fever"]})
     assert result.stopped and topic_codes(reply.json) == [t.id for t in result.topics]
+    codes = [s["code"]["coding"][0]["code"] for s in reply.json["entry"][0]["resource"]["section"]]
+    assert codes == [t.id for t in result.topics] + ["disclaimer"]
+
+
+def test_other_responses_carry_the_safety_net_just_before_the_disclaimer(client):
+    sections = post(client, response_to(client, COMPLETE_ANSWERS)).json["entry"][0][
+        "resource"]["section"]
+    assert sections[-2]["code"]["coding"][0] == {
+        "system": SECTION_SYSTEM, "code": "safety-net", "display": safety_net_title()}
+    assert escape(safety_net()) in sections[-2]["text"]["div"]
 
 
 def test_the_safety_net_goes_just_before_the_disclaimer():

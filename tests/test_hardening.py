@@ -91,3 +91,13 @@ def test_huge_values_are_not_echoed(client):
     body = json.dumps({"x" * 20_000: 1, "daily_impact": "y" * 20_000})
     response = client.post("/api/v1/evaluate", data=body, content_type="application/json")
     assert response.status_code == 400 and len(response.data) < 2000
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_no_response_with_the_session_is_cacheable_by_others(screened_client, route):
+    response = screened_client.get(route)
+    cache = response.headers.get("Cache-Control", "")
+    if "Set-Cookie" in response.headers or route.startswith(("/result", "/review", "/intake")):
+        assert "no-store" in cache or "private" in cache, (route, cache)
+    if "public" in cache:
+        assert "Set-Cookie" not in response.headers, route

@@ -16,11 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_installs_into_a_fresh_venv_and_finds_its_data(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
                     str(tmp_path), str(ROOT)], check=True)
-    wheel = next(tmp_path.glob("screener-*.whl"))
+    wheel = next(tmp_path.glob("miss_spine_screener-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "screener/_data/rules/rules.yaml" in names
     assert "screener/_data/rules/tests/scenarios.yaml" in names
     assert any(n.startswith("screener/_data/templates/") for n in names)
+    assert "screener/_data/rules/VERSION" in names
+    assert "screener/store/migrations/env.py" in names
+    assert "screener/store/migrations/versions/0001_submissions.py" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

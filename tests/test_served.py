@@ -100,4 +100,21 @@ def test_screening_completes_through_nginx(behind_nginx, https, answers):
     https.get(base + "/healthz", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
     entries = [json.loads(line) for line in wait_for_line(log, "/healthz").splitlines()
                if line.startswith("{")]
-    assert {entry["remote"] for entry in entries} == {"127.0.0.1"}
+    assert {entry["remote"] for entry in entries} == {"127.0.0.0"}  # the network only
+
+
+def test_access_log_is_one_escaped_line_per_request_without_the_full_address(live_server,
+                                                                            https):
+    base, log = live_server
+    https.get(base + "/zq9%0Aforged%22line%1b", timeout=5)
+    text = wait_for_line(log, "zq9\\nforged")
+    lines = [line for line in text.splitlines() if "zq9" in line or "forged" in line]
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry["path"] == '/zq9\nforged"line\x1b' and entry["status"] == 404
+    assert entry["remote"] == "127.0.0.0" and "bytes" not in entry
+
+
+def test_a_start_with_workers_counting_alone_says_so(live_server):
+    _, log = live_server
+    assert "each of the 2 workers counts alone" in log.read_text()

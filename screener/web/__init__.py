@@ -14,6 +14,8 @@ from .api import bp as api
 from .assets import register_assets
 from .errors import register_error_pages
 from .fhir import bp as fhir
+from .handoff import bp as handoff
+from .handoff import init_handoff
 from .intake import bp as intake
 from .patient import bp as patient
 from .security import init_security
@@ -35,8 +37,9 @@ def register(app: Flask) -> None:
     app.session_interface = EncryptedCookieSessions()
     register_assets(app, data_dir("static"))
     init_security(app, api, fhir)
-    for blueprint in (patient, intake, api, fhir):
+    for blueprint in (patient, intake, api, fhir, handoff):
         app.register_blueprint(blueprint)
+    init_handoff(app)
     register_error_pages(app)
 
     @app.before_request
