@@ -18,6 +18,7 @@ from .evaluate import Result
 from .fhir_read import Issue
 from .i18n import t
 from .rulemodels import Topic
+from .safety_net import safety_net_title
 
 TOPIC_SYSTEM = "urn:miss-screener:topic"
 SECTION_SYSTEM = "urn:miss-screener:section"
@@ -43,21 +44,14 @@ def _topic_html(topic: Topic, locale: str) -> str:
     return html + f"<p>{escape(sources)} {escape('; '.join(topic.sources))}</p>"
 
 
-def _safety_net(value: object, locale: str) -> str:
-    """The result's safety net as text, whichever shape the evaluation gives it."""
-    in_locale = getattr(value, "in_locale", None)
-    return in_locale(locale) if callable(in_locale) else str(value)
-
-
 def guidance_sections(result: Result, source: str) -> list[tuple[dict[str, Any], str]]:
     """(section, its narrative's inner XHTML): topics, safety net if any, disclaimer last."""
     loc = result.locale
     parts = [(TOPIC_SYSTEM, topic.id, topic.title.in_locale(loc), _topic_html(topic, loc))
              for topic in result.topics]
-    safety_net = getattr(result, "safety_net", None)
-    if safety_net:
-        parts.append((SECTION_SYSTEM, "safety-net", t("If it gets worse", loc),
-                      f"<p>{escape(_safety_net(safety_net, loc))}</p>"))
+    if result.safety_net:
+        parts.append((SECTION_SYSTEM, "safety-net", safety_net_title(loc),
+                      f"<p>{escape(result.safety_net)}</p>"))
     parts.append((SECTION_SYSTEM, "disclaimer", t("Important", loc),
                   f"<p>{escape(result.disclaimer)}</p>"))
     return [({"title": title, "code": _code(system, code, title), "text": _div(html)}

@@ -122,8 +122,8 @@ def _check_questionnaire(resource: QuestionnaireResponse, canonical: str, versio
     if answered and answered != version:
         raise ResponseError(422, [Issue("business-rule", f"These answers are to version "
                                         f"{short(answered)}; the current version is {version}. "
-                                        "Fetch "
-                                        "the Questionnaire again and answer that.", where)])
+                                        "Fetch the Questionnaire again and answer that.",
+                                        where)])
     if resource.status not in EVALUATED_STATUSES:
         raise ResponseError(422, [Issue("business-rule", "Only a finished response is "
                                         f"evaluated: status is {short(resource.status)}, send "

@@ -14,6 +14,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import HealthCheck, given, settings
+from markupsafe import escape
 
 from screener import create_app, fhir
 from screener.answers import question_shown, validate_answers
@@ -32,7 +33,7 @@ from screener.fhir import (
 from screener.fhir_guidance import SECTION_SYSTEM, TOPIC_SYSTEM, guidance_sections
 from screener.fhir_read import read_response
 from screener.questions import QUESTIONS, STEPS
-from screener.safety_net import safety_net
+from screener.safety_net import safety_net, safety_net_title
 
 from .conftest import COMPLETE_ANSWERS, answer_sets
 
@@ -319,7 +320,7 @@ def test_a_response_becomes_a_guidance_bundle(client, ruleset):
 
 @HYPOTHESIS
 @given(generated=answer_sets())
-def test_any_answer_set_round_trips_to_the_api_s_guidance(client, generated):
+def test_any_answer_set_round_trips_to_the_api_s_guidance(client, ruleset, generated):
     response = response_to(client, generated)
     QuestionnaireResponse.model_validate(response)
     read = read_response(response, CANONICAL, catalogue_version())
@@ -330,6 +331,11 @@ def test_any_answer_set_round_trips_to_the_api_s_guidance(client, generated):
     assert topic_codes(reply.json) == [t["id"] for t in api["topics"]]
     sections = reply.json["entry"][0]["resource"]["section"]
     assert sections[-1]["code"]["coding"][0]["code"] == "disclaimer"
+    result = evaluate(ruleset, validate_answers(generated))
+    has_net = len(sections) > 1 and sections[-2]["code"]["coding"][0]["code"] == "safety-net"
+    assert has_net == (result.safety_net is not None)
+    if has_net:
+        assert escape(result.safety_net) in sections[-2]["text"]["div"]
     if api["stopped"]:
         assert [s["code"]["coding"][0]["code"] for s in sections[:-1]] == topic_codes(
             reply.json)
@@ -339,12 +345,25 @@ def test_an_emergency_response_gets_the_emergency_guidance_alone(client, ruleset
     reply = post(client, response_to(client, {"red_flags": ["chest_pain", "fever"]}))
     result = evaluate(ruleset, {"red_flags": ["chest_pain", "fever"]})
     assert result.stopped and topic_codes(reply.json) == [t.id for t in result.topics]
+    codes = [s["code"]["coding"][0]["code"] for s in reply.json["entry"][0]["resource"]["section"]]
+    assert codes == [t.id for t in result.topics] + ["disclaimer"]
+
+
+def test_other_responses_carry_the_safety_net_just_before_the_disclaimer(client):
+    sections = post(client, response_to(client, COMPLETE_ANSWERS)).json["entry"][0][
+        "resource"]["section"]
+    assert sections[-2]["code"]["coding"][0] == {
+        "system": SECTION_SYSTEM, "code": "safety-net", "display": safety_net_title()}
+    assert escape(safety_net()) in sections[-2]["text"]["div"]
 
 
 def test_the_safety_net_goes_just_before_the_disclaimer():
     result = SimpleNamespace(topics=(), locale="en", disclaimer="D", safety_net="Call if worse.")
-    codes = [s["code"]["coding"][0]["code"] for s, _ in guidance_sections(result, "urn:x")]
-    assert codes == ["safety-net", "disclaimer"]
+    sections = [s for s, _ in guidance_sections(result, "urn:x")]
+    assert [s["code"]["coding"][0]["code"] for s in sections] == ["safety-net", "disclaimer"]
+    assert "Call if worse." in sections[0]["text"]["div"]
+    narrative = fhir._narrative(result, {})
+    assert narrative.index("Call if worse.") < narrative.index("D</p>")
 
 
 def _nest(response: dict[str, Any]) -> dict[str, Any]:
