@@ -158,7 +158,7 @@ _QUESTIONS: tuple[Question, ...] = (
         shown_when=_unless("imaging", "none", "multiple"),
     ),
     Question(
-        "main_symptom", "single", "diagnosis",
+        "main_symptom", "single", "symptoms",
         "Where do you feel it most?",
         "Pain that runs down a leg or arm often comes from a pinched nerve. That is "
         "treated differently from pain in the back alone.",
@@ -170,14 +170,14 @@ _QUESTIONS: tuple[Question, ...] = (
         ),
     ),
     Question(
-        "symptom_duration", "single", "diagnosis",
+        "symptom_duration", "single", "symptoms",
         "How long have you had these symptoms?",
         "Many back problems get better on their own in the first 6 weeks.",
         choices=_choices(*_DURATIONS, ("6_to_12_months", "6 to 12 months"),
                          ("gt_1_year", "More than a year")),
     ),
     Question(
-        "pain_score", "integer", "diagnosis",
+        "pain_score", "integer", "symptoms",
         "On average over the past week, how bad was your pain?",
         "Your own score helps the specialist see how much the pain affects you.",
         say=("On a scale from 0 to 10, where 0 is no pain and 10 is the worst pain "
@@ -186,7 +186,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "imagine",
     ),
     Question(
-        "daily_impact", "single", "diagnosis",
+        "daily_impact", "single", "symptoms",
         "How much does it get in the way of your day?",
         "How much the pain limits your life matters as much as the scan.",
         choices=_choices(
@@ -308,7 +308,7 @@ _QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "goals", "multiple", "goals",
-        "What would you most like to get back to? (optional)",
+        "What would you most like to get back to?",
         "Your goals help the specialist talk about what matters to you.",
         say="What would you most like to get back to?",
         choices=_choices(
@@ -334,6 +334,8 @@ _QUESTIONS: tuple[Question, ...] = (
 QUESTIONS: dict[str, Question] = {q.id: q for q in _QUESTIONS}
 
 EMERGENCY_VALUES = frozenset(c.value for c in EMERGENCY_FLAGS)
+URGENT_VALUES = frozenset(c.value for c in QUESTIONS["red_flags"].choices if c.level == "urgent")
+"""Red flags that need a doctor soon but do not end the flow: the card after step 1."""
 
 _NOT_EMERGENCY = Not.model_validate(
     {"not": {"question": "red_flags", "includes_any": sorted(EMERGENCY_VALUES)}}
@@ -341,9 +343,10 @@ _NOT_EMERGENCY = Not.model_validate(
 
 STEPS: tuple[Step, ...] = (
     Step("urgent", "Urgent symptoms", "First, a quick safety check.", ("red_flags",)),
-    Step("diagnosis", "Your back problem", "What you know about your pain so far.",
-         ("diagnosis", "imaging", "imaging_within_12_months", "main_symptom",
-          "symptom_duration", "pain_score", "daily_impact"), _NOT_EMERGENCY),
+    Step("diagnosis", "What you know so far", "What a doctor has told you, and your scans.",
+         ("diagnosis", "imaging", "imaging_within_12_months"), _NOT_EMERGENCY),
+    Step("symptoms", "Your pain", "Where it hurts, for how long, and how much.",
+         ("main_symptom", "symptom_duration", "pain_score", "daily_impact"), _NOT_EMERGENCY),
     Step("treatments", "Care you have tried", "Care without surgery you have had for this pain.",
          ("treatments_tried", "treatment_duration", "treatment_result"), _NOT_EMERGENCY),
     Step("surgery", "Past spine surgery", "Any surgery you have had on your spine.",

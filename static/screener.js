@@ -32,10 +32,14 @@
     return true;
   }
 
+  /* A follow-up appears once the answer it depends on is given (data-after), so the page
+     grows under the person's finger instead of shrinking when they choose "No". */
   function update(form) {
     var a = answersOf(form);
     each("[data-shown-when]", function (el) {
-      el.hidden = !holds(JSON.parse(el.getAttribute("data-shown-when")), a);
+      var after = (el.getAttribute("data-after") || "").split(" ").filter(Boolean);
+      var waiting = after.some(function (q) { return a[q] === undefined; });
+      el.hidden = waiting || !holds(JSON.parse(el.getAttribute("data-shown-when")), a);
     }, form);
   }
 

@@ -7,7 +7,10 @@ from typing import Any
 from flask import Flask, request, session, url_for
 from flask_babel import refresh
 
+from ..conditions import leaves
+from ..do_now import do_now_text
 from ..i18n import N_, SUPPORTED, current_locale, name_of, template_gettext
+from ..nurse import nurse_label
 from ..resources import data_dir
 from ..rulemodels import CATEGORIES
 from .api import bp as api
@@ -35,6 +38,9 @@ def register(app: Flask) -> None:
     for blueprint in (patient, intake, api, fhir):
         app.register_blueprint(blueprint)
     register_error_pages(app)
+    app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text)
+    app.jinja_env.filters["leaf_questions"] = lambda cond: sorted(
+        {leaf.question for leaf in leaves(cond)})
 
     @app.before_request
     def choose_language() -> None:
