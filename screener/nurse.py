@@ -63,6 +63,30 @@ FIELD_NAMES: dict[str, str] = {
     "surgery_preference": N_("Feeling about surgery"),
 }
 
+# Red flags by short name, so the record lists every one screened on two lines. Values
+# of the contract not yet in the catalogue are named here too; any other falls back to
+# the patient's label.
+RED_FLAG_NAMES: dict[str, str] = {
+    "bladder_bowel": N_("new bladder or bowel trouble"),
+    "saddle_numbness": N_("saddle numbness or new loss of sexual feeling"),
+    "leg_weakness_worsening": N_("leg weakness, bad or worsening"),
+    "both_legs_new": N_("new symptoms in both legs"),
+    "arm_weakness_worsening": N_("arm weakness, bad or worsening"),
+    "chest_pain": N_("chest pain"),
+    "neck_artery_signs": N_("sudden neck pain or headache with dizziness, double vision, "
+                            "slurred speech or fainting"),
+    "neck_injury_nerve": N_("new nerve symptoms after a neck injury"),
+    "sudden_severe_pain": N_("sudden severe back or belly pain with feeling faint"),
+    "spinal_cord_signs": N_("clumsy hands, unsteady walking or electric-shock feeling"),
+    "long_term_steroids": N_("steroid tablets for 3 months or more"),
+    "fever": N_("fever or feeling very unwell"),
+    "cancer_history": N_("cancer, now or in the past"),
+    "weight_loss": N_("weight loss without trying"),
+    "infection_risk": N_("infection risk"),
+    "night_pain": N_("night pain not eased by rest"),
+    "trauma": N_("fall, accident or injury not checked by a doctor"),
+}
+
 OUTCOMES: dict[str, str] = {
     "guidance_given": N_("Guidance given, no visit booked"),
     "visit_booked": N_("Visit booked"),
@@ -133,7 +157,8 @@ def red_flag_lines(answers: dict[str, Any], locale: str) -> list[str]:
     absent = [c for c in flags if c.value not in chosen]
 
     def names(choices: list[Any]) -> str:
-        return "; ".join(t(c.label, locale) for c in choices) or t("none", locale)
+        return "; ".join(t(RED_FLAG_NAMES.get(c.value, c.label), locale)
+                         for c in choices) or t("none", locale)
 
     lines = [t("Red flags reported: {flags}", locale).format(flags=names(present)),
              t("Red flags asked about and denied: {flags}", locale).format(flags=names(absent))]
@@ -163,11 +188,10 @@ def record_text(result: Result, answers: dict[str, Any], record: CallRecord) -> 
     not_asked = [t(field_name(q.id), loc) for q in shown if q.id not in answers]
     if not_asked:
         lines.append(t("Not asked: {fields}", loc).format(fields="; ".join(not_asked)))
-    lines += ["", t("Guidance given:", loc)]
-    lines += [f"- {topic.title.in_locale(loc)}" for topic in result.topics]
-    if not result.topics:
-        lines.append(t("- No specific guidance.", loc))
-    lines += ["", t("Outcome: {outcome}", loc).format(
+    titles = "; ".join(topic.title.in_locale(loc) for topic in result.topics)
+    lines += ["", t("Guidance given: {topics}", loc).format(
+        topics=titles or t("no specific guidance", loc))]
+    lines += [t("Outcome: {outcome}", loc).format(
         outcome=t(OUTCOMES[record.outcome], loc) if record.outcome else "-")]
     if record.note:
         lines.append(t("Note: {note}", loc).format(note=record.note))
