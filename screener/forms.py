@@ -101,12 +101,14 @@ def _depends_on_answered(question: Question, answers: dict[str, Any]) -> bool:
 
 
 def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
-                 earlier: dict[str, Any], require: bool = True,
+                 earlier: dict[str, Any], require: bool = True, missing: str | None = None,
                  ) -> tuple[dict[str, Any], dict[str, str]]:
     """The whole answer set after this post, and an error per field (empty when valid).
 
     Answers to questions that do not apply are dropped, and a question that does not apply
     is never required; with ``require`` false (a call that ended early) none is.
+    ``missing`` replaces the per-question message for an unanswered question (the intake
+    page, where the question is right above it and the summary names the field).
     """
     errors: dict[str, str] = {}
     posted: dict[str, Any] = {}
@@ -129,7 +131,8 @@ def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
         question = QUESTIONS[qid]
         if (require and qid not in errors and question.required and qid not in merged
                 and question_shown(question, merged) and _depends_on_answered(question, merged)):
-            errors[qid] = gettext(MISSING_MESSAGE.get(qid) or REQUIRED_MESSAGE[question.kind])
+            errors[qid] = gettext(missing or MISSING_MESSAGE.get(qid)
+                                  or REQUIRED_MESSAGE[question.kind])
     for qid, message in errors.items():
         form[qid].errors = [message]
     return merged, errors

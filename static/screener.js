@@ -52,15 +52,6 @@
     }, box.form);
   }
 
-  function copy(button) {
-    var box = document.getElementById(button.getAttribute("data-copy"));
-    var status = button.parentNode.querySelector(".copy-status");
-    var done = function () { if (status) { status.textContent = button.getAttribute("data-copied"); } };
-    var fallback = function () { box.select(); document.execCommand("copy"); done(); };
-    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(box.value).then(done, fallback); }
-    else { fallback(); }
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     each("form", function (form) {
       form.addEventListener("change", function (e) { exclusive(e.target); update(form); });
@@ -68,8 +59,5 @@
     });
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
-    each("[data-print]", function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
-    each("[data-copy]", function (b) { b.hidden = false; b.addEventListener("click", function () { copy(b); }); });
-    each(".no-js-hint", function (h) { h.hidden = true; });
   });
 }());

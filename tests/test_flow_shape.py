@@ -11,7 +11,7 @@ from screener.forms import MISSING_MESSAGE
 from screener.questions import EMERGENCY_VALUES, QUESTIONS, STEPS, URGENT_VALUES
 from screener.reading import reading_minutes
 
-from .conftest import COMPLETE_ANSWERS, WizardActions, form_encode
+from .conftest import COMPLETE_ANSWERS, WizardActions
 from .test_i18n import VisibleText
 
 

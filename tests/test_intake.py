@@ -61,11 +61,10 @@ def test_summary_box_holds_answers_titles_and_disclaimer(client, answers):
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"daily_impact": None}, "daily_impact",
-         "Choose how much the pain gets in the way of your day."),
+        ({"daily_impact": None}, "daily_impact", "Not answered yet."),
         ({"health_factors": ["none", "smoking"]}, "health_factors", "cannot be chosen together"),
         ({"pain_score": "eleven"}, "pain_score", "Choose a number from 0 to 10."),
-        ({"pain_score": None}, "pain_score", "Choose a number from 0 to 10 for how bad"),
+        ({"pain_score": None}, "pain_score", "Not answered yet."),
     ],
 )
 def test_invalid_intake_uses_the_patient_flow_messages(client, answers, change, field, message):

@@ -9,7 +9,7 @@ import pytest
 
 from screener.disclaimer import disclaimer
 from screener.nurse import OUTCOMES, RED_FLAG_NAMES, nurse_label
-from screener.questions import QUESTIONS
+from screener.questions import QUESTIONS, STEPS
 
 from .conftest import COMPLETE_ANSWERS, form_encode
 
@@ -34,8 +34,20 @@ def test_intake_page_uses_nurse_wording_and_keeps_why_we_ask(client):
     page = text(client.get("/intake"))
     assert "Smokes or uses nicotine (including vaping)" in page
     assert "I smoke" not in page
-    assert page.count('<details class="why-ask">') == len(QUESTIONS)
-    assert QUESTIONS["age_band"].help in page
+    for step in STEPS:
+        assert f'href="/intake/why#why-{step.id}" target="why"' in page
+    why = text(client.get("/intake/why"))
+    for step in STEPS:
+        assert f'id="why-{step.id}"' in why
+    for question in QUESTIONS.values():
+        assert question.help.replace("'", "&#39;") in why, question.id
+
+
+def test_missing_intake_answers_are_listed_by_field_name(client):
+    page = text(client.post("/intake", data=form_encode({"red_flags": ["none"]})))
+    summary = page[page.index('id="error-summary"'): page.index("</ul>")]
+    assert '<a href="#symptom_duration-0">Duration</a>' in summary
+    assert page.count("Not answered yet.") == summary.count("<li>")
 
 
 def test_intake_page_carries_the_emergency_script(client):

@@ -44,6 +44,8 @@ def pdf_download(html: str) -> Response:
     """The printed handout (``print.html``) as a PDF, made on the server by WeasyPrint."""
     from weasyprint import CSS, HTML
 
-    css = CSS(string=(data_dir("static") / "screener.css").read_text(encoding="utf-8"))
-    pdf = HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[css])
+    static = data_dir("static")
+    css = [CSS(string=(static / name).read_text(encoding="utf-8"))
+           for name in ("screener.css", "patient.css")]
+    pdf = HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=css)
     return _attachment(pdf, "application/pdf", "pdf")

@@ -31,14 +31,15 @@ from ..answers import AnswersError, validate_answers
 from ..do_now import do_now_text
 from ..evaluate import Result
 from ..forms import form_class, form_data, read_answers
-from ..i18n import current_locale
-from ..nurse import OUTCOMES, CallRecord, record_text
+from ..i18n import N_, current_locale
+from ..nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text
 from ..questions import EMERGENCY_VALUES, QUESTIONS, STEPS, Step
 from ..render import answer_label
 from .exports import download
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
+NOT_ANSWERED = N_("Not answered yet.")
 EMERGENCY_CONDITION = {"question": "red_flags", "includes_any": sorted(EMERGENCY_VALUES)}
 
 
@@ -91,7 +92,8 @@ def intake() -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate():
         ended_early = "incomplete" in request.form
-        answers, errors = read_answers(form, ALL_QUESTIONS, {}, require=not ended_early)
+        answers, errors = read_answers(form, ALL_QUESTIONS, {}, require=not ended_early,
+                                       missing=NOT_ANSWERED)
         if not errors:
             session["intake"] = answers
             session["intake_call"] = CallRecord(
@@ -101,7 +103,13 @@ def intake() -> Any:
             return redirect(url_for(".result"))
     return render_template("intake.html", form=form, errors=errors, step_groups=STEP_GROUPS,
                            questions=QUESTIONS, emergency_condition=EMERGENCY_CONDITION,
-                           ), (422 if errors else 200)
+                           field_names=FIELD_NAMES), (422 if errors else 200)
+
+
+@bp.get("/why")
+def why() -> str:
+    """Why each question is asked, for the nurse to keep open beside the call."""
+    return render_template("intake_why.html", steps=STEPS, questions=QUESTIONS)
 
 
 def _result() -> tuple[dict[str, Any], Result] | None:

@@ -40,7 +40,7 @@ def _intake(errors: bool = False, submit: bool = False) -> Callable[[Person], No
             for qid, value in COMPLETE_ANSWERS.items():
                 person.choose(qid, value)
         if errors or submit:
-            person.page.locator("form.intake-form button[type=submit]").click()
+            person.page.locator("form.intake-form button.button").click()
     return visit
 
 
@@ -89,6 +89,7 @@ PAGES: dict[str, Callable[[Person], None]] = {
     "urgent-card": _urgent_card,
     "restart-confirm": _restart_confirm,
     "intake-emergency-script": _intake_script,
+    "intake-why": lambda person: person.page.goto(person.base_url + "/intake/why"),
     "intake-result-emergency": _intake_with({"red_flags": ["bladder_bowel"]}),
     "intake-result-incomplete": _intake_with({"red_flags": ["none"],
                                               "diagnosis": ["herniated_disc"]},

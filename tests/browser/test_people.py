@@ -262,9 +262,13 @@ def test_intake_shows_the_nurse_an_emergency_script(desktop_page, base_url):
     assert script.is_hidden()
     desktop_page.locator('input[name="red_flags"][value="chest_pain"]').check()
     assert script.is_visible() and "call 911 now" in script.inner_text()
-    why = desktop_page.locator("#question-red_flags .why-ask")
-    why.locator("summary").click()
-    assert "Some symptoms need a doctor today" in why.inner_text()
+    with desktop_page.context.expect_page() as opened:
+        desktop_page.locator("#intake-urgent ~ .why-link a").click()
+    why = opened.value
+    why.wait_for_load_state()
+    assert why.url.endswith("/intake/why#why-urgent")
+    assert why.get_by_text("Some symptoms need a doctor today").is_visible()
+    assert desktop_page.locator('input[value="chest_pain"]').is_checked(), "the call stays"
 
 
 def test_nurse_records_an_incomplete_call_by_keyboard(desktop_page, base_url):
