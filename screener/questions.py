@@ -177,7 +177,7 @@ _QUESTIONS: tuple[Question, ...] = (
                          ("gt_1_year", "More than a year")),
     ),
     Question(
-        "pain_score", "integer", "symptoms",
+        "pain_score", "integer", "pain",
         "On average over the past week, how bad was your pain?",
         "Your own score helps the specialist see how much the pain affects you.",
         say=("On a scale from 0 to 10, where 0 is no pain and 10 is the worst pain "
@@ -186,7 +186,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "imagine",
     ),
     Question(
-        "daily_impact", "single", "symptoms",
+        "daily_impact", "single", "pain",
         "How much does it get in the way of your day?",
         "How much the pain limits your life matters as much as the scan.",
         choices=_choices(
@@ -345,8 +345,10 @@ STEPS: tuple[Step, ...] = (
     Step("urgent", "Urgent symptoms", "First, a quick safety check.", ("red_flags",)),
     Step("diagnosis", "What you know so far", "What a doctor has told you, and your scans.",
          ("diagnosis", "imaging", "imaging_within_12_months"), _NOT_EMERGENCY),
-    Step("symptoms", "Your pain", "Where it hurts, for how long, and how much.",
-         ("main_symptom", "symptom_duration", "pain_score", "daily_impact"), _NOT_EMERGENCY),
+    Step("symptoms", "Where it hurts", "Where you feel it, and for how long.",
+         ("main_symptom", "symptom_duration"), _NOT_EMERGENCY),
+    Step("pain", "How much it hurts", "How bad it is, and what it stops you doing.",
+         ("pain_score", "daily_impact"), _NOT_EMERGENCY),
     Step("treatments", "Care you have tried", "Care without surgery you have had for this pain.",
          ("treatments_tried", "treatment_duration", "treatment_result"), _NOT_EMERGENCY),
     Step("surgery", "Past spine surgery", "Any surgery you have had on your spine.",

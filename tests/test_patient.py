@@ -65,8 +65,8 @@ def test_each_step_rejects_missing_answers_with_a_linked_summary(wizard, answers
 def test_progress_counts_the_steps_asked(wizard, answers):
     wizard.answer("urgent", answers)
     page = text(wizard.client.get("/step/diagnosis"))
-    assert "Step 2 of 7" in page
-    assert "<title>What you know so far (step 2 of 7)" in page
+    assert "Step 2 of 8" in page
+    assert "<title>What you know so far (step 2 of 8)" in page
 
 
 def test_every_question_has_why_we_ask_and_labels(wizard, answers):

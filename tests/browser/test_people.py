@@ -153,7 +153,7 @@ def test_printed_result_has_answers_guidance_and_disclaimer_only(person, page):
 def test_follow_ups_appear_only_after_the_answer_that_triggers_them(page, base_url):
     person = Person(page, base_url)
     page.goto(base_url + "/step/urgent")
-    for step in visible_steps(COMPLETE_ANSWERS)[:3]:
+    for step in visible_steps(COMPLETE_ANSWERS)[:4]:
         person.answer_step(COMPLETE_ANSWERS, step.questions)
     assert page.url.endswith("/step/treatments")
     follow_up = page.locator("#question-treatment_result")
@@ -235,7 +235,7 @@ def test_pain_scale_is_two_even_rows_with_labels_at_the_ends(chromium, base_url,
     page = context.new_page()
     person = Person(page, base_url)
     page.goto(base_url + "/step/urgent")
-    for step in visible_steps(COMPLETE_ANSWERS)[:2]:
+    for step in visible_steps(COMPLETE_ANSWERS)[:3]:
         person.answer_step(COMPLETE_ANSWERS, step.questions)
     boxes = [page.locator(f'input[name="pain_score"][value="{n}"]').locator("..").bounding_box()
              for n in range(11)]
