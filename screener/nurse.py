@@ -16,6 +16,8 @@ from .answers import visible_questions
 from .evaluate import Result
 from .i18n import N_, t
 from .questions import EMERGENCY_VALUES, QUESTIONS
+from .render import QUESTIONS_TOPIC
+from .safety_net import safety_net_title
 
 NURSE_LABELS: dict[tuple[str, str], str] = {
     ("diagnosis", "not_sure"): N_("Not sure, or no one has said"),
@@ -179,7 +181,8 @@ def red_flag_lines(answers: dict[str, Any], locale: str) -> list[str]:
 
 def record_text(result: Result, answers: dict[str, Any], record: CallRecord) -> str:
     """The call as the nurse pastes it into the record: third person, short, no rule ids;
-    ends with the referral disclaimer like every result."""
+    ends with the safety net (unless an emergency) and the referral disclaimer, like every
+    result."""
     loc = result.locale
     status = (t("complete", loc) if record.complete
               else t("INCOMPLETE: the call ended before every question was asked", loc))
@@ -204,5 +207,12 @@ def record_text(result: Result, answers: dict[str, Any], record: CallRecord) -> 
         outcome=t(OUTCOMES[record.outcome], loc) if record.outcome else "-")]
     if record.note:
         lines.append(t("Note: {note}", loc).format(note=record.note))
+    for topic in result.topics:
+        if topic.id == QUESTIONS_TOPIC:
+            lines += ["", t("QUESTIONS THE PATIENT MAY BRING", loc)]
+            lines += [f"- {ask.in_locale(loc)}" for ask in topic.ask]
+    lines += ["", t("Rule set version: {version}", loc).format(version=result.ruleset_version)]
+    if result.safety_net:
+        lines += ["", f"{safety_net_title(loc)}: {result.safety_net}"]
     lines += ["", f"{t('IMPORTANT', loc)}: {result.disclaimer}"]
     return "\n".join(lines) + "\n"

@@ -187,9 +187,11 @@ def test_the_result_exports_carry_the_ruleset_version(patient):
     version = patient.client.get("/healthz").json["ruleset_version"]
     assert re.fullmatch(r"2026\.12\+[0-9a-f]{12}", version)
     patient.finish()
-    assert patient.client.get("/result/summary.json").json["ruleset_version"] == version
     assert f"Rule set version: {version}" in text(patient.client.get("/result/summary.txt"))
-    fhir = patient.client.post("/fhir/QuestionnaireResponse", json=COMPLETE_ANSWERS).json
+    api = patient.client.post("/api/v1/evaluate", json=COMPLETE_ANSWERS)
+    assert api.json["ruleset_version"] == version
+    fhir = patient.client.post("/api/v1/evaluate", json=COMPLETE_ANSWERS,
+                               headers={"Accept": "application/fhir+json"}).json
     assert fhir["meta"]["tag"][0]["code"] == version
 
 

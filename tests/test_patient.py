@@ -198,7 +198,8 @@ def test_safety_net_uses_the_configured_number_on_every_result_format():
     WizardActions(client).complete(COMPLETE_ANSWERS)
     for url in ("/result", "/result/print", "/result/summary.txt"):
         assert safety_net("112") in text(client.get(url)), url
-    assert client.get("/result/summary.json").json["safety_net"] == safety_net("112")
+    api = client.post("/api/v1/evaluate", json=COMPLETE_ANSWERS)
+    assert api.json["safety_net"] == safety_net("112")
 
 
 def test_urgent_answer_continues_and_opens_the_result(wizard, answers):

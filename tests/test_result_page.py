@@ -33,7 +33,7 @@ def _main(page: str) -> str:
 
 @pytest.mark.parametrize(("change", "lead", "sentence"), [
     ({}, "Talk with a spine specialist", DO_NOW["discuss"]),
-    ({"red_flags": ["fever"]}, "See a doctor soon", DO_NOW["urgent"]),
+    ({"red_flags": ["fever"]}, "Get these symptoms checked by a doctor soon", DO_NOW["urgent"]),
     ({"diagnosis": ["not_sure"], "daily_impact": "mild"}, "", DO_NOW["other"]),
 ])
 def test_result_opens_with_what_to_do_now(clinic_client, change, lead, sentence):

@@ -177,6 +177,7 @@ def test_pages_with_answers_are_never_stored(wizard, path):
 @pytest.mark.parametrize("path", ["/result", "/result/print"])
 def test_result_and_print_pages_offer_to_clear_the_answers(wizard, path):
     wizard.complete(COMPLETE_ANSWERS)
-    assert 'action="/restart"' in wizard.client.get(path).get_data(as_text=True)
+    assert 'href="/restart?back=' in wizard.client.get(path).get_data(as_text=True)
+    assert 'action="/restart"' in wizard.client.get("/restart").get_data(as_text=True)
     wizard.client.post("/restart")
     assert wizard.session_answers() == {}
