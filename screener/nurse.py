@@ -190,6 +190,7 @@ def record_text(result: Result, answers: dict[str, Any], record: CallRecord) -> 
              t("Date and time: {when}", loc).format(when=record.started.strftime(
                  "%Y-%m-%d %H:%M %Z").strip()),
              t("Reference: {ref}", loc).format(ref=record.reference),
+             t("Rule set version: {version}", loc).format(version=result.ruleset_version),
              t("Taken by: {nurse}", loc).format(nurse=record.nurse or "-"),
              t("Status: {status}", loc).format(status=status), ""]
     lines += red_flag_lines(answers, loc)
@@ -211,7 +212,6 @@ def record_text(result: Result, answers: dict[str, Any], record: CallRecord) -> 
         if topic.id == QUESTIONS_TOPIC:
             lines += ["", t("QUESTIONS THE PATIENT MAY BRING", loc)]
             lines += [f"- {ask.in_locale(loc)}" for ask in topic.ask]
-    lines += ["", t("Rule set version: {version}", loc).format(version=result.ruleset_version)]
     if result.safety_net:
         lines += ["", f"{safety_net_title(loc)}: {result.safety_net}"]
     lines += ["", f"{t('IMPORTANT', loc)}: {result.disclaimer}"]
