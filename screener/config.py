@@ -1,4 +1,5 @@
-"""Configuration: safe defaults, then ``SCREENER_*`` environment variables, then tests'.
+"""Configuration: safe defaults, the clinic file (``clinic.py``), ``SCREENER_*`` environment
+variables, then tests'.
 
 Flask's ``from_prefixed_env`` reads ``SCREENER_SECRET_KEY``, ``SCREENER_CLINIC_PHONE`` and so
 on; values that look like JSON are parsed, so the text settings are turned back into text.
@@ -6,10 +7,12 @@ on; values that look like JSON are parsed, so the text settings are turned back 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
 
+from .clinic import CLINIC_DEFAULTS, check_clinic, read_clinic_file
 from .disclaimer import DEFAULT_EMERGENCY_NUMBER
 from .resources import data_dir
 
@@ -32,12 +35,14 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT": "120 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "PROXY_COUNT": 0,
+    **CLINIC_DEFAULTS,
 }
 MIN_SECRET_LENGTH = 32
 WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test",
                           "password", "screener", "flask", "default", "key", "secret-key"})
 _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "EMERGENCY_NUMBER",
-                  "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI")
+                  "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
+                  "CLINIC_EMAIL", "LOGO", "BRAND_COLOUR", "OVERRIDES_DIR", "CONTENT_REVIEWED")
 
 
 class ConfigError(RuntimeError):
@@ -46,12 +51,16 @@ class ConfigError(RuntimeError):
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
+    clinic = read_clinic_file((test_config or {}).get("CLINIC_CONFIG")
+                              or os.environ.get("SCREENER_CLINIC_CONFIG"))
+    app.config.from_mapping(clinic.settings)
     app.config.from_prefixed_env("SCREENER")
     if test_config:
         app.config.from_mapping(test_config)
     for key in _TEXT_SETTINGS:
         if app.config.get(key) is not None:
             app.config[key] = str(app.config[key])
+    app.config.from_mapping(check_clinic(app.config, clinic))
     if not app.config["SECRET_KEY"]:
         if not (app.debug or app.testing):
             raise ConfigError(

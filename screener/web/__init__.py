@@ -7,14 +7,14 @@ from typing import Any
 from flask import Flask, request, session, url_for
 from flask_babel import refresh
 
-from ..i18n import N_, SUPPORTED, current_locale, name_of, template_gettext
-from ..resources import data_dir
+from ..i18n import N_, current_locale, name_of, template_gettext
 from ..rulemodels import CATEGORIES
 from .api import bp as api
-from .assets import register_assets
 from .errors import register_error_pages
 from .fhir import bp as fhir
 from .intake import bp as intake
+from .pages import bp as info
+from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient
 from .security import init_security
 from .state import SignedCookieSessions
@@ -30,9 +30,9 @@ CATEGORY_HEADINGS = {
 
 def register(app: Flask) -> None:
     app.session_interface = SignedCookieSessions()
-    register_assets(app, data_dir("static"))
+    register_clinic_assets(app)
     init_security(app, api, fhir)
-    for blueprint in (patient, intake, api, fhir):
+    for blueprint in (patient, intake, api, fhir, info):
         app.register_blueprint(blueprint)
     register_error_pages(app)
 
@@ -40,9 +40,11 @@ def register(app: Flask) -> None:
     def choose_language() -> None:
         """``?lang=es`` on any page switches language and keeps it for the session."""
         wanted = request.args.get("lang")
-        if wanted in SUPPORTED and session.get("lang") != wanted:
+        if wanted in app.config["LANGUAGES"] and session.get("lang") != wanted:
             session["lang"] = wanted
             refresh()
+
+    own = clinic_template_values(app)
 
     @app.context_processor
     def clinic() -> dict[str, Any]:
@@ -52,11 +54,11 @@ def register(app: Flask) -> None:
         return {
             "clinic": {"name": config["CLINIC_NAME"], "phone": config["CLINIC_PHONE"],
                        "booking_url": config["BOOKING_URL"],
-                       "emergency_number": config["EMERGENCY_NUMBER"]},
+                       "emergency_number": config["EMERGENCY_NUMBER"], **own},
             "category_headings": [(c, translate(CATEGORY_HEADINGS[c])) for c in CATEGORIES],
             "locale": locale,
             "gettext": translate,
-            "languages": [(code, name_of(code)) for code in SUPPORTED],
+            "languages": [(code, name_of(code)) for code in config["LANGUAGES"]],
             "switch_url": _switch_url,
         }
 

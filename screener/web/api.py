@@ -14,7 +14,7 @@ from flask import Blueprint, jsonify, request
 from .. import csrf, evaluate_here
 from ..answers import AnswersError, validate_answers
 from ..evaluate import Result
-from ..i18n import SUPPORTED
+from ..i18n import offered_locales
 from ..openapi import openapi_document
 from ..questions import catalogue_json
 from ..render import result_json
@@ -25,7 +25,8 @@ csrf.exempt(bp)
 
 def requested_locale() -> str:
     """The language other systems ask for with Accept-Language (English by default)."""
-    return request.accept_languages.best_match(SUPPORTED, default="en") or "en"
+    offered = offered_locales()
+    return request.accept_languages.best_match(offered, default=offered[0]) or offered[0]
 
 
 def problem(status: int, errors: list[str]) -> tuple[Any, int]:
