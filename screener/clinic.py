@@ -41,6 +41,10 @@ CLINIC_DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": 30,
     "OVERRIDES_DIR": "",
     "CONTENT_REVIEWED": "",
+    # Not from the clinic file (secrets and servers stay in the environment): watch.py.
+    "DATABASE_URL": "",
+    "USAGE_COUNTS": True,
+    "METRICS_TOKEN": "",
 }
 # YAML key -> app.config key
 KEYS = {

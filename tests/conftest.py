@@ -107,6 +107,14 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
     return answer_set(HypothesisChooser(draw))
 
 
+@pytest.fixture(autouse=True)
+def usage_database(tmp_path, monkeypatch) -> str:
+    """Each test's usage counts in its own SQLite file, never the instance folder."""
+    url = f"sqlite:///{tmp_path / 'usage.sqlite3'}"
+    monkeypatch.setenv("SCREENER_DATABASE_URL", url)
+    return url
+
+
 @pytest.fixture
 def app():
     return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
@@ -175,7 +183,8 @@ def live_server(tmp_path_factory):
     env = os.environ | {"SCREENER_SECRET_KEY": "live-test-" + "x" * 40,
                         "SCREENER_API_RATE_LIMIT": "10000 per minute", "SCREENER_BIND":
                         f"127.0.0.1:{port}", "SCREENER_WORKERS": "2",
-                        "SCREENER_CLINIC_PHONE": "555 0100"}
+                        "SCREENER_CLINIC_PHONE": "555 0100",
+                        "SCREENER_DATABASE_URL": f"sqlite:///{log.parent / 'usage.sqlite3'}"}
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "python:screener.gunicorn_conf",

@@ -18,6 +18,7 @@ from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient
 from .security import init_security
 from .state import SignedCookieSessions
+from .watch import init_watch
 
 CATEGORY_HEADINGS = {
     "urgent": N_("Act on this first"),
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
     for blueprint in (patient, intake, api, fhir, info):
         app.register_blueprint(blueprint)
     register_error_pages(app)
+    init_watch(app)
 
     @app.before_request
     def choose_language() -> None:
