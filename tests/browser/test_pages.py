@@ -73,6 +73,11 @@ PAGES: dict[str, Callable[[Person], None]] = {
     "intake-result-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
                                         _intake(submit=True)(person)),
     "restart-note": lambda person: person.page.goto(person.base_url + "/review"),
+    **{name: (lambda url: lambda person: person.page.goto(person.base_url + url))(url)
+       for name, url in {"privacy": "/privacy", "accessibility": "/accessibility",
+                         "about": "/about", "usage": "/usage", "privacy-es": "/privacy?lang=es",
+                         "accessibility-es": "/accessibility?lang=es",
+                         "about-es": "/about?lang=es"}.items()},
 }
 
 TARGET_SIZE_JS = """() => {
@@ -101,9 +106,20 @@ PAGE_BYTES_JS = """() => performance.getEntriesByType('navigation')
 def visited(request, person):
     requested: list[str] = []
     person.page.on("request", lambda r: requested.append(r.url))
+    person.console_errors = []
+    person.page.on("console", lambda m: m.type == "error" and person.console_errors.append(m.text))
+    person.failed = []
+    person.page.on("response", lambda r: r.status >= 400 and person.failed.append(r.url))
     PAGES[request.param](person)
     person.page.wait_for_load_state("load")
     return request.param, person.page, requested
+
+
+def test_page_logs_no_error_and_no_404_in_the_console(visited, person, base_url):
+    name, _, _ = visited
+    expected = [base_url + "/no-such-page"] if name == "not-found" else []
+    assert person.failed == expected
+    assert [text for text in person.console_errors if not expected] == []
 
 
 def test_page_has_no_accessibility_violations(visited):
