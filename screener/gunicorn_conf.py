@@ -13,11 +13,16 @@ workers = int(os.environ.get("SCREENER_WORKERS", multiprocessing.cpu_count() * 2
 threads = int(os.environ.get("SCREENER_THREADS", "1"))
 timeout = int(os.environ.get("SCREENER_TIMEOUT", "30"))
 preload_app = True
-accesslog = os.environ.get("SCREENER_ACCESS_LOG", "-")
-# One JSON object a line: method, path (no query string), status, size and time only.
-# Answers travel in the signed cookie and form bodies, which are never part of it.
-access_log_format = ('{"time": "%(t)s", "remote": "%(h)s", "method": "%(m)s", '
-                     '"path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "ms": %(M)s}')
+# "-" is standard output; an empty value turns the access log off.
+accesslog = os.environ.get("SCREENER_ACCESS_LOG", "-") or None
+# One JSON object a line: time, client address, method, path (no query string), status,
+# size and duration. Answers travel in the session cookie and form bodies, never in it.
+# SCREENER_ACCESS_LOG_ADDRESS=false leaves the client address out.
+_address = os.environ.get("SCREENER_ACCESS_LOG_ADDRESS", "true").lower() not in (
+    "0", "false", "no", "off")
+access_log_format = ('{"time": "%(t)s", ' + ('"remote": "%(h)s", ' if _address else "")
+                     + '"method": "%(m)s", "path": "%(U)s", "status": %(s)s, '
+                     '"bytes": "%(B)s", "ms": %(M)s}')
 
 # Prometheus counters shared by the workers (prometheus_client's multiprocess mode): each
 # worker writes its counts to files in this folder and /metrics adds them up, whichever

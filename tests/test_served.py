@@ -60,3 +60,21 @@ def test_post_without_csrf_token_is_refused_politely(live_server):
     response = requests.post(base + "/step/urgent", data={"red_flags": "none"}, timeout=5)
     assert response.status_code == 400
     assert "This page has expired" in response.text
+
+
+def test_metrics_add_up_every_worker_and_the_usage_counts(live_server):
+    """Two gunicorn workers: /metrics sums both (prometheus multiprocess mode), and the
+    usage counts come from the database they share."""
+    base, _ = live_server
+    for _ in range(20):
+        requests.get(base + "/healthz", timeout=5)
+    requests.Session().get(base + "/step/urgent", timeout=5)
+    body = requests.get(base + "/metrics", timeout=5).text
+    served = re.search(r'screener_http_requests_total\{endpoint="ops.healthz",method="GET",'
+                       r'status="200"\} ([0-9.]+)', body)
+    assert served and float(served.group(1)) >= 20
+    assert re.search(r'screener_usage_events_total\{event="started"\} [1-9]', body)
+    assert requests.get(base + "/readyz", timeout=5).json()["status"] == "ready"
+    behind_a_proxy = requests.get(base + "/metrics", timeout=5,
+                                  headers={"X-Forwarded-For": "203.0.113.9"})
+    assert behind_a_proxy.status_code == 404

@@ -44,6 +44,10 @@ def _intake(errors: bool = False, submit: bool = False) -> Callable[[Person], No
     return visit
 
 
+def _goto(url: str) -> Callable[[Person], None]:
+    return lambda person: person.page.goto(person.base_url + url)
+
+
 def _print(person: Person) -> None:
     person.walk(COMPLETE_ANSWERS)
     person.page.get_by_role("link", name="Print or save your summary").click()
@@ -73,8 +77,7 @@ PAGES: dict[str, Callable[[Person], None]] = {
     "intake-result-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
                                         _intake(submit=True)(person)),
     "restart-note": lambda person: person.page.goto(person.base_url + "/review"),
-    **{name: (lambda url: lambda person: person.page.goto(person.base_url + url))(url)
-       for name, url in {"privacy": "/privacy", "accessibility": "/accessibility",
+    **{name: _goto(url) for name, url in {"privacy": "/privacy", "accessibility": "/accessibility",
                          "about": "/about", "usage": "/usage", "privacy-es": "/privacy?lang=es",
                          "accessibility-es": "/accessibility?lang=es",
                          "about-es": "/about?lang=es"}.items()},
