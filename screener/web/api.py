@@ -16,7 +16,7 @@ from ..answers import AnswersError, validate_answers
 from ..evaluate import Result
 from ..i18n import offered_locales
 from ..openapi import openapi_document
-from ..questions import catalogue_json
+from ..questions import QUESTIONS, catalogue_json
 from ..render import result_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -50,9 +50,19 @@ def answers_from_request() -> dict[str, Any] | tuple[Any, int]:
     if data is None:
         return problem(400, ["The body is not valid JSON."])
     try:
-        return validate_answers(data)
+        return validate_answers(whole_numbers(data))
     except AnswersError as exc:
         return problem(400, exc.problems)
+
+
+def whole_numbers(data: Any) -> Any:
+    """``7.0`` read as ``7`` for number questions: JSON Schema (and so the API description)
+    counts a number with a zero fraction as an integer."""
+    if not isinstance(data, dict):
+        return data
+    return {qid: int(value) if isinstance(value, float) and value.is_integer()
+            and qid in QUESTIONS and QUESTIONS[qid].kind == "integer" else value
+            for qid, value in data.items()}
 
 
 @bp.get("/questions")
