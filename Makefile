@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench check clean
+.PHONY: run test serve bench lighthouse check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/wrk.py
+
+# Lighthouse (mobile) with Debian's chromium; installs the npm package into .lighthouse/.
+lighthouse: $(VENV)/.installed
+	$(BIN)/python bench/lighthouse.py
 
 check: $(VENV)/.installed
 	$(BIN)/ruff check .

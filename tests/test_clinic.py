@@ -189,3 +189,10 @@ def test_the_rule_set_version_changes_with_the_content(write_rules, ruleset):
     (directory / "rules.yaml").write_text((directory / "rules.yaml").read_text() + "\n# edit\n")
     assert ruleset_version(load_ruleset(directory)) != first
     assert len(ruleset_version(ruleset)) == 12
+
+
+def test_languages_from_the_environment_may_be_a_list_or_comma_separated(monkeypatch):
+    monkeypatch.setenv("SCREENER_LANGUAGES", "es, en")
+    assert create_app(BASE).config["LANGUAGES"] == ["es", "en"]
+    monkeypatch.setenv("SCREENER_LANGUAGES", '["en"]')
+    assert create_app(BASE).config["LANGUAGES"] == ["en"]
