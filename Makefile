@@ -14,15 +14,28 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # Reinstalling compiles the translation catalogues (hatch_build.py), so a .po change counts.
-$(VENV)/.installed: pyproject.toml hatch_build.py $(wildcard screener/translations/*/LC_MESSAGES/*.po) | $(BIN)/python
+TRANSLATIONS := $(wildcard screener/translations/*/LC_MESSAGES/*.po)
+
+# Everything, test tools included (make test, make run).
+# (The distribution was called "screener" before; that name belongs to another project.)
+$(VENV)/.installed: pyproject.toml hatch_build.py $(TRANSLATIONS) | $(BIN)/python
+	$(BIN)/pip uninstall -q -y screener 2>/dev/null || true
 	$(BIN)/pip install -q -e ".[test]"
+	touch $(VENV)/.runtime $@
+
+# Runtime dependencies only (make serve, production): no test tools on a server.
+$(VENV)/.runtime: pyproject.toml hatch_build.py $(TRANSLATIONS) | $(BIN)/python
+	$(BIN)/pip install -q .
 	touch $@
 
+# A local trial over plain HTTP: the session cookie cannot be secure-only here.
 run: $(VENV)/.installed
 	SCREENER_SECRET_KEY="$${SCREENER_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \
+	SCREENER_SESSION_COOKIE_SECURE="$${SCREENER_SESSION_COOKIE_SECURE:-false}" \
 	  $(BIN)/flask --app screener.wsgi:app run --host $(HOST) --port $(PORT)
 
-serve: $(VENV)/.installed
+# Production: gunicorn on loopback (SCREENER_BIND), behind nginx (deploy/nginx.conf).
+serve: $(VENV)/.runtime
 	$(BIN)/gunicorn --config python:screener.gunicorn_conf screener.wsgi:app
 
 test: $(VENV)/.installed

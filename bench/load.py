@@ -39,7 +39,9 @@ def free_port() -> int:
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
     env = os.environ | {"SCREENER_SECRET_KEY": "load-" + "z" * 40, "SCREENER_WORKERS":
                         str(workers), "SCREENER_BIND": f"127.0.0.1:{port}",
-                        "SCREENER_ACCESS_LOG": "/dev/null"}
+                        "SCREENER_ACCESS_LOG": "/dev/null",
+                        # Plain HTTP on loopback, measuring the app: a TLS proxy's job is apart.
+                        "SCREENER_SESSION_COOKIE_SECURE": "false"}
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config",
                                 "python:screener.gunicorn_conf", "screener.wsgi:app"], env=env)
     for _ in range(100):

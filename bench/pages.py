@@ -89,7 +89,8 @@ def complete_answers() -> dict:
 
 def main() -> int:
     bare = bare_app().test_client()
-    app = create_app({"SECRET_KEY": "bench-" + "y" * 40, "API_RATE_LIMIT": "1000000 per minute"})
+    app = create_app({"SECRET_KEY": "bench-" + "y" * 40, "API_RATE_LIMIT": "1000000 per minute",
+                      "SESSION_COOKIE_SECURE": False})
     screener = app.test_client()
     page_one = screener.get("/step/urgent").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page_one).group(1)

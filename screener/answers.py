@@ -7,6 +7,7 @@ the catalogue's, exclusive options stand alone.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,11 +15,28 @@ from .conditions import Answers, Predicate, compile_condition
 from .problems import did_you_mean
 from .questions import QUESTIONS, STEPS, Question, Step
 
+MAX_PROBLEMS = 10
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4
+_SHORT.maxstring = _SHORT.maxother = 40
+
+
+def short(value: object) -> str:
+    """A bounded ``repr``: a reply never echoes a huge or deeply nested value back."""
+    return _SHORT.repr(value)
+
 
 class AnswersError(ValueError):
-    """An answer set that breaks the catalogue; ``problems`` lists every reason."""
+    """An answer set that breaks the catalogue; ``problems`` lists the first few reasons.
+
+    A handful of reasons is enough to fix a request; thousands (one per unknown value)
+    would make a small bad request cost a large reply.
+    """
 
     def __init__(self, problems: list[str]) -> None:
+        if len(problems) > MAX_PROBLEMS:
+            hidden = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [f"... and {hidden} more problems."]
         self.problems = problems
         super().__init__("; ".join(problems))
 
@@ -97,16 +115,17 @@ def check_value(question: Question, value: Any) -> list[str]:
     qid = question.id
     if question.kind == "integer":
         if not isinstance(value, int) or isinstance(value, bool):
-            return [f"'{qid}' takes a whole number, not {type(value).__name__} {value!r}."]
+            return [f"'{qid}' takes a whole number, not {type(value).__name__} {short(value)}."]
         if not question.minimum <= value <= question.maximum:  # type: ignore[operator]
-            return [f"'{qid}' must be from {question.minimum} to {question.maximum}; got {value}."]
+            return [f"'{qid}' must be from {question.minimum} to {question.maximum}; "
+                    f"got {short(value)}."]
         return []
     if question.kind == "single":
         if not isinstance(value, str):
-            return [f"'{qid}' takes one text value, not {type(value).__name__} {value!r}."]
+            return [f"'{qid}' takes one text value, not {type(value).__name__} {short(value)}."]
         return _unknown_values(question, [value])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return [f"'{qid}' takes a list of text values, not {value!r}."]
+        return [f"'{qid}' takes a list of text values, not {short(value)}."]
     if not value:
         return [f"'{qid}' needs at least one value; leave it out if it was not answered."]
     if len(set(value)) != len(value):
@@ -117,10 +136,11 @@ def check_value(question: Question, value: Any) -> list[str]:
 
 
 def _unknown_values(question: Question, values: list[str]) -> list[str]:
+    unknown = [v for v in values if v not in question.value_set][:MAX_PROBLEMS + 1]
     return [
-        f"'{question.id}' has no value '{v}'{did_you_mean(v, question.values)}; "
+        f"'{question.id}' has no value {short(v)}{did_you_mean(v[:40], question.values)}; "
         f"choose from: {', '.join(question.values)}."
-        for v in values if v not in question.value_set
+        for v in unknown
     ]
 
 
@@ -137,7 +157,10 @@ def validate_answers(data: object, *, complete: bool = True) -> dict[str, Any]:
     for qid, value in data.items():
         question = QUESTIONS.get(qid)
         if question is None:
-            problems.append(f"Unknown question '{qid}'{did_you_mean(qid, QUESTIONS)}.")
+            hint = did_you_mean(str(qid)[:40], QUESTIONS)
+            problems.append(f"Unknown question {short(qid)}{hint}.")
+            if len(problems) > MAX_PROBLEMS:
+                break
         else:
             problems += check_value(question, value)
     if problems:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -25,9 +26,14 @@ DEFAULTS: dict[str, Any] = {
     "RULES_DIR": str(data_dir("rules")),
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,
+    # None: on, except under debug or tests (where the app is served over plain HTTP).
+    "SESSION_COOKIE_SECURE": None,
     "SESSION_COOKIE_NAME": "screener",
-    "PERMANENT_SESSION_LIFETIME": 3600,
+    # The session cookie ends with the browser; the app also drops it after this long idle,
+    # or this long in all. SESSION_KEYS: Fernet keys (newest first) instead of derived ones.
+    "SESSION_IDLE_MINUTES": 20,
+    "SESSION_MAX_MINUTES": 120,
+    "SESSION_KEYS": "",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": 3600,
     "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -36,13 +42,19 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "PROXY_COUNT": 0,
     **CLINIC_DEFAULTS,
+    # Strict-Transport-Security on HTTPS responses; 0 turns it off.
+    "HSTS_MAX_AGE": 31536000,
+    "HSTS_INCLUDE_SUBDOMAINS": False,
+    # Origins of the clinic pages that embed the screener in an iframe (space-separated).
+    "EMBED_ORIGINS": "",
 }
 MIN_SECRET_LENGTH = 32
 WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test",
                           "password", "screener", "flask", "default", "key", "secret-key"})
 _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "EMERGENCY_NUMBER",
                   "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
-                  "CLINIC_EMAIL", "LOGO", "BRAND_COLOUR", "OVERRIDES_DIR", "CONTENT_REVIEWED")
+                  "CLINIC_EMAIL", "LOGO", "BRAND_COLOUR", "OVERRIDES_DIR", "CONTENT_REVIEWED",
+                  "EMBED_ORIGINS", "SESSION_KEYS")
 
 
 class ConfigError(RuntimeError):
@@ -60,6 +72,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     for key in _TEXT_SETTINGS:
         if app.config.get(key) is not None:
             app.config[key] = str(app.config[key])
+    _secure_defaults(app)
+    _embedding(app)
     app.config.from_mapping(check_clinic(app.config, clinic))
     if not app.config["SECRET_KEY"]:
         if not (app.debug or app.testing):
@@ -77,3 +91,37 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
             f"SCREENER_SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random "
             "characters, for example the output of: "
             "python -c 'import secrets; print(secrets.token_hex(32))'")
+
+
+def _secure_defaults(app: Flask) -> None:
+    """Secure cookies unless asked otherwise; plain HTTP is for debug and tests only."""
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+
+
+def embed_origins(value: str) -> list[str]:
+    """The configured embedding origins, each checked to be a bare ``https://`` origin."""
+    origins = value.replace(",", " ").split()
+    for origin in origins:
+        parsed = urlsplit(origin)
+        if (parsed.scheme != "https" or not parsed.netloc or parsed.path not in ("", "/")
+                or parsed.query or parsed.fragment):
+            raise ConfigError(
+                f"SCREENER_EMBED_ORIGINS: {origin!r} is not an HTTPS origin. Give each page "
+                "origin that embeds the screener, such as https://www.clinic.example")
+    return [origin.rstrip("/") for origin in origins]
+
+
+def _embedding(app: Flask) -> None:
+    """One setting makes embedding work: the cookie a cross-site frame can keep, and CSP.
+
+    A cookie in a third-party frame needs ``SameSite=None; Secure``; browsers that block
+    third-party cookies still keep a ``Partitioned`` one (CHIPS), scoped to the clinic's site.
+    """
+    origins = embed_origins(app.config["EMBED_ORIGINS"])
+    app.config["EMBED_ORIGIN_LIST"] = origins
+    if not origins:
+        return
+    app.config.update(SESSION_COOKIE_SAMESITE="None", SESSION_COOKIE_SECURE=True,
+                      SESSION_COOKIE_PARTITIONED=True,
+                      FRAME_ANCESTORS=" ".join(["'self'", *origins]))

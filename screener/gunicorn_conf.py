@@ -13,16 +13,26 @@ workers = int(os.environ.get("SCREENER_WORKERS", multiprocessing.cpu_count() * 2
 threads = int(os.environ.get("SCREENER_THREADS", "1"))
 timeout = int(os.environ.get("SCREENER_TIMEOUT", "30"))
 preload_app = True
-# "-" is standard output; an empty value turns the access log off.
-accesslog = os.environ.get("SCREENER_ACCESS_LOG", "-") or None
-# One JSON object a line: time, client address, method, path (no query string), status,
-# size and duration. Answers travel in the session cookie and form bodies, never in it.
-# SCREENER_ACCESS_LOG_ADDRESS=false leaves the client address out.
-_address = os.environ.get("SCREENER_ACCESS_LOG_ADDRESS", "true").lower() not in (
-    "0", "false", "no", "off")
-access_log_format = ('{"time": "%(t)s", ' + ('"remote": "%(h)s", ' if _address else "")
-                     + '"method": "%(m)s", "path": "%(U)s", "status": %(s)s, '
-                     '"bytes": "%(B)s", "ms": %(M)s}')
+# TLS straight from gunicorn (between a proxy and the app, or in tests). On the internet,
+# gunicorn sits behind nginx (README): its sync workers are easily held by slow clients.
+certfile = os.environ.get("SCREENER_CERTFILE") or None
+keyfile = os.environ.get("SCREENER_KEYFILE") or None
+accesslog = os.environ.get("SCREENER_ACCESS_LOG", "-")
+# One JSON object a line (screener/accesslog.py): time, client network, method, path,
+# status and duration. Answers travel in form bodies and the encrypted cookie, never logged.
+logger_class = "screener.accesslog.AccessLog"
+RATELIMIT_STORAGE = os.environ.get("SCREENER_RATELIMIT_STORAGE_URI", "memory://")
+
+
+def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
+    """Say plainly when the API rate limit is counted per worker, not per client."""
+    if workers > 1 and RATELIMIT_STORAGE.startswith("memory://"):
+        server.log.warning(
+            "API rate limit: SCREENER_RATELIMIT_STORAGE_URI is memory://, so each of the "
+            "%d workers counts alone and one client may make %d times the limit. Set it to "
+            "redis://HOST:6379 to count per client across workers and servers.",
+            workers, workers)
+
 
 # Prometheus counters shared by the workers (prometheus_client's multiprocess mode): each
 # worker writes its counts to files in this folder and /metrics adds them up, whichever

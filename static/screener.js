@@ -57,7 +57,21 @@
     else { fallback(); }
   }
 
+  /* Inside a clinic's iframe: tell the host page (static/embed.js) our height, and only
+     the origins the clinic configured (SCREENER_EMBED_ORIGINS) may hear it. */
+  function reportHeight() {
+    var origins = (document.documentElement.getAttribute("data-embed-origins") || "").split(" ");
+    if (window.parent === window || !origins[0]) { return; }
+    var send = function () {
+      var message = {type: "screener:height", height: document.documentElement.scrollHeight, page: location.pathname};
+      origins.forEach(function (origin) { window.parent.postMessage(message, origin); });
+    };
+    send();
+    if (window.ResizeObserver) { new ResizeObserver(send).observe(document.body); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    reportHeight();
     each("form", function (form) {
       form.addEventListener("change", function (e) { exclusive(e.target); update(form); });
       update(form);

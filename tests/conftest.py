@@ -19,6 +19,8 @@ from screener.questions import STEP_BY_ID
 from screener.resources import data_dir
 from screener.sampling import answer_set
 
+from .servers import Tls, make_tls, start_gunicorn, start_nginx, start_redis
+
 RULES_DIR = data_dir("rules")
 # The data contract, kept in the project: stored answers and exports depend on its ids.
 SPEC = Path(__file__).resolve().parents[1] / "docs" / "spec" / "questionnaire.md"
@@ -161,45 +163,62 @@ def wizard(client) -> WizardActions:
     return WizardActions(client)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory) -> Tls:
+    """A CA and a certificate for 127.0.0.1 and localhost, made for this test run."""
+    return make_tls(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The real app under gunicorn on loopback; yields (base URL, path of its log)."""
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+def live_server(tmp_path_factory, tls):
+    """The real app under gunicorn over HTTPS on loopback; yields (base URL, its log)."""
+    folder = tmp_path_factory.mktemp("gunicorn")
+    served = start_gunicorn(folder, tls, CLINIC_PHONE="555 0100",
+                            DATABASE_URL=f"sqlite:///{folder / 'usage.sqlite3'}")
+    yield served.base, served.log
+    served.stop()
 
-    port = free_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    env = os.environ | {"SCREENER_SECRET_KEY": "live-test-" + "x" * 40,
-                        "SCREENER_API_RATE_LIMIT": "10000 per minute", "SCREENER_BIND":
-                        f"127.0.0.1:{port}", "SCREENER_WORKERS": "2",
-                        "SCREENER_CLINIC_PHONE": "555 0100",
-                        "SCREENER_DATABASE_URL": f"sqlite:///{log.parent / 'usage.sqlite3'}"}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "python:screener.gunicorn_conf",
-             "screener.wsgi:app"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
-            time.sleep(0.2)
-    yield base, log
-    process.terminate()
-    process.wait(timeout=10)
+
+@pytest.fixture
+def https(tls):
+    """A ``requests`` session that trusts the test CA, as a browser trusts a real one."""
+    import requests
+
+    with requests.Session() as session:
+        session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides ``verify``
+        session.verify = str(tls.ca)
+        yield session
+
+
+@pytest.fixture(scope="session")
+def behind_nginx(tmp_path_factory, tls):
+    """nginx terminating TLS in front of gunicorn on plain HTTP, as the README deploys it."""
+    require("nginx", "nginx")
+    folder = tmp_path_factory.mktemp("proxied")
+    app = start_gunicorn(folder, None, PROXY_COUNT="1", CLINIC_PHONE="555 0100",
+                         DATABASE_URL=f"sqlite:///{folder / 'usage.sqlite3'}")
+    proxy = start_nginx(folder, app.base.removeprefix("http://"), tls)
+    yield proxy.base, app.log
+    proxy.stop()
+    app.stop()
+
+
+def require(binary: str, package: str) -> None:
+    """A Debian server the tests start: in CI it must be there; elsewhere its tests skip."""
+    import os
+    import shutil
+
+    if shutil.which(binary) or os.path.exists(f"/usr/sbin/{binary}"):
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"Debian's {package} is missing: CI must run these tests")
+    pytest.skip(f"Debian's {package} is not installed (apt-get install {package})")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server on loopback for the shared rate limit."""
+    require("redis-server", "redis-server")
+    served = start_redis(tmp_path_factory.mktemp("redis"))
+    yield served.base
+    served.stop()

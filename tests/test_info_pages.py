@@ -41,7 +41,17 @@ def test_the_anonymous_privacy_notice_says_nothing_is_stored(client):
     page = page_text(client, "/privacy")
     assert "not saved on our server" in page
     assert "If you send your answers" not in page
-    assert "internet address" in page  # the access log is described as it is
+    assert "first part of your internet address" in page  # the access log, as it is
+
+
+@pytest.mark.parametrize(("mode", "said"), [
+    ("none", "It never holds your answers or your internet address."),
+    ("hash", "a scrambled code made from your internet address"),
+    ("full", "and your internet address. It never"),
+    ("truncate", "the first part of your internet address")])
+def test_the_notice_describes_the_access_log_as_configured(client, monkeypatch, mode, said):
+    monkeypatch.setenv("SCREENER_ACCESS_LOG_IP", mode)
+    assert said in " ".join(page_text(client, "/privacy").split())
 
 
 def test_with_the_handoff_on_the_notice_says_what_is_kept_how_long_and_who_sees_it():

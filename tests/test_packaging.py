@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_installs_into_a_fresh_venv_and_finds_its_data(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
                     str(tmp_path), str(ROOT)], check=True)
-    wheel = next(tmp_path.glob("screener-*.whl"))
+    wheel = next(tmp_path.glob("miss_spine_screener-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "screener/_data/rules/rules.yaml" in names
     assert "screener/_data/rules/tests/scenarios.yaml" in names
@@ -36,3 +36,7 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_data(tmp_path):
         cwd=tmp_path, capture_output=True, text=True)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip().endswith("screener/_data/templates")
+    for test_tool in ("pytest", "playwright", "hypothesis", "trustme"):
+        missing = subprocess.run([venv / "bin" / "python", "-c", f"import {test_tool}"],
+                                 capture_output=True)
+        assert missing.returncode != 0, f"{test_tool} is not a runtime dependency"

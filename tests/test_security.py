@@ -24,7 +24,7 @@ def test_every_response_carries_the_security_headers(client, path):
     assert "script-src 'self'" in csp and "style-src 'self'" in csp
     assert "unsafe-inline" not in csp and "frame-ancestors 'self'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert "camera=()" in response.headers["Permissions-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -130,7 +130,6 @@ def test_assets_are_minified_cached_and_conditional(client):
 
 def test_the_memory_rate_limit_starts_no_thread_per_request_and_still_limits():
     import threading
-    import time as clock
 
     from limits import parse
     from limits.strategies import FixedWindowRateLimiter

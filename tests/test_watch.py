@@ -153,18 +153,3 @@ def test_the_csv_has_one_row_a_day_and_a_column_an_event(app, client, wizard):
         "2", "1", "1")
     assert rows[1]["started"] == "0"
 
-
-@pytest.mark.parametrize(("setting", "logged"), [("true", True), ("false", False)])
-def test_the_access_log_holds_the_client_address_unless_turned_off(monkeypatch, tmp_path,
-                                                                    setting, logged):
-    import importlib
-    import json
-
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    monkeypatch.setenv("SCREENER_ACCESS_LOG_ADDRESS", setting)
-    import screener.gunicorn_conf as conf
-
-    line = importlib.reload(conf).access_log_format % {
-        "t": "[02/Dec/2026:07:00:00 +0000]", "h": "192.0.2.7", "m": "GET", "U": "/result",
-        "s": 200, "B": "512", "M": 3}
-    assert ("remote" in json.loads(line)) is logged

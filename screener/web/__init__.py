@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, session, url_for
-from flask_babel import refresh
+from flask import Flask, flash, request, session, url_for
+from flask_babel import gettext, refresh
 
 from ..i18n import N_, current_locale, name_of, template_gettext
 from ..rulemodels import CATEGORIES
@@ -17,8 +17,11 @@ from .pages import bp as info
 from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient
 from .security import init_security
-from .state import SignedCookieSessions
+from .state import EncryptedCookieSessions
 from .watch import init_watch
+
+TIMED_OUT = N_("To keep your answers private, we cleared them after %(minutes)s minutes "
+               "without activity. You can start again whenever you are ready.")
 
 CATEGORY_HEADINGS = {
     "urgent": N_("Act on this first"),
@@ -30,13 +33,19 @@ CATEGORY_HEADINGS = {
 
 
 def register(app: Flask) -> None:
-    app.session_interface = SignedCookieSessions()
+    app.session_interface = EncryptedCookieSessions()
     register_clinic_assets(app)
     init_security(app, api, fhir)
     for blueprint in (patient, intake, api, fhir, info):
         app.register_blueprint(blueprint)
     register_error_pages(app)
     init_watch(app)
+
+    @app.before_request
+    def say_why_answers_are_gone() -> None:
+        """After a time without activity the answers were dropped: say so, kindly, once."""
+        if getattr(session, "timed_out", False):
+            flash(gettext(TIMED_OUT, minutes=app.config["SESSION_IDLE_MINUTES"]))
 
     @app.before_request
     def choose_language() -> None:
@@ -62,7 +71,15 @@ def register(app: Flask) -> None:
             "gettext": translate,
             "languages": [(code, name_of(code)) for code in config["LANGUAGES"]],
             "switch_url": _switch_url,
+            "embed_origins": config["EMBED_ORIGIN_LIST"],
+            "embedded": bool(config["EMBED_ORIGIN_LIST"])
+            and request.headers.get("Sec-Fetch-Dest") == "iframe",
         }
+
+
+# The only query parameters a page keeps when its language changes: any other (an
+# ``endpoint`` or ``_method`` that ``url_for`` would take as its own) is dropped.
+KEPT_QUERY = ("return",)
 
 
 def _switch_url(code: str) -> str:
@@ -70,5 +87,5 @@ def _switch_url(code: str) -> str:
     rule = request.url_rule
     if rule is None or "GET" not in (rule.methods or ()):
         return url_for("patient.landing", lang=code)
-    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args = {k: request.args[k] for k in KEPT_QUERY if k in request.args}
     return url_for(request.endpoint, **(request.view_args or {}), **args, lang=code)

@@ -35,7 +35,8 @@ def register_error_pages(app: Flask) -> None:
     def csrf_failed(_: CSRFError) -> tuple[Any, int]:
         return _page(400, N_("This page has expired"),
                      N_("For your safety, forms expire after a while. Please go back, reload "
-                        "the page and try again. Your earlier answers are kept for an hour."))
+                        "the page and try again. Your earlier answers are kept while you keep "
+                        "going."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

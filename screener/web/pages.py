@@ -8,6 +8,7 @@ templates and static files (``OVERRIDES_DIR/templates``, ``OVERRIDES_DIR/static`
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,9 @@ def _remember_facts(state: Any) -> None:
 
 @bp.get("/privacy")
 def privacy() -> str:
-    return render_template("privacy.html")
+    """The notice follows the settings, the access log's client column included."""
+    return render_template("privacy.html",
+                           access_log_ip=os.environ.get("SCREENER_ACCESS_LOG_IP", "truncate"))
 
 
 @bp.get("/accessibility")

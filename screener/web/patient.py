@@ -17,6 +17,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext
@@ -34,13 +35,15 @@ from .state import clear_state, load_state, save_state
 
 bp = Blueprint("patient", __name__)
 
-LOST_SESSION = N_("We could not find your earlier answers. They are cleared after an hour, "
-                  "or when the browser is closed. Please start again.")
+LOST_SESSION = N_("We could not find your earlier answers. They are cleared when the browser "
+                  "is closed, or after a time without activity. Please start again.")
 
 
 def _restart_politely() -> Response:
+    """Back to the start with a note (unless the note about idle time is already there)."""
     clear_state()
-    flash(gettext(LOST_SESSION))
+    if not getattr(session, "timed_out", False):
+        flash(gettext(LOST_SESSION))
     return redirect(url_for(".landing"))
 
 

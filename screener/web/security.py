@@ -11,6 +11,7 @@ chooses the storage (``memory://`` by default, ``redis://...`` when scaled out).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Any
@@ -23,7 +24,11 @@ from werkzeug.exceptions import TooManyRequests
 from .ratelimit_storage import limit_storage
 
 ops = Blueprint("ops", __name__)
+log = logging.getLogger("screener")
 
+# ``same-origin``: no address leaves for other sites, yet the app's own form posts carry a
+# Referer, which Flask-WTF's strict HTTPS check (WTF_CSRF_SSL_STRICT) requires.
+REFERRER_POLICY = "same-origin"
 PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), "
                       "magnetometer=(), microphone=(), payment=(), usb=(), "
                       "browsing-topics=()")
@@ -66,15 +71,26 @@ class SecurityHeaders:
     Done at the WSGI layer, on the raw header list: the same headers through Flask's
     ``after_request`` and werkzeug's header validation cost several times more per request.
     Pages get ``Cache-Control: no-store`` unless the view set its own (static files do).
+    HTTPS responses (after ``ProxyFix``, so a TLS proxy counts) get ``hsts`` when set.
+    A secure-only cookie sent over plain HTTP never comes back: that is logged once.
     """
 
-    def __init__(self, app: Any, headers: list[tuple[str, str]]) -> None:
+    def __init__(self, app: Any, headers: list[tuple[str, str]], hsts: str | None,
+                 secure_cookie: bool) -> None:
         self.app = app
         self.headers = headers
+        self.secure_headers = headers + ([("Strict-Transport-Security", hsts)] if hsts else [])
+        self.warn_plain_http = secure_cookie
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            headers.extend(self.headers)
+            if environ.get("wsgi.url_scheme") == "https":
+                headers.extend(self.secure_headers)
+            else:
+                headers.extend(self.headers)
+                if self.warn_plain_http:
+                    self.warn_plain_http = False
+                    log.warning(PLAIN_HTTP_WARNING)
             if not any(name.lower() == "cache-control" for name, _ in headers):
                 headers.append(("Cache-Control", "no-store"))
             return start_response(status, headers, exc_info)
@@ -82,11 +98,27 @@ class SecurityHeaders:
         return self.app(environ, start)
 
 
+PLAIN_HTTP_WARNING = (
+    "The screener is being served over plain HTTP while SESSION_COOKIE_SECURE is on: "
+    "browsers will not send the session cookie back, so patients' answers cannot be kept "
+    "from one step to the next. Serve it over HTTPS; behind a TLS proxy set "
+    "SCREENER_PROXY_COUNT; for a local trial only, set SCREENER_SESSION_COOKIE_SECURE=false.")
+
+
+def hsts_value(max_age: int, include_subdomains: bool) -> str | None:
+    if max_age <= 0:
+        return None
+    return f"max-age={max_age}" + ("; includeSubDomains" if include_subdomains else "")
+
+
 def init_security(app: Flask, *api_blueprints: Blueprint) -> None:
     """Headers for every response; rate limits for the API only."""
     _rate_limit(app, api_blueprints)
     app.register_blueprint(ops)
+    config = app.config
     app.wsgi_app = SecurityHeaders(app.wsgi_app, [  # type: ignore[method-assign]
-        ("Content-Security-Policy", content_security_policy(app.config["FRAME_ANCESTORS"])),
-        ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
-        ("Permissions-Policy", PERMISSIONS_POLICY)])
+        ("Content-Security-Policy", content_security_policy(config["FRAME_ANCESTORS"])),
+        ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY),
+        ("Permissions-Policy", PERMISSIONS_POLICY)],
+        hsts=hsts_value(int(config["HSTS_MAX_AGE"]), bool(config["HSTS_INCLUDE_SUBDOMAINS"])),
+        secure_cookie=bool(config["SESSION_COOKIE_SECURE"]))

@@ -1,36 +1,127 @@
-"""The patient's answers in the signed session cookie, read defensively.
+"""The patient's answers in an encrypted session cookie that lasts as long as the browser.
 
-Nothing is stored on the server. A cookie that is missing, expired, from an older version
-or otherwise unusable reads as "no state", and the flow restarts politely.
+Nothing is stored on the server. The cookie is encrypted and authenticated (Fernet:
+AES-128-CBC with HMAC-SHA256, from ``cryptography``; not compressed, so its length tells
+nothing of the CSRF secret inside), so no answer can be read from a
+browser's cookie store or a copied header. It has no expiry date (it ends when the browser
+closes) and carries the time it was started and last used: past ``SESSION_IDLE_MINUTES``
+without activity, or ``SESSION_MAX_MINUTES`` in all, the app drops it, so a copied or
+left-behind cookie is worthless once idle. A cookie that is missing, tampered with, from
+another key or an older version reads as "no state", and the flow restarts politely.
+
+Keys: ``SESSION_KEYS`` (Fernet keys, space-separated; the first encrypts, all decrypt), or
+else keys derived from ``SECRET_KEY`` and Flask's ``SECRET_KEY_FALLBACKS``. Either way, a
+new key first and the old one after it rotates keys without logging anyone out.
 """
 
 from __future__ import annotations
 
+import base64
+import time
 from typing import Any
 
-from flask import Flask, session
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Flask, Request, Response, session
+from flask.sessions import SecureCookieSession, SessionInterface, session_json_serializer
 
 from ..answers import AnswersError, validate_answers
 from ..questions import STEP_BY_ID
 
 STATE_VERSION = 1
+STATIC_PREFIX = "/static/"
 
 
-class SignedCookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the signer built once per app.
+class CookieSession(SecureCookieSession):
+    """A session that knows whether the one before it was dropped for being idle."""
 
-    Flask builds a new serializer for every request (about 4 µs, twice when the session
-    changes); the key and settings are fixed for the life of the app.
-    """
+    timed_out = False
+    started: float | None = None
 
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        signer = app.extensions.get("screener.session_signer")
-        if signer is None:
-            signer = super().get_signing_serializer(app)
-            app.extensions["screener.session_signer"] = signer
-        return signer
+
+def session_keys(app: Flask) -> MultiFernet:
+    """The cookie keys, newest first: ``SESSION_KEYS``, else derived from the secrets."""
+    explicit = str(app.config.get("SESSION_KEYS") or "").replace(",", " ").split()
+    if explicit:
+        return MultiFernet([Fernet(key) for key in explicit])
+    secrets = [app.config["SECRET_KEY"], *(app.config.get("SECRET_KEY_FALLBACKS") or [])]
+    return MultiFernet([Fernet(_derive(secret)) for secret in secrets])
+
+
+def _derive(secret: str | bytes) -> bytes:
+    material = secret.encode() if isinstance(secret, str) else secret
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"screener session cookie").derive(material)
+    return base64.urlsafe_b64encode(key)
+
+
+class EncryptedCookieSessions(SessionInterface):
+    """Flask sessions in an encrypted cookie with idle and absolute time limits."""
+
+    session_class = CookieSession
+
+    def _keys(self, app: Flask) -> MultiFernet:
+        keys = app.extensions.get("screener.session_keys")
+        if keys is None:
+            keys = app.extensions["screener.session_keys"] = session_keys(app)
+        return keys
+
+    def open_session(self, app: Flask, request: Request) -> CookieSession:
+        if request.path.startswith(STATIC_PREFIX):
+            return self.session_class()  # never read, never written: static files cache
+        token = request.cookies.get(self.get_cookie_name(app))
+        if not token:
+            return self.session_class()
+        try:
+            payload = session_json_serializer.loads(
+                self._keys(app).decrypt(token.encode("ascii")))
+            data, started, last = payload["d"], float(payload["s"]), float(payload["t"])
+            if not isinstance(data, dict):
+                raise ValueError("not a session")
+        except (InvalidToken, ValueError, KeyError, TypeError, UnicodeError):
+            return self.session_class()
+        now = time.time()
+        if (now - last > 60 * float(app.config["SESSION_IDLE_MINUTES"])
+                or now - started > 60 * float(app.config["SESSION_MAX_MINUTES"])):
+            dropped = self.session_class({"lang": data["lang"]} if "lang" in data else {})
+            dropped.timed_out = True
+            dropped.modified = True
+            return dropped
+        opened = self.session_class(data)
+        opened.started = started
+        return opened
+
+    def save_session(self, app: Flask, session: CookieSession, response: Response) -> None:
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        if shared_cacheable(response):
+            return
+        if not session:
+            if session.modified or session.timed_out:
+                response.delete_cookie(name, domain=domain, path=path,
+                                       secure=self.get_cookie_secure(app),
+                                       partitioned=self.get_cookie_partitioned(app),
+                                       samesite=self.get_cookie_samesite(app),
+                                       httponly=self.get_cookie_httponly(app))
+                response.vary.add("Cookie")
+            return
+        # Every page view renews the cookie, which is what moves the idle clock on.
+        now = time.time()
+        payload = {"d": dict(session), "s": session.started or now, "t": now}
+        token = self._keys(app).encrypt(session_json_serializer.dumps(payload).encode())
+        response.set_cookie(name, token.decode("ascii"), domain=domain, path=path,
+                            secure=self.get_cookie_secure(app),
+                            partitioned=self.get_cookie_partitioned(app),
+                            samesite=self.get_cookie_samesite(app),
+                            httponly=self.get_cookie_httponly(app))
+        response.vary.add("Cookie")
+
+
+def shared_cacheable(response: Response) -> bool:
+    """A response a shared cache may keep never carries the session."""
+    return bool(response.cache_control.public)
 
 
 def load_state() -> tuple[dict[str, Any], list[str]] | None:
@@ -52,12 +143,13 @@ def save_state(answers: dict[str, Any], done: list[str]) -> None:
     session["answers"] = answers
     session["done"] = sorted(set(done))
     session["v"] = STATE_VERSION
-    session.permanent = True
+
+
+KEPT_ON_CLEAR = ("lang", "_flashes")
 
 
 def clear_state() -> None:
-    """Forget everything but the chosen language."""
-    lang = session.get("lang")
+    """Forget everything but the chosen language and the notes still to be shown."""
+    kept = {key: session[key] for key in KEPT_ON_CLEAR if key in session}
     session.clear()
-    if lang:
-        session["lang"] = lang
+    session.update(kept)

@@ -40,7 +40,9 @@ def base_url(live_server) -> str:
 
 
 def _context(chromium, **options: Any):
-    context = chromium.new_context(viewport={"width": 375, "height": 800}, **options)
+    """A fresh browser profile; the test CA's certificates are accepted as a real CA's."""
+    options.setdefault("viewport", {"width": 375, "height": 800})
+    context = chromium.new_context(ignore_https_errors=True, **options)
     context.set_default_timeout(5000)
     return context
 
@@ -61,7 +63,7 @@ def no_js_page(chromium):
 
 @pytest.fixture
 def desktop_page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context = _context(chromium, viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
 

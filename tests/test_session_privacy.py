@@ -1,0 +1,182 @@
+"""A shared computer keeps nothing: the cookie ends with the browser, cannot be read, and
+is worthless after a time without activity."""
+
+from __future__ import annotations
+
+import base64
+import copy
+
+import pytest
+from cryptography.fernet import Fernet
+
+from screener import create_app
+from screener.questions import QUESTIONS
+from screener.web import state
+
+from .conftest import COMPLETE_ANSWERS, WizardActions, form_encode
+
+
+class Clock:
+    """The session's clock, moved by the test instead of by waiting."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.now = 1_800_000_000.0
+        monkeypatch.setattr(state.time, "time", lambda: self.now)
+
+    def advance(self, minutes: float) -> None:
+        self.now += minutes * 60
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+def cookie_value(response) -> str:
+    header = response.headers["Set-Cookie"]
+    return header.split(";", 1)[0].split("=", 1)[1]
+
+
+def screened(wizard: WizardActions) -> str:
+    response = wizard.complete(COMPLETE_ANSWERS)
+    return cookie_value(response)
+
+
+def test_cookie_ends_with_the_browser(wizard):
+    header = wizard.answer("urgent", COMPLETE_ANSWERS).headers["Set-Cookie"]
+    assert "Expires" not in header and "Max-Age" not in header
+
+
+def test_no_answer_can_be_read_from_the_cookie(wizard):
+    token = screened(wizard)
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    for value in ("herniated_disc", "physical_therapy", "smoking", "pain_score", "answers"):
+        assert value.encode() not in raw and value not in token
+
+
+def test_cookie_from_another_key_restarts_politely(wizard, client):
+    foreign = Fernet(Fernet.generate_key()).encrypt(
+        b'{"d": {"v": 1, "done": ["urgent"], "answers": {"red_flags": ["none"]}}, '
+        b'"s": 1, "t": 1}')
+    client.set_cookie("screener", foreign.decode())
+    response = client.get("/step/diagnosis")
+    assert response.status_code == 302 and response.location == "/"
+
+
+def test_idle_time_clears_the_answers_and_says_so(wizard, clock):
+    wizard.answer("urgent", COMPLETE_ANSWERS)
+    clock.advance(21)
+    response = wizard.client.get("/step/diagnosis", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "cleared them after 20 minutes without activity" in page
+    assert "We could not find your earlier answers" not in page
+    assert wizard.session_answers() == {}
+
+
+def test_activity_keeps_the_answers(wizard, clock):
+    wizard.answer("urgent", COMPLETE_ANSWERS)
+    for _ in range(5):
+        clock.advance(15)
+        assert wizard.client.get("/step/diagnosis").status_code == 200
+    assert wizard.session_answers()["red_flags"] == ["none"]
+
+
+def test_absolute_limit_clears_even_an_active_session(wizard, clock):
+    wizard.answer("urgent", COMPLETE_ANSWERS)
+    for _ in range(9):  # 135 minutes, never 20 idle
+        clock.advance(15)
+        wizard.client.get("/step/diagnosis")
+    assert wizard.client.get("/step/diagnosis").status_code == 302
+    assert wizard.session_answers() == {}
+
+
+def test_a_copied_cookie_is_worthless_once_idle(wizard, clock):
+    copied = screened(wizard)
+    wizard.client.post("/restart")
+    clock.advance(21)
+    other = WizardActions(wizard.client.application.test_client())
+    other.client.set_cookie("screener", copied)
+    assert other.client.get("/result").status_code == 302
+    assert other.session_answers() == {}
+
+
+def test_idle_limit_is_a_setting(clock):
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SESSION_IDLE_MINUTES": 5})
+    wizard = WizardActions(app.test_client())
+    wizard.answer("urgent", COMPLETE_ANSWERS)
+    clock.advance(6)
+    assert "after 5 minutes" in wizard.client.get("/", follow_redirects=True).get_data(
+        as_text=True)
+
+
+def test_the_nurses_call_is_cleared_when_idle_too(client, clock):
+    assert client.post("/intake", data=form_encode(COMPLETE_ANSWERS)).status_code == 302
+    with client.session_transaction() as session:
+        assert "intake" in session
+    clock.advance(21)
+    client.get("/intake")
+    with client.session_transaction() as session:
+        assert "intake" not in session
+
+
+@pytest.mark.parametrize("keys", ["new-and-old", "fallbacks"])
+def test_keys_rotate_without_dropping_sessions(keys):
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings = {"TESTING": True, "WTF_CSRF_ENABLED": False}
+    if keys == "new-and-old":
+        before, after = {"SESSION_KEYS": old_key}, {"SESSION_KEYS": f"{new_key} {old_key}"}
+    else:
+        before = {"SECRET_KEY": "a" * 40}
+        after = {"SECRET_KEY": "b" * 40, "SECRET_KEY_FALLBACKS": ["a" * 40]}
+    first = WizardActions(create_app(settings | before).test_client())
+    token = cookie_value(first.answer("urgent", COMPLETE_ANSWERS))
+    later = WizardActions(create_app(settings | after).test_client())
+    later.client.set_cookie("screener", token)
+    assert later.client.get("/step/diagnosis").status_code == 200
+    assert later.session_answers()["red_flags"] == ["none"]
+
+
+def every_answer_filled() -> dict:
+    """The longest answer set: every question answered with as many choices as allowed."""
+    answers = copy.deepcopy(COMPLETE_ANSWERS)
+    for qid, question in QUESTIONS.items():
+        if question.kind == "multiple":
+            exclusive = set(getattr(question, "exclusive", ()) or ())
+            answers[qid] = [v for v in question.values if v not in exclusive]
+    answers["red_flags"] = [v for v in answers["red_flags"]
+                            if v in ("fever", "night_pain", "trauma", "weight_loss")]
+    return answers
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_cookie_stays_under_4_kb_with_every_answer(lang, app):
+    client = app.test_client()
+    wizard = WizardActions(client)
+    client.get(f"/?lang={lang}")
+    answers = every_answer_filled()
+    last = wizard.complete(answers)
+    assert client.post("/intake", data=form_encode(answers)).status_code == 302
+    size = max(len(last.headers["Set-Cookie"]), len(client.get("/intake").headers["Set-Cookie"]))
+    print(f"cookie with every answer ({lang}): {size} bytes")
+    assert size < 4096, size
+
+
+def test_static_files_never_carry_the_session(wizard):
+    wizard.answer("urgent", COMPLETE_ANSWERS)
+    response = wizard.client.get("/static/screener.css")
+    assert "Set-Cookie" not in response.headers
+    assert "public" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", ["/result", "/result/print", "/review", "/intake"])
+def test_pages_with_answers_are_never_stored(wizard, path):
+    wizard.complete(COMPLETE_ANSWERS)
+    assert wizard.client.get(path).headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/result", "/result/print"])
+def test_result_and_print_pages_offer_to_clear_the_answers(wizard, path):
+    wizard.complete(COMPLETE_ANSWERS)
+    assert 'action="/restart"' in wizard.client.get(path).get_data(as_text=True)
+    wizard.client.post("/restart")
+    assert wizard.session_answers() == {}
