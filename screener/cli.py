@@ -65,7 +65,8 @@ def rules_check(directory: Path | None) -> None:
     ruleset = _load(directory)
     grades = {t.id: reading_grade(t.body.en) for t in ruleset.topics.values()}
     too_hard = {tid: g for tid, g in grades.items() if g > MAX_GRADE}
-    click.echo(f"{directory}: {len(ruleset.rules)} rules, {len(ruleset.topics)} topics: OK")
+    click.echo(f"{directory}: {len(ruleset.rules)} rules, {len(ruleset.topics)} topics, "
+               f"version {ruleset.version}: OK")
     click.echo("Reading grade (Flesch-Kincaid) of each topic body:")
     for tid, grade in sorted(grades.items(), key=lambda item: -item[1]):
         flag = "  TOO HARD (above 10)" if grade > MAX_GRADE else ""

@@ -1,7 +1,8 @@
-"""From an answer set to ordered guidance, a trace of why, and the disclaimer.
+"""From an answer set to ordered guidance, a trace of why, the safety net and the disclaimer.
 
 A pure function: no I/O, no globals, the same answers always give the same result. The
-disclaimer is set here, by code, on every result.
+disclaimer (on every result) and the safety net (on every result but the emergency one)
+are set here, by code, so no rule file can remove them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any, NamedTuple
 from .conditions import Answers
 from .disclaimer import DEFAULT_EMERGENCY_NUMBER, disclaimer
 from .loader import CompiledRule, RuleSet
+from .questions import EMERGENCY_VALUES
 from .rulemodels import CATEGORIES, Topic
+from .safety_net import safety_net
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(CATEGORIES)}
 
@@ -41,9 +44,13 @@ class Result:
     stopped: bool
     emergency_number: str = DEFAULT_EMERGENCY_NUMBER
     locale: str = "en"
+    emergency: bool = False
+    safety_net: str | None = field(init=False)
     disclaimer: str = field(init=False)
 
     def __post_init__(self) -> None:
+        net = None if self.emergency else safety_net(self.emergency_number, self.locale)
+        object.__setattr__(self, "safety_net", net)
         object.__setattr__(self, "disclaimer", disclaimer(self.emergency_number, self.locale))
 
     def why(self, topic_id: str) -> tuple[RuleMatch, ...]:
@@ -54,20 +61,28 @@ def evaluate(ruleset: RuleSet, answers: Answers,
              emergency_number: str = DEFAULT_EMERGENCY_NUMBER, locale: str = "en") -> Result:
     """The guidance for ``answers`` (already checked by ``answers.validate_answers``).
 
-    When a ``stop`` rule fires (an emergency), only the stop rules' topics are shown.
+    When a ``stop`` rule fires (an emergency), only the stop rules' topics are shown. When
+    a rule with ``only_categories`` fires (under 18), only topics of those categories are.
+    Topic texts get the configured emergency number in place of ``{emergency_number}``.
     """
     fired = [r for r in ruleset.rules if r.predicate(answers)]
     stops = [r for r in fired if r.rule.stop]
     if stops:
         fired = stops
+    allowed = set(CATEGORIES)
+    for compiled in fired:
+        if compiled.rule.only_categories:
+            allowed &= set(compiled.rule.only_categories)
     added: dict[str, list[CompiledRule]] = {}
     for compiled in fired:
         for topic_id in compiled.rule.adds:
-            added.setdefault(topic_id, []).append(compiled)
-    topics = sorted((ruleset.topics[t] for t in added), key=_order)
+            if ruleset.topics[topic_id].category in allowed:
+                added.setdefault(topic_id, []).append(compiled)
+    topics = sorted((ruleset.topics[t].for_number(emergency_number) for t in added), key=_order)
     trace = tuple(
         TraceEntry(t.id, tuple(RuleMatch(c.rule.id, c.rule.description, c.explain(answers))
                                for c in added[t.id]))
         for t in topics
     )
-    return Result(tuple(topics), trace, bool(stops), emergency_number, locale)
+    emergency = bool(stops) and bool(EMERGENCY_VALUES.intersection(answers.get("red_flags") or ()))
+    return Result(tuple(topics), trace, bool(stops), emergency_number, locale, emergency)

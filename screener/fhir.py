@@ -2,7 +2,8 @@
 
 Built from the catalogue and the result as plain dicts; the tests validate both with
 ``fhir.resources``. Visibility conditions become ``enableWhen``; the guidance and the
-disclaimer travel in the response's narrative, since FHIR has no field for them.
+safety net and the disclaimer travel in the response's narrative, since FHIR has no field
+for them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .evaluate import Result
 from .i18n import t
 from .questions import QUESTIONS, STEPS, Question
 from .render import answered_rows
+from .safety_net import safety_net_title
 
 QUESTIONNAIRE_ID = "miss-screener"
 
@@ -93,10 +95,12 @@ def _narrative(result: Result, answers: dict[str, Any]) -> str:
     heads = {"answers": t("Answers", loc), "guidance": t("Guidance", loc),
              "important": t("Important", loc), "none": t("None", loc)}
     heads = {key: escape(value) for key, value in heads.items()}
+    net = (f'<p><b>{escape(safety_net_title(loc))}:</b> {escape(result.safety_net)}</p>'
+           if result.safety_net else "")
     return (f'<div xmlns="http://www.w3.org/1999/xhtml"><h2>{heads["answers"]}</h2>'
             f'<ul>{rows}</ul><h2>{heads["guidance"]}</h2>'
             f'<ul>{topics or "<li>" + heads["none"] + "</li>"}</ul>'
-            f'<p><b>{heads["important"]}:</b> {escape(result.disclaimer)}</p></div>')
+            f'{net}<p><b>{heads["important"]}:</b> {escape(result.disclaimer)}</p></div>')
 
 
 def questionnaire_response(answers: dict[str, Any], result: Result, base_url: str,

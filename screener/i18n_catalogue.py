@@ -22,19 +22,21 @@ from .loader import RuleSet
 from .questions import QUESTIONS, STEPS
 from .resources import data_dir
 from .rulemodels import CATEGORIES
+from .safety_net import SAFETY_NET_TEXT, SAFETY_NET_TITLE
 
 KEYWORDS = {"_": None, "gettext": None, "t": None, "N_": None, "lazy_gettext": None}
 METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]
 
 
 def catalogue_texts() -> list[str]:
-    """Every text the question catalogue shows, plus categories and the disclaimer."""
-    texts = [DISCLAIMER_TEXT, *CATEGORIES]
+    """Every text the question catalogue shows, plus categories, the safety net and the
+    disclaimer."""
+    texts = [DISCLAIMER_TEXT, SAFETY_NET_TITLE, SAFETY_NET_TEXT, *CATEGORIES]
     for step in STEPS:
         texts += [step.title, step.intro]
     for q in QUESTIONS.values():
         texts += [q.prompt, q.help, q.say, q.low_label, q.high_label]
-        texts += [c.label for c in q.choices]
+        texts += [text for c in q.choices for text in (c.label, c.say)]
     return [text for text in dict.fromkeys(texts) if text]
 
 

@@ -1,8 +1,10 @@
-"""Checks on the words themselves: no decisions, and plain enough to read.
+"""Checks on the words themselves: no decisions, no promotion, and plain enough to read.
 
 The screener educates; it never decides. Any text that tells a person they are or are
 not a candidate, that they qualify, or that they need surgery is an error wherever it
-appears: rule files, templates, question wording.
+appears: rule files, templates, question wording. Nor does it sell: guidance that a
+specialist and a clinic's risk manager can stand behind never calls a treatment
+"revolutionary" or "painless" (content brief, "Balance").
 """
 
 from __future__ import annotations
@@ -31,6 +33,58 @@ _DECISION = re.compile("|".join(f"(?:{p})" for p in _DECISION_PATTERNS), re.IGNO
 def decision_phrases(text: str) -> list[str]:
     """The phrases in ``text`` that state a decision (empty when there are none)."""
     return [m.group(0) for m in _DECISION.finditer(" ".join(text.split()))]
+
+
+_PROMOTIONAL_PATTERNS = (
+    r"revolution(?:ary|ise|ize|ises|izes|ised|ized)?",
+    r"game[-\s]?changers?|game[-\s]?changing",
+    r"ground[-\s]?breaking|breakthroughs?",
+    r"cutting[-\s]edge|state[-\s]of[-\s]the[-\s]art",
+    r"miracles?|miraculous(?:ly)?",
+    r"painless(?:ly)?|pain[-\s]free",
+    r"guarantee[sd]?",
+    r"cure[sd]?",
+    r"no\s+downtime",
+    r"revolucionari[oa]s?",
+    r"milagro(?:s|so|sa|sos|sas)?",
+    r"indolor[oa]?s?|sin\s+ning[uú]n\s+dolor",
+    r"garantiza(?:d[oa]s?|r)?|garant[ií]as?",
+    r"de\s+vanguardia|innovaci[oó]n\s+revolucionaria",
+    r"sin\s+tiempo\s+de\s+recuperaci[oó]n",
+)
+_PROMOTIONAL = re.compile(r"\b(?:" + "|".join(_PROMOTIONAL_PATTERNS) + r")\b", re.IGNORECASE)
+
+
+def promotional_words(text: str) -> list[str]:
+    """The promotional words in ``text`` (empty when there are none)."""
+    return [m.group(0) for m in _PROMOTIONAL.finditer(" ".join(text.split()))]
+
+
+_RISK_OR_LIMIT = {
+    "en": re.compile(r"\b(?:risks?|complications?|may not|does not help|did no better|"
+                     r"not right for|can come back|comes back)\b", re.IGNORECASE),
+    "es": re.compile(r"\b(?:riesgos?|complicaci[oó]n(?:es)?|puede no|no fue mejor|"
+                     r"no sirve|vuelve a salirse|volver a salirse)\b", re.IGNORECASE),
+}
+_ALTERNATIVE = {
+    "en": re.compile(r"\b(?:without surgery|non-surgical|exercise|physical therapy|"
+                     r"pain medicine|pain care)\b", re.IGNORECASE),
+    "es": re.compile(r"\b(?:sin cirug[ií]a|ejercicio|fisioterapia|medicamentos para el dolor)\b",
+                     re.IGNORECASE),
+}
+
+
+def balance_gaps(text: str, locale: str = "en") -> list[str]:
+    """What a procedure text leaves out of the balance every procedure topic must show: a
+    risk or limit, and the non-surgical alternative (empty when both are there)."""
+    if locale not in _RISK_OR_LIMIT:
+        return []
+    gaps = []
+    if not _RISK_OR_LIMIT[locale].search(text):
+        gaps.append("a risk or limit")
+    if not _ALTERNATIVE[locale].search(text):
+        gaps.append("the non-surgical alternative")
+    return gaps
 
 
 MAX_GRADE = 10.0

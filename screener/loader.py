@@ -6,6 +6,8 @@ file, the line, the rule and the likely fix, and one run must show all problems 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,10 @@ from .conditions import (
     compile_explainer,
     leaves,
 )
-from .language import decision_phrases
+from .language import balance_gaps, decision_phrases, promotional_words
 from .problems import Problem, ProblemsError, did_you_mean
 from .questions import QUESTIONS, Question
-from .rulemodels import Rule, RuleFile, Topic
+from .rulemodels import NUMBER_PLACEHOLDER, Reference, Rule, RuleFile, Topic
 from .yamlsource import LineDict, LineList, line_at, load_yaml
 
 _ALLOWED_OPERATORS = {
@@ -34,9 +36,16 @@ _ALLOWED_OPERATORS = {
     "integer": {"equals", "one_of", "gt", "gte", "lt", "lte", "answered"},
 }
 _KNOWN_KEYS = sorted(
-    {name for model in (RuleFile, Topic, Rule, Answer, AllOf, AnyOf) for name in model.model_fields}
+    {name for model in (RuleFile, Topic, Rule, Reference, Answer, AllOf, AnyOf)
+     for name in model.model_fields}
     | {"not"}
 )
+
+
+# Every procedure explainer names a risk or limit and the non-surgical alternative.
+PROCEDURE_PREFIX = "procedure-"
+_SECTIONS: dict[str, type[Topic] | type[Rule] | type[Reference]] = {
+    "topics": Topic, "rules": Rule, "references": Reference}
 
 
 @dataclass(frozen=True)
@@ -49,11 +58,17 @@ class CompiledRule:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Topics by id and rules in file order, ready to evaluate."""
+    """Topics by id and rules in file order, ready to evaluate.
+
+    ``version`` is a digest of the rule files' bytes: any change to a text, a rule or a
+    reference gives a new version, so a stored screening can name exactly what it showed.
+    """
 
     topics: dict[str, Topic]
     rules: tuple[CompiledRule, ...]
     source: str
+    references: dict[str, Reference] | None = None
+    version: str = ""
 
 
 class RuleSetError(ProblemsError):
@@ -71,6 +86,7 @@ def load_ruleset(directory: Path | str) -> RuleSet:
     problems: list[Problem] = []
     topics: dict[str, tuple[Topic, str]] = {}
     rules: dict[str, tuple[Rule, str]] = {}
+    references: dict[str, tuple[Reference, str]] = {}
     broken_ids: set[str] = set()
     unreadable = False
     for path in files:
@@ -83,6 +99,8 @@ def load_ruleset(directory: Path | str) -> RuleSet:
             _add_unique(topics, topic, display, "topic", problems)
         for rule in parsed.rules if parsed else []:
             _add_unique(rules, rule, display, "rule", problems)
+        for reference in parsed.references if parsed else []:
+            _add_unique(references, reference, display, "reference", problems)
     for rule, file in rules.values():
         problems += _check_rule(rule, file, topics, broken_ids, unreadable)
     produced = {t for rule, _ in rules.values() for t in rule.adds}
@@ -91,6 +109,8 @@ def load_ruleset(directory: Path | str) -> RuleSet:
             problems.append(Problem(file, topic.line or 1, "no rule adds this topic",
                                     f"topic '{topic.id}'"))
         problems += _check_texts(topic, file)
+        if references:
+            problems += _cite(topic, file, {rid: ref for rid, (ref, _) in references.items()})
     if problems:
         raise RuleSetError(problems, str(directory))
     return RuleSet(
@@ -98,7 +118,16 @@ def load_ruleset(directory: Path | str) -> RuleSet:
         rules=tuple(CompiledRule(r, compile_condition(r.when), compile_explainer(r.when), f)
                     for r, f in rules.values()),
         source=str(directory),
+        references={rid: ref for rid, (ref, _) in references.items()} or None,
+        version=_version(files),
     )
+
+
+def _version(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 def _display(path: Path) -> str:
@@ -117,12 +146,12 @@ def _parse_file(path: Path, display: str) -> tuple[RuleFile | None, list[Problem
         return None, problems + [Problem(display, 1, "a rule file must be a mapping with "
                                          "'topics' and/or 'rules' lists")], set()
     for key in data:
-        if key not in ("topics", "rules"):
+        if key not in _SECTIONS:
             problems.append(Problem(display, data.key_lines[key], f"unknown key '{key}'"
-                                    f"{did_you_mean(key, ['topics', 'rules'])}"))
-    good: dict[str, list[Any]] = {"topics": [], "rules": []}
+                                    f"{did_you_mean(key, list(_SECTIONS))}"))
+    good: dict[str, list[Any]] = {"topics": [], "rules": [], "references": []}
     broken: set[str] = set()
-    for key, model in (("topics", Topic), ("rules", Rule)):
+    for key, model in _SECTIONS.items():
         if key not in data:
             continue
         items = data[key]
@@ -141,7 +170,7 @@ def _parse_file(path: Path, display: str) -> tuple[RuleFile | None, list[Problem
 
 
 def _owner(model: type[BaseModel], item: Any) -> str:
-    kind = "topic" if model is Topic else "rule"
+    kind = {Topic: "topic", Rule: "rule"}.get(model, "reference")
     ident = item.get("id") if isinstance(item, dict) else None
     return f"{kind} '{ident}'" if ident else f"{kind} (no id)"
 
@@ -158,8 +187,9 @@ def _from_pydantic(display: str, item: Any, err: Any, owner: str) -> Problem:
         message = f"missing required field '{loc[-1]}'"
     elif kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
+        choices = re.split(r", | or ", expected.replace("'", ""))
         message = (f"'{err['input']}' is not allowed for '{field}'"
-                   f"{did_you_mean(str(err['input']), expected.replace(chr(39), '').split(' or '))}"
+                   f"{did_you_mean(str(err['input']), choices)}"
                    f"; expected {expected}")
     else:
         where = f"'{field}': " if field else ""
@@ -167,7 +197,8 @@ def _from_pydantic(display: str, item: Any, err: Any, owner: str) -> Problem:
     return Problem(display, line, message, owner)
 
 
-def _add_unique(seen: dict[str, tuple[Any, str]], item: Topic | Rule, file: str, kind: str,
+def _add_unique(seen: dict[str, tuple[Any, str]], item: Topic | Rule | Reference, file: str,
+                kind: str,
                 problems: list[Problem]) -> None:
     if item.id in seen:
         first, first_file = seen[item.id]
@@ -189,6 +220,8 @@ def _check_rule(rule: Rule, file: str, topics: dict[str, Any], broken: set[str],
                                     f"{did_you_mean(topic_id, topics)}", owner))
     problems += [Problem(file, rule.line or 1, f"decision language in the description: "
                          f"'{phrase}'", owner) for phrase in decision_phrases(rule.description)]
+    problems += [Problem(file, rule.line or 1, f"promotional word in the description: "
+                         f"'{word}'", owner) for word in promotional_words(rule.description)]
     return problems
 
 
@@ -225,11 +258,36 @@ def _check_operand(question: Question, op: str, value: object) -> str | None:
 
 
 def _check_texts(topic: Topic, file: str) -> list[Problem]:
+    """Decision language, promotional words and unknown ``{placeholders}`` in any text, and
+    the balance of a procedure topic."""
     owner = f"topic '{topic.id}'"
-    texts = [("title", topic.title), ("body", topic.body)]
-    texts += [(f"ask[{i}]", text) for i, text in enumerate(topic.ask)]
-    return [Problem(file, text.line or topic.line or 1,
-                    f"decision language in {name} ({locale}): '{phrase}'", owner)
-            for name, text in texts for locale, value in text.all_texts().items()
-            for phrase in decision_phrases(value)]
+    problems = []
+    for name, text in topic.texts():
+        for locale, value in text.all_texts().items():
+            where = f"{name} ({locale})"
+            line = text.line or topic.line or 1
+            problems += [Problem(file, line, f"decision language in {where}: '{phrase}'", owner)
+                         for phrase in decision_phrases(value)]
+            problems += [Problem(file, line, f"promotional word in {where}: '{word}'", owner)
+                         for word in promotional_words(value)]
+            problems += [Problem(file, line, f"unknown placeholder in {where}: '{found}'; the "
+                                 f"only one is '{NUMBER_PLACEHOLDER}'", owner)
+                         for found in re.findall(r"\{[^}]*\}", value)
+                         if found != NUMBER_PLACEHOLDER]
+    if topic.id.startswith(PROCEDURE_PREFIX):
+        problems += [Problem(file, topic.body.line or topic.line or 1,
+                             f"a procedure topic must name {gap} (body, {locale})", owner)
+                     for locale, value in topic.body.all_texts().items()
+                     for gap in balance_gaps(value, locale)]
+    return problems
+
+
+def _cite(topic: Topic, file: str, references: dict[str, Reference]) -> list[Problem]:
+    """Every source must be a reviewed reference; the topic then shows their exact titles."""
+    unknown = [s for s in topic.sources if s not in references]
+    if not unknown:
+        topic.__pydantic_private__["_citations"] = [  # type: ignore[index]
+            references[s].title for s in topic.sources]
+    return [Problem(file, topic.line or 1, f"source '{s}' is not in the reference list"
+                    f"{did_you_mean(s, references)}", f"topic '{topic.id}'") for s in unknown]
 

@@ -175,7 +175,8 @@ def openapi_document() -> dict[str, Any]:
                           "ask": {"type": "array", "items": text},
                           "sources": {"type": "array", "items": text}}},
             "Result": {"type": "object",
-                       "required": ["lang", "topics", "stopped", "trace", "disclaimer"],
+                       "required": ["lang", "topics", "stopped", "trace", "safety_net",
+                                    "disclaimer"],
                        "properties": {
                            "lang": text,
                            "topics": {"type": "array",
@@ -189,6 +190,9 @@ def openapi_document() -> dict[str, Any]:
                                        "required": ["id", "description", "answers"],
                                        "properties": {"id": text, "description": text,
                                                       "answers": {"type": "object"}}}}}}},
+                           "safety_net": {"type": ["string", "null"], "description":
+                                          "What to do at once if it gets worse; null only "
+                                          "on the emergency result."},
                            "disclaimer": {"type": "string", "minLength": 1}}},
             "Catalogue": {"type": "object", "required": ["lang", "steps", "questions"],
                           "properties": {"lang": text, "steps": {"type": "array"},

@@ -1,7 +1,7 @@
 """The question catalogue: the one source of truth for ids, kinds, choices and steps.
 
 Forms, rule validation, answer validation, exports and tests all read this module. Ids and
-values follow ../shared/spec/questionnaire.md and must stay stable; wording may improve.
+values follow the contract in docs/spec/questionnaire.md and must stay stable; wording may improve.
 """
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ class Choice:
     value: str
     label: str
     level: Literal["emergency", "urgent"] | None = None
+    say: str = ""
+
+    @property
+    def spoken(self) -> str:
+        """What an intake nurse reads aloud for this choice."""
+        return self.say or self.label
 
 
 @dataclass(frozen=True)
@@ -81,16 +87,41 @@ def _unless(question: str, value: str, kind: Kind) -> Not:
 
 EMERGENCY_FLAGS = (
     Choice("bladder_bowel", "New trouble peeing (you cannot go, or it is harder), or leaking "
-           "pee or poo without feeling it", "emergency"),
+           "pee or poo without feeling it", "emergency",
+           say="Is peeing newly hard, or can you not go? Or leaking pee or poo without "
+           "feeling it?"),
     Choice("saddle_numbness", "New numbness or tingling around your genitals, bottom or inner "
            "thighs, or new loss of sexual feeling", "emergency"),
     Choice("leg_weakness_worsening", "Leg or foot weakness that is bad or getting worse",
            "emergency"),
     Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency"),
+    Choice("arm_weakness_worsening", "Arm or hand weakness that is bad or getting worse",
+           "emergency", say="Weakness in an arm or hand that is bad, or getting worse?"),
     Choice("chest_pain", "Chest pain", "emergency"),
+    Choice("neck_artery_signs", "Sudden, very bad neck pain or headache, with dizziness, "
+           "double vision, slurred speech, trouble swallowing or fainting", "emergency",
+           say="Sudden, very bad neck pain or headache, with dizziness, double vision, "
+           "slurred speech, trouble swallowing or fainting?"),
+    Choice("neck_injury_nerve", "A recent neck injury, then new numbness, tingling or "
+           "weakness in your arms or legs", "emergency",
+           say="Did you hurt your neck recently, and then get new numbness, tingling or "
+           "weakness in your arms or legs?"),
+    Choice("sudden_severe_pain", "Sudden, very bad back or belly pain with feeling faint or "
+           "sweaty, or with a known aortic aneurysm", "emergency",
+           say="Sudden, very bad back or belly pain with feeling faint or sweaty? Or a "
+           "known aortic aneurysm?"),
 )
 URGENT_FLAGS = (
-    Choice("fever", "Fever (38 °C / 100.4 °F or higher) or feeling very unwell", "urgent"),
+    Choice("spinal_cord_signs", "New clumsy hands (trouble with buttons, keys or writing), "
+           "new unsteady walking or balance, or an electric-shock feeling down your spine or "
+           "limbs when you bend your neck", "urgent",
+           say="Are your hands newly clumsy with buttons, keys or writing? Is your walking "
+           "newly unsteady? An electric shock down your back when you bend your neck?"),
+    Choice("long_term_steroids", "Taking steroid tablets (such as prednisone) for 3 months "
+           "or more", "urgent",
+           say="Steroid tablets, such as prednisone, for 3 months or more?"),
+    Choice("fever", "Fever (38 °C / 100.4 °F or higher) or feeling very unwell", "urgent",
+           say="A fever of 38 °C or 100.4 °F or more, or feeling very unwell?"),
     Choice("cancer_history", "Cancer now or in the past", "urgent"),
     Choice("weight_loss", "Losing weight without trying", "urgent"),
     Choice("infection_risk", "Injecting drugs, a weak immune system, or a recent serious "
@@ -110,17 +141,18 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "red_flags", "multiple", "urgent",
         "Do you have any of these right now?",
-        "Some symptoms need a doctor today, not a screening. We ask about them first so "
-        "you get the right help fast.",
-        say=("First, some safety questions. I will read a list of symptoms. Tell me "
-             "if you have any of them right now."),
+        "Some symptoms need a doctor now, not a screening. Pressure on the nerves or the "
+        "spinal cord, or a problem with a blood vessel, can do lasting harm if care comes "
+        "late. We ask first so you get the right help fast.",
+        say=("First, some safety questions. I will read a list of symptoms in the back, "
+             "neck, arms and legs. Tell me if you have any of them right now."),
         choices=EMERGENCY_FLAGS + URGENT_FLAGS + (Choice("none", "None of these"),),
         exclusive=frozenset({"none"}),
     ),
     Question(
         "diagnosis", "multiple", "diagnosis",
         "Has a doctor told you what is causing your pain?",
-        "Small-incision spine surgery treats some back problems and not others. Knowing "
+        "Small-incision spine surgery treats some back and neck problems and not others. Knowing "
         "what a doctor has found helps us show what is worth reading about.",
         say=("Has a doctor told you what is causing your pain? I will read some "
              "names; stop me at any that fit."),
@@ -172,7 +204,7 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "symptom_duration", "single", "diagnosis",
         "How long have you had these symptoms?",
-        "Many back problems get better on their own in the first 6 weeks.",
+        "Many back and neck problems get better on their own in the first 6 weeks.",
         choices=_choices(*_DURATIONS, ("6_to_12_months", "6 to 12 months"),
                          ("gt_1_year", "More than a year")),
     ),
@@ -334,6 +366,9 @@ _QUESTIONS: tuple[Question, ...] = (
 QUESTIONS: dict[str, Question] = {q.id: q for q in _QUESTIONS}
 
 EMERGENCY_VALUES = frozenset(c.value for c in EMERGENCY_FLAGS)
+# Urgent values continue the screening but lead the result (and, where it exists, the
+# urgent interruption after the first step): every choice marked "urgent" takes part.
+URGENT_VALUES = frozenset(c.value for c in URGENT_FLAGS)
 
 _NOT_EMERGENCY = Not.model_validate(
     {"not": {"question": "red_flags", "includes_any": sorted(EMERGENCY_VALUES)}}
@@ -341,7 +376,7 @@ _NOT_EMERGENCY = Not.model_validate(
 
 STEPS: tuple[Step, ...] = (
     Step("urgent", "Urgent symptoms", "First, a quick safety check.", ("red_flags",)),
-    Step("diagnosis", "Your back problem", "What you know about your pain so far.",
+    Step("diagnosis", "Your back or neck problem", "What you know about your pain so far.",
          ("diagnosis", "imaging", "imaging_within_12_months", "main_symptom",
           "symptom_duration", "pain_score", "daily_impact"), _NOT_EMERGENCY),
     Step("treatments", "Care you have tried", "Care without surgery you have had for this pain.",

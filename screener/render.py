@@ -1,7 +1,8 @@
 """Results as data and as text: the shapes every export shares.
 
-Every renderer ends with the disclaimer taken from the result, so no format can leave it
-out. The JSON shape is the CLI's and the API's contract.
+Every renderer ends with the safety net (on every result but the emergency one) and then
+the disclaimer, both taken from the result, so no format can leave them out. The JSON shape
+is the CLI's and the API's contract.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from .conditions import Answers
 from .evaluate import Result
 from .i18n import t
 from .questions import QUESTIONS, STEP_BY_ID
+from .safety_net import safety_net_title
+
+# The topic whose questions the nurse's summary lists as "questions the patient may bring".
+QUESTIONS_TOPIC = "questions-for-your-specialist"
 
 
 def answer_label(question_id: str, value: Any, locale: str = "en") -> str:
@@ -49,13 +54,14 @@ def result_json(result: Result) -> dict[str, Any]:
             }
             for entry in result.trace
         ],
+        "safety_net": result.safety_net,
         "disclaimer": result.disclaimer,
     }
 
 
 def result_text(result: Result, answers: Answers, today: date | None = None) -> str:
     """The summary a nurse pastes into the record or a patient prints: answers, guidance,
-    then the disclaimer, last; in the result's language."""
+    the safety net, then the disclaimer, last; in the result's language."""
     loc = result.locale
     stamp = (today or date.today()).isoformat()
     lines = [t("Spine surgery self-screening summary ({date})", loc).format(date=stamp),
@@ -69,6 +75,12 @@ def result_text(result: Result, answers: Answers, today: date | None = None) -> 
                      f"({rules_word}: {why})")
     if not result.topics:
         lines.append(t("- No specific guidance. Bring your questions to your visit.", loc))
+    for topic in result.topics:
+        if topic.id == QUESTIONS_TOPIC:
+            lines += ["", t("QUESTIONS THE PATIENT MAY BRING", loc)]
+            lines += [f"- {ask.in_locale(loc)}" for ask in topic.ask]
+    if result.safety_net:
+        lines += ["", f"{safety_net_title(loc).upper()}: {result.safety_net}"]
     important = t("IMPORTANT", loc)
     lines += ["", f"{important}: {result.disclaimer}"]
     return "\n".join(lines) + "\n"

@@ -15,6 +15,8 @@ from pydantic import Field, PrivateAttr, StrictStr, model_validator
 from .conditions import Condition, Located
 
 CATEGORIES = ("urgent", "discuss", "prepare", "risk", "learn")
+# Topic texts may name the clinic's configured emergency number (911, 999, 112).
+NUMBER_PLACEHOLDER = "{emergency_number}"
 Category = Literal["urgent", "discuss", "prepare", "risk", "learn"]
 ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 LOCALE_PATTERN = r"^[a-z]{2}(?:-[A-Z]{2})?$"
@@ -42,6 +44,11 @@ class Text(Located):
     def all_texts(self) -> dict[str, str]:
         return {"en": self.en, **(self.model_extra or {})}
 
+    def with_number(self, number: str) -> Text:
+        """The text with the configured emergency number in place of the placeholder."""
+        return Text.model_validate({locale: value.replace(NUMBER_PLACEHOLDER, number)
+                                    for locale, value in self.all_texts().items()})
+
 
 class Topic(Located):
     id: StrictStr = Field(pattern=ID_PATTERN)
@@ -53,6 +60,36 @@ class Topic(Located):
     sources: list[StrictStr] = Field(min_length=1)
     review: dict[str, Literal["draft", "reviewed"]] = Field(default_factory=dict)
     _as_json: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
+    _numbered: dict[str, Topic] = PrivateAttr(default_factory=dict)
+    _citations: list[str] = PrivateAttr(default_factory=list)
+
+    def texts(self) -> list[tuple[str, Text]]:
+        """Every text a person reads, named as in the file."""
+        return [("title", self.title), ("body", self.body),
+                *((f"ask[{i}]", text) for i, text in enumerate(self.ask))]
+
+    def for_number(self, number: str) -> Topic:
+        """This topic with ``number`` in its texts, built once per number (itself when its
+        texts name no number)."""
+        numbered = self.__pydantic_private__["_numbered"]  # type: ignore[index]
+        if number not in numbered:
+            numbered[number] = self
+            if any(NUMBER_PLACEHOLDER in value for _, text in self.texts()
+                   for value in text.all_texts().values()):
+                copy = self.model_copy(update={
+                    "title": self.title.with_number(number),
+                    "body": self.body.with_number(number),
+                    "ask": [a.with_number(number) for a in self.ask]})
+                copy.__pydantic_private__ = {  # type: ignore[assignment]
+                    **self.__pydantic_private__, "_as_json": {}, "_numbered": {}}
+                numbered[number] = copy
+        return numbered[number]
+
+    @property
+    def citations(self) -> list[str]:
+        """The sources as readers see them: reference titles where the rule set has a
+        reference list, else the source texts as written."""
+        return self.__pydantic_private__["_citations"] or list(self.sources)  # type: ignore[index]
 
     def as_json(self, locale: str = "en") -> dict[str, Any]:
         """The topic as the API shows it in ``locale``; built once, read-only after.
@@ -65,7 +102,7 @@ class Topic(Located):
             cache[locale] = {
                 "id": self.id, "category": self.category,
                 "title": self.title.in_locale(locale), "body": self.body.in_locale(locale),
-                "ask": [a.in_locale(locale) for a in self.ask], "sources": list(self.sources),
+                "ask": [a.in_locale(locale) for a in self.ask], "sources": self.citations,
             }
         return cache[locale]
 
@@ -76,6 +113,16 @@ class Rule(Located):
     when: Condition
     adds: list[StrictStr] = Field(min_length=1)
     stop: bool = False
+    only_categories: list[Category] = Field(default_factory=list)
+
+
+class Reference(Located):
+    """One reviewed source, with its exact title; topics cite it by id."""
+
+    id: StrictStr = Field(pattern=ID_PATTERN)
+    title: StrictStr = Field(min_length=1)
+    url: StrictStr | None = None
+    note: StrictStr | None = None
 
 
 class RuleFile(Located):
@@ -83,3 +130,4 @@ class RuleFile(Located):
 
     topics: list[Topic] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)

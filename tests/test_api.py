@@ -38,6 +38,7 @@ def test_api_matches_the_cli_on_every_scenario(client, file, scenario):
     assert api.json == json.loads(cli.output)
     schema("Result").validate(api.json)
     assert list(api.json)[-1] == "disclaimer" and api.json["disclaimer"] == disclaimer()
+    assert (api.json["safety_net"] is None) is api.json["stopped"]
 
 
 @pytest.mark.parametrize(

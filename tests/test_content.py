@@ -1,5 +1,6 @@
 """The shipped content keeps the contract: every id and value of the spec, every topic
-reachable, plain words, and never a decision in any text a person can read."""
+reachable, plain words, balance, reviewed sources, and never a decision or a
+promotional word in any text a person can read."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ import statistics
 import pytest
 
 from screener.disclaimer import disclaimer
-from screener.language import MAX_GRADE, TARGET_MEAN_GRADE, decision_phrases, reading_grade
+from screener.i18n_catalogue import po_path
+from screener.language import (
+    MAX_GRADE,
+    TARGET_MEAN_GRADE,
+    balance_gaps,
+    decision_phrases,
+    promotional_words,
+    reading_grade,
+)
+from screener.loader import PROCEDURE_PREFIX
 from screener.questions import QUESTIONS, STEPS
 from screener.resources import data_dir
+from screener.safety_net import SAFETY_NET_TITLE, safety_net
 
 from .conftest import SPEC
 
@@ -56,7 +67,7 @@ def test_catalogue_steps_follow_the_contract_order():
 
 def test_rule_set_produces_every_contract_topic(ruleset):
     assert spec_topics() - set(ruleset.topics) == set()
-    assert len(spec_topics()) >= 32
+    assert len(spec_topics()) >= 37
 
 
 def test_reading_grade_is_plain(ruleset):
@@ -66,9 +77,9 @@ def test_reading_grade_is_plain(ruleset):
 
 
 def all_catalogue_texts() -> list[str]:
-    texts = [disclaimer()]
+    texts = [disclaimer(), safety_net(), SAFETY_NET_TITLE]
     for q in QUESTIONS.values():
-        texts += [q.prompt, q.help] + [c.label for c in q.choices]
+        texts += [q.prompt, q.help, q.say] + [t for c in q.choices for t in (c.label, c.say)]
     return texts + [f"{s.title} {s.intro}" for s in STEPS]
 
 
@@ -82,3 +93,73 @@ def test_no_decision_language_in_any_rule_or_template_file():
     offending = {str(p): decision_phrases(p.read_text(encoding="utf-8")) for p in files}
     assert {p: found for p, found in offending.items() if found} == {}
     assert any(p.suffix == ".yaml" for p in files)
+
+
+def test_no_promotional_words_in_catalogue_or_code_texts():
+    assert [t for t in all_catalogue_texts() if promotional_words(t)] == []
+
+
+def content_files() -> list:
+    return [p for name in ("rules", "templates") for p in data_dir(name).rglob("*")
+            if p.suffix in (".yaml", ".yml", ".html", ".txt", ".j2")] + [po_path("es")]
+
+
+def test_no_promotional_words_in_any_rule_template_or_translation_file():
+    found = [f"{path.name}:{number}: {word}" for path in content_files()
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             for word in promotional_words(line)]
+    assert found == []
+
+
+@pytest.mark.parametrize("text", ["A revolutionary, game-changer of a treatment",
+                                  "Cutting-edge and painless, with no downtime",
+                                  "Un tratamiento revolucionario y sin dolor garantizado"])
+def test_promotional_words_are_caught(text):
+    assert promotional_words(text)
+
+
+def test_procedure_topics_name_a_risk_and_the_alternative_within_a_phone_screen(ruleset):
+    procedures = [t for t in ruleset.topics.values() if t.id.startswith(PROCEDURE_PREFIX)]
+    assert len(procedures) >= 6
+    for topic in procedures:
+        for locale, text in topic.body.all_texts().items():
+            assert balance_gaps(text, locale) == [], (topic.id, locale)
+        assert len(topic.body.en.split()) <= 120, topic.id
+
+
+def test_every_source_is_a_reviewed_reference_with_its_title(ruleset):
+    assert ruleset.references, "the shipped rule set keeps its reference list"
+    for topic in ruleset.topics.values():
+        assert set(topic.sources) <= set(ruleset.references), topic.id
+        assert topic.citations == [ruleset.references[s].title for s in topic.sources]
+    cited = {s for t in ruleset.topics.values() for s in t.sources}
+    assert set(ruleset.references) - cited == set(), "every reviewed reference is used"
+
+
+@pytest.mark.parametrize("wrong", ["NICE IPG141", "IPG141"])
+def test_a_citation_the_review_removed_is_not_in_the_list(ruleset, wrong):
+    titles = " ".join(r.title for r in ruleset.references.values())
+    assert wrong not in titles
+
+
+def test_microdiscectomy_and_endoscopic_texts_cite_the_right_guidance(ruleset):
+    micro = ruleset.topics["procedure-microdiscectomy"].citations
+    endo = ruleset.topics["procedure-endoscopic-discectomy"].citations
+    assert not any("IPG" in c for c in micro)
+    assert any("interlaminar" in c for c in endo) and any("transforaminal" in c for c in endo)
+
+
+def test_texts_follow_the_clinical_review(ruleset):
+    body = {tid: t.body.en for tid, t in ruleset.topics.items()}
+    assert "today" not in body["emergency-care"]
+    assert "same day" in body["prompt-medical-review"]
+    assert "cancer team" in body["prompt-medical-review"]
+    assert "not advised for back pain alone" in body["conservative-care-first"]
+    assert "NICE advises against fusion" in body["procedure-fusion"]
+    assert "fake procedure" in body["procedure-kyphoplasty"]
+    assert "rest" not in body["fracture-care"].replace("bed rest does harm", "")
+    assert "Full recovery" not in body["recovery-expectations"]
+    assert "mixed" in body["risk-weight"]
+    assert "linked to less improvement" in body["risk-opioids"]
+    assert "Arm pain" in body["procedure-neck-surgery"]
+    assert " leg" not in body["procedure-neck-surgery"]

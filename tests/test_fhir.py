@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from screener.disclaimer import disclaimer
 from screener.fhir import answers_from_response
 from screener.questions import QUESTIONS
+from screener.safety_net import safety_net
 
 from .conftest import answer_sets
 
@@ -32,7 +33,8 @@ def test_questionnaire_branches_with_enable_when(client):
     assert groups["diagnosis"]["enableBehavior"] == "all"
     assert {w["answerCoding"]["code"] for w in groups["diagnosis"]["enableWhen"]} == {
         "bladder_bowel", "saddle_numbness", "leg_weakness_worsening", "both_legs_new",
-        "chest_pain"}
+        "arm_weakness_worsening", "chest_pain", "neck_artery_signs", "neck_injury_nerve",
+        "sudden_severe_pain"}
     assert treatments["treatments_tried"]["repeats"] is True
 
 
@@ -42,7 +44,14 @@ def test_response_validates_and_has_guidance_and_disclaimer(client, answers):
     assert resource.status == "completed"
     assert resource.questionnaire.endswith("/fhir/Questionnaire")
     assert disclaimer() in resource.text.div
+    assert resource.text.div.index(safety_net()) < resource.text.div.index(disclaimer())
     assert "Talk with a spine specialist about small-incision surgery" in resource.text.div
+
+
+def test_emergency_response_has_no_safety_net(client):
+    response = client.post("/fhir/QuestionnaireResponse", json={"red_flags": ["chest_pain"]})
+    div = QuestionnaireResponse.model_validate(response.json).text.div
+    assert disclaimer() in div and safety_net() not in div
 
 
 def test_response_rejects_bad_answers(client):

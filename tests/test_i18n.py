@@ -18,6 +18,7 @@ from screener.i18n_catalogue import extract, report
 from screener.language import MIN_EASE, TARGET_MEAN_EASE, reading_ease
 from screener.loader import RuleSetError, load_ruleset
 from screener.questions import STEPS
+from screener.safety_net import safety_net
 
 from .conftest import COMPLETE_ANSWERS, WizardActions, form_encode
 
@@ -108,6 +109,7 @@ def test_spanish_result_has_spanish_topics_and_disclaimer(spanish):
     page = spanish.get("/result").get_data(as_text=True)
     assert "Hable con un especialista de columna" in page
     assert SPANISH_DISCLAIMER in page
+    assert safety_net("911", "es") in page and "Llame ahora al 911" in page
     assert page.rindex('id="disclaimer"') > page.rindex("data-topic=")
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from screener.disclaimer import disclaimer
 from screener.questions import QUESTIONS, STEPS
+from screener.safety_net import safety_net
 
 from .conftest import form_encode
 
@@ -55,6 +56,10 @@ def test_summary_box_holds_answers_titles_and_disclaimer(client, answers):
     assert "How old are you? 40 to 59" in summary
     assert "Talk with a spine specialist about small-incision surgery" in summary
     assert disclaimer() in summary
+    assert summary.index(safety_net()) < summary.index(disclaimer())
+    assert "QUESTIONS THE PATIENT MAY BRING" in summary
+    assert "- How many of these operations do you do each year?" in summary
+    assert page.rindex(disclaimer()) > page.rindex(safety_net()) > page.rindex("data-topic=")
     assert 'data-copy="summary"' in page
 
 

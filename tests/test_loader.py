@@ -182,3 +182,89 @@ def test_server_entry_point_prints_the_report_and_exits(write_rules):
     assert started.returncode == 3
     assert "The screener cannot start." in started.stderr
     assert "rules.yaml:4: rule 'r1': 'daily_impact' has no value 'sever'" in started.stderr
+
+
+def one_topic(body: str, topic_id: str = "talk", sources: str = "[S]") -> str:
+    return (f"topics:\n  - id: {topic_id}\n    category: learn\n    title: {{en: Talk}}\n"
+            f"    body:\n      en: \"{body}\"\n    sources: {sources}\n")
+
+
+@pytest.mark.parametrize("word", ["revolutionary", "game-changer", "painless", "guaranteed"])
+def test_promotional_word_in_a_topic_is_an_error(write_rules, word):
+    directory = write_rules({"topics.yaml": one_topic(f"A {word} way to ease pain.")},
+                            rules=rule("{question: pain_score, gte: 1}"))
+    assert any(f"topics.yaml:6: topic 'talk': promotional word in body (en): '{word}'" in p
+               for p in problems_of(directory))
+
+
+def test_a_procedure_topic_without_risk_or_alternative_is_an_error(write_rules):
+    directory = write_rules(
+        {"topics.yaml": one_topic("Small cuts and a quick return home.", "procedure-x")},
+        rules=rule("{question: pain_score, gte: 1}", adds="[procedure-x]"))
+    found = problems_of(directory)
+    for gap in ("a risk or limit", "the non-surgical alternative"):
+        assert any(f"topics.yaml:6: topic 'procedure-x': a procedure topic must name {gap}"
+                   in p for p in found), found
+
+
+def test_a_balanced_procedure_topic_loads(write_rules):
+    body = "Risks include infection. Many people get better without surgery."
+    directory = write_rules({"topics.yaml": one_topic(body, "procedure-x")},
+                            rules=rule("{question: pain_score, gte: 1}", adds="[procedure-x]"))
+    assert "procedure-x" in load_ruleset(directory).topics
+
+
+REFERENCES = ("references:\n  - id: nice-ng59\n    title: NICE guideline NG59. Low back pain\n"
+              "  - id: peul-2007\n    title: Peul WC et al. N Engl J Med 2007\n")
+
+
+def test_sources_must_come_from_the_reference_list(write_rules):
+    directory = write_rules({"topics.yaml": one_topic("Ask.", sources="[nice-ng95, peul-2007]"),
+                             "references.yaml": REFERENCES},
+                            rules=rule("{question: pain_score, gte: 1}"))
+    assert any("topics.yaml:2: topic 'talk': source 'nice-ng95' is not in the reference list "
+               "(did you mean 'nice-ng59'?)" in p for p in problems_of(directory))
+
+
+def test_cited_references_show_their_exact_titles(write_rules):
+    directory = write_rules({"topics.yaml": one_topic("Ask.", sources="[peul-2007]"),
+                             "references.yaml": REFERENCES},
+                            rules=rule("{question: pain_score, gte: 1}"))
+    topic = load_ruleset(directory).topics["talk"]
+    assert topic.citations == ["Peul WC et al. N Engl J Med 2007"]
+    assert topic.as_json()["sources"] == topic.citations
+
+
+def test_duplicate_reference_is_an_error(write_rules):
+    doubled = REFERENCES + "  - id: peul-2007\n    title: Again\n"
+    directory = write_rules({"topics.yaml": one_topic("Ask.", sources="[peul-2007]"),
+                             "references.yaml": doubled},
+                            rules=rule("{question: pain_score, gte: 1}"))
+    assert any("references.yaml:6: reference 'peul-2007': duplicate reference id" in p
+               for p in problems_of(directory))
+
+
+def test_only_the_emergency_number_placeholder_is_allowed(write_rules):
+    body = "Call {clinic_phone} or {emergency_number}."
+    directory = write_rules({"topics.yaml": one_topic(body)},
+                            rules=rule("{question: pain_score, gte: 1}"))
+    found = problems_of(directory)
+    assert any("unknown placeholder in body (en): '{clinic_phone}'" in p for p in found), found
+    assert not any("'{emergency_number}'" in p.split("the only one")[0] for p in found)
+
+
+def test_only_categories_names_real_categories(write_rules):
+    directory = write_rules(rules=rule("{question: pain_score, gte: 1}",
+                                       extra="\n        only_categories: [urgnet]"))
+    found = problems_of(directory)
+    assert any("'urgnet' is not allowed" in p and "did you mean 'urgent'" in p
+               for p in found), found
+
+
+def test_the_rule_set_version_changes_with_any_text(write_rules):
+    directory = write_rules(rules=rule("{question: pain_score, gte: 1}"))
+    before = load_ruleset(directory).version
+    assert before == load_ruleset(directory).version and len(before) == 12
+    topics = directory / "topics.yaml"
+    topics.write_text(topics.read_text().replace("tell you more", "say more"))
+    assert load_ruleset(directory).version != before

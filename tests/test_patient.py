@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from screener import create_app
 from screener.config import ConfigError
 from screener.disclaimer import disclaimer
-from screener.questions import QUESTIONS, STEPS
+from screener.questions import EMERGENCY_VALUES, QUESTIONS, STEPS
+from screener.safety_net import safety_net
 
 from .conftest import WizardActions, answer_sets, form_encode
 
@@ -63,7 +64,7 @@ def test_progress_counts_the_steps_asked(wizard, answers):
     wizard.answer("urgent", answers)
     page = text(wizard.client.get("/step/diagnosis"))
     assert "Step 2 of 6" in page
-    assert "<title>Your back problem (step 2 of 6)" in page
+    assert "<title>Your back or neck problem (step 2 of 6)" in page
 
 
 def test_every_question_has_why_we_ask_and_labels(wizard, answers):
@@ -171,6 +172,7 @@ def test_emergency_answer_ends_the_flow_at_once(wizard, flag):
     assert page.count("data-topic=") == 1
     assert 'href="tel:911"' in page
     assert disclaimer() in page
+    assert 'id="safety-net"' not in page
     later = wizard.client.get("/step/diagnosis")
     assert later.status_code == 302 and later.location == "/result"
     assert wizard.client.get("/review").location == "/result"
@@ -182,6 +184,18 @@ def test_emergency_number_comes_from_configuration():
     WizardActions(client).answer("urgent", {"red_flags": ["chest_pain"]})
     page = text(client.get("/result"))
     assert 'href="tel:999"' in page and "call 999" in page
+    assert "Call 999 now, or go to the nearest emergency room" in page
+    assert "{emergency_number}" not in page
+
+
+def test_safety_net_uses_the_configured_number_on_every_result_format():
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "EMERGENCY_NUMBER": "112"})
+    client = app.test_client()
+    from .conftest import COMPLETE_ANSWERS
+    WizardActions(client).complete(COMPLETE_ANSWERS)
+    for url in ("/result", "/result/print", "/result/summary.txt"):
+        assert safety_net("112") in text(client.get(url)), url
+    assert client.get("/result/summary.json").json["safety_net"] == safety_net("112")
 
 
 def test_urgent_answer_continues_and_opens_the_result(wizard, answers):
@@ -201,6 +215,9 @@ def test_result_groups_topics_and_ends_with_the_disclaimer(wizard, answers):
     assert main.rstrip().endswith("</section>")
     assert main.rindex('id="disclaimer"') > main.rindex("data-topic=")
     assert disclaimer() in main[main.rindex('id="disclaimer"'):]
+    assert main.rindex('id="disclaimer"') > main.index('id="safety-net"') > main.rindex(
+        "data-topic=")
+    assert safety_net() in main[main.index('id="safety-net"'):main.rindex('id="disclaimer"')]
 
 
 def test_result_shows_the_clinic_next_step():
@@ -220,7 +237,9 @@ def test_print_view_has_answers_guidance_and_disclaimer(wizard, answers):
     page = text(wizard.client.get("/result/print"))
     assert "Your answers" in page and "Herniated, slipped or bulging disc" in page
     assert 'data-topic="bring-your-imaging"' in page
-    assert page.rindex(disclaimer()) > page.rindex("data-topic=")
+    assert page.rindex(disclaimer()) > page.index(safety_net()) > page.rindex("data-topic=")
+    assert page.count('class="answer-space print-only"') >= len(
+        re.findall(r"<ul class=\"ask\">.*?</ul>", page, re.S))
     with wizard.client.get("/static/screener.css") as css:
         assert "@media print" in text(css)
 
@@ -320,6 +339,8 @@ def test_any_screening_ends_with_the_disclaimer(app, generated):
     main = page[page.index("<main"): page.index("</main>")]
     assert main.rstrip().endswith("</section>")
     assert disclaimer() in main[main.rindex('id="disclaimer"'):]
+    emergency = bool(EMERGENCY_VALUES & set(generated["red_flags"]))
+    assert (safety_net() in main) is not emergency
     assert form_encode  # the flow posts answers exactly as a browser would
 
 

@@ -44,7 +44,8 @@ def content_security_policy(frame_ancestors: str) -> str:
 def healthz() -> Response:
     """For load balancers: the rule set is loaded (the app cannot start without it)."""
     rules = current_app.extensions["screener.rules"]
-    return jsonify({"status": "ok", "rules": len(rules.rules), "topics": len(rules.topics)})
+    return jsonify({"status": "ok", "rules": len(rules.rules), "topics": len(rules.topics),
+                    "rules_version": rules.version})
 
 
 def _rate_limit(app: Flask, blueprints: tuple[Blueprint, ...]) -> None:
