@@ -10,7 +10,6 @@ import pytest
 
 from screener import create_app
 from screener.clinic import ClinicConfigError, contrast_ratio, mix
-from screener.web.pages import ruleset_version
 
 BASE = {"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}
 # A 1x1 PNG: the smallest real image a clinic could give as its logo.
@@ -173,22 +172,6 @@ def test_only_the_languages_offered_are_used(clinic_file):
     assert '<html lang="es">' in client.get("/").get_data(as_text=True)
     api = client.get("/api/v1/questions", headers={"Accept-Language": "en"})
     assert api.status_code == 200
-
-
-def test_the_rule_set_version_changes_with_the_content(write_rules, ruleset):
-    directory = write_rules(rules="""
-        rules:
-          - id: always
-            description: Always.
-            when: {question: red_flags, answered: true}
-            adds: [talk]
-    """)
-    from screener.loader import load_ruleset
-
-    first = ruleset_version(load_ruleset(directory))
-    (directory / "rules.yaml").write_text((directory / "rules.yaml").read_text() + "\n# edit\n")
-    assert ruleset_version(load_ruleset(directory)) != first
-    assert len(ruleset_version(ruleset)) == 12
 
 
 def test_languages_from_the_environment_may_be_a_list_or_comma_separated(monkeypatch):

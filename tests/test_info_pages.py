@@ -73,7 +73,7 @@ def test_about_shows_the_version_review_date_and_sources(ruleset):
     assert f"<td>{len(ruleset.topics)}</td>" in page
     for source in {s for topic in ruleset.topics.values() for s in topic.sources}:
         assert f"<li>{escape(source)}</li>" in page
-    assert "<code>" in page
+    assert f"<code>{ruleset.version}</code>" in page
 
 
 def test_about_says_when_no_review_date_is_recorded(client):

@@ -7,7 +7,6 @@ templates and static files (``OVERRIDES_DIR/templates``, ``OVERRIDES_DIR/static`
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -56,20 +55,12 @@ def clinic_template_values(app: Flask) -> dict[str, Any]:
             "retention_days": config["RETENTION_DAYS"]}
 
 
-def ruleset_version(rules: RuleSet) -> str:
-    """A short fingerprint of the rule files: it changes whenever any content changes."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(rules.source).glob("*.y*ml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def about_facts(app: Flask) -> dict[str, Any]:
     rules: RuleSet = app.extensions["screener.rules"]
     sources = sorted({s for topic in rules.topics.values() for s in topic.sources})
     drafts = sorted({locale for topic in rules.topics.values()
                      for locale, state in topic.review.items() if state == "draft"})
-    return {"version": ruleset_version(rules), "rules": len(rules.rules),
+    return {"version": rules.version, "rules": len(rules.rules),
             "topics": len(rules.topics), "sources": sources, "draft_languages": drafts,
             "reviewed": app.config["CONTENT_REVIEWED"]}
 
