@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterable
 
@@ -59,6 +60,8 @@ class UsageCounts:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._ready = False
+        # gunicorn preloads the app and forks: no connection may be shared with the workers.
+        os.register_at_fork(after_in_child=lambda: self.engine.dispose(close=False))
 
     def _schema(self) -> None:
         if not self._ready:
