@@ -7,7 +7,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench lighthouse check clean
+.PHONY: run test serve bench lighthouse check clean lforms
+
+# LHC-Forms (the NLM's FHIR forms renderer), for the browser test of the FHIR round trip:
+# its prebuilt web component from the npm registry, unpacked into an ignored folder.
+LFORMS_VERSION := 40.1.3
+LFORMS_DIR := .cache/lforms-$(LFORMS_VERSION)
+LFORMS := $(LFORMS_DIR)/dist/lforms/webcomponent/main.js
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +35,9 @@ $(VENV)/.runtime: pyproject.toml hatch_build.py $(TRANSLATIONS) | $(BIN)/python
 	touch $@
 
 # A local trial over plain HTTP: the session cookie cannot be secure-only here.
+# With SCREENER_HANDOFF=true, the SQLite database in the instance folder is migrated first.
 run: $(VENV)/.installed
+	@case "$${SCREENER_HANDOFF:-}" in true|1|yes|on) $(BIN)/screener db upgrade;; esac
 	SCREENER_SECRET_KEY="$${SCREENER_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \
 	SCREENER_SESSION_COOKIE_SECURE="$${SCREENER_SESSION_COOKIE_SECURE:-false}" \
 	  $(BIN)/flask --app screener.wsgi:app run --host $(HOST) --port $(PORT)
@@ -38,7 +46,15 @@ run: $(VENV)/.installed
 serve: $(VENV)/.runtime
 	$(BIN)/gunicorn --config python:screener.gunicorn_conf screener.wsgi:app
 
-test: $(VENV)/.installed
+$(LFORMS):
+	rm -rf $(LFORMS_DIR) && mkdir -p $(LFORMS_DIR)
+	cd $(LFORMS_DIR) && npm pack --silent lforms@$(LFORMS_VERSION) >/dev/null \
+	  && tar -xzf lforms-$(LFORMS_VERSION).tgz --strip-components=1 package/dist \
+	  && rm lforms-$(LFORMS_VERSION).tgz
+
+lforms: $(LFORMS)
+
+test: $(VENV)/.installed $(LFORMS)
 	$(BIN)/ruff check .
 	$(BIN)/screener rules check
 	$(BIN)/screener rules test
@@ -48,6 +64,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/handoff.py
 	$(BIN)/python bench/wrk.py
 
 # Lighthouse (mobile) with Debian's chromium; installs the npm package into .lighthouse/.
@@ -58,4 +75,4 @@ check: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .hypothesis .cache build dist

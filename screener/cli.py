@@ -197,3 +197,141 @@ def questions_command(fmt: str, locale: str) -> None:
                     f"{question['minimum']}..{question['maximum']}")
                 click.echo(f"  {question['id']} ({question['kind']}"
                            f"{'' if question['required'] else ', optional'}): {values}")
+
+
+def _store_app():  # type: ignore[no-untyped-def]
+    """The app's configuration for the storage commands, without needing SECRET_KEY."""
+    from flask import Flask
+
+    from .config import configure
+
+    app = Flask("screener")
+    app.config["TESTING"] = True  # only so configure() does not ask for a secret key
+    configure(app, None)
+    return app
+
+
+def _store():  # type: ignore[no-untyped-def]
+    """The ready store, or a message and exit code 1 (bad keys, old schema, no database)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .config import ConfigError
+    from .store.service import store_from_config
+
+    app = _store_app()
+    try:
+        store = store_from_config(app.config, app.instance_path)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    try:
+        store.ensure_ready()
+        return store
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+    except SQLAlchemyError as exc:
+        click.echo(f"The handoff database cannot be reached: {type(exc).__name__}: "
+                   f"{str(exc).splitlines()[0]}", err=True)
+    store.dispose()
+    sys.exit(1)
+
+
+@main.group()
+def db() -> None:
+    """The clinic handoff's database (SCREENER_DATABASE_URL; SQLite by default)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to this version."""
+    from sqlalchemy import Engine
+
+    from .store.db import current_revision, database_label, head_revision, make_engine, upgrade
+    from .store.service import database_url
+
+    app = _store_app()
+    engine: Engine = make_engine(database_url(app.config, app.instance_path))
+    before = current_revision(engine)
+    upgrade(engine)
+    click.echo(f"{database_label(engine)}: schema {before or 'none'} -> {head_revision()}")
+    engine.dispose()
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the schema revision of the database and of this version."""
+    from .store.db import current_revision, database_label, head_revision, make_engine
+    from .store.service import database_url
+
+    app = _store_app()
+    engine = make_engine(database_url(app.config, app.instance_path))
+    current, head = current_revision(engine), head_revision()
+    click.echo(f"{database_label(engine)}: at {current or 'none'}, this version needs {head}")
+    engine.dispose()
+    if current != head:
+        sys.exit(1)
+
+
+@main.command("purge")
+def purge_command() -> None:
+    """Delete every expired submission (run daily from cron or a systemd timer)."""
+    store = _store()
+    click.echo(f"deleted {store.submissions.purge()} expired submission(s)")
+    store.dispose()
+
+
+@main.command("notify")
+@click.option("--older-than", "minutes", type=int, default=30, show_default=True,
+              help="only submissions at least this many minutes old")
+def notify_command(minutes: int) -> None:
+    """Email the intake inbox about submissions whose notification never went out
+    (the server restarted during its retries, say). Safe to run from cron."""
+    from datetime import timedelta
+
+    from .notify import Notifier
+
+    app = _store_app()
+    config = app.config
+    if not (config.get("SMTP_URL") and config.get("NOTIFY_EMAIL") and config.get("STAFF_URL")):
+        click.echo("Set SCREENER_SMTP_URL, SCREENER_NOTIFY_EMAIL and SCREENER_STAFF_URL.",
+                   err=True)
+        sys.exit(1)
+    store = _store()
+    notifier = Notifier(config["SMTP_URL"], config["NOTIFY_EMAIL"], (), config["CLINIC_NAME"])
+    pending = store.submissions.unnotified(timedelta(minutes=minutes))
+    sent = 0
+    for sid, urgent in pending:
+        try:
+            notifier.send(notifier.message(urgent, config["STAFF_URL"]))
+        except OSError as exc:  # smtplib's errors included
+            click.echo(f"sending failed ({type(exc).__name__}); try again later", err=True)
+            break
+        store.submissions.mark_notified(sid)
+        sent += 1
+    click.echo(f"notified {sent} of {len(pending)} pending submission(s)")
+    store.dispose()
+    if sent < len(pending):
+        sys.exit(1)
+
+
+@main.group()
+def keys() -> None:
+    """The keys that encrypt stored contact details, answers and notes."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new key; put it first in SCREENER_DATA_KEYS, then run 'keys rotate'."""
+    from .store.crypto import new_key
+
+    click.echo(new_key())
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt everything stored with the first key in SCREENER_DATA_KEYS."""
+    store = _store()
+    changed = store.submissions.rotate_keys()
+    click.echo(f"re-encrypted {changed} submission(s) with the first key; the other keys can "
+               "now be removed from SCREENER_DATA_KEYS")
+    store.dispose()

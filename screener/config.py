@@ -47,6 +47,21 @@ DEFAULTS: dict[str, Any] = {
     "HSTS_INCLUDE_SUBDOMAINS": False,
     # Origins of the clinic pages that embed the screener in an iframe (space-separated).
     "EMBED_ORIGINS": "",
+    # The clinic handoff (off: nothing is stored). DATABASE_URL None means SQLite in the
+    # instance folder; DATA_KEYS are Fernet keys, the first encrypts (see store/crypto.py).
+    "HANDOFF": False,
+    "RETENTION_DAYS": 30,
+    "DATABASE_URL": None,
+    "DATA_KEYS": None,
+    "SMTP_URL": "",
+    "NOTIFY_EMAIL": "",
+    "STAFF_URL": "",
+    "HANDOFF_RATE_LIMIT": "20 per hour",
+    "NOTIFY_RETRY_DELAYS": (5, 30, 120, 600),
+    # The Questionnaire's canonical URL: set it to the clinic's public address of the form.
+    "FHIR_CANONICAL": "urn:miss-screener:questionnaire",
+    # Web origins (space-separated) whose pages may call /fhir from the browser (CORS).
+    "FHIR_CORS_ORIGINS": "",
 }
 MIN_SECRET_LENGTH = 32
 WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test",
@@ -54,7 +69,9 @@ WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development
 _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "EMERGENCY_NUMBER",
                   "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
                   "CLINIC_EMAIL", "LOGO", "BRAND_COLOUR", "OVERRIDES_DIR", "CONTENT_REVIEWED",
-                  "EMBED_ORIGINS", "SESSION_KEYS")
+
+                  "EMBED_ORIGINS", "SESSION_KEYS", "DATABASE_URL", "SMTP_URL", "NOTIFY_EMAIL",
+                  "STAFF_URL", "HANDOFF_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS")
 
 
 class ConfigError(RuntimeError):

@@ -46,6 +46,7 @@ class Result:
     locale: str = "en"
     emergency: bool = False
     safety_net: str | None = field(init=False)
+    ruleset_version: str = ""
     disclaimer: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -85,4 +86,5 @@ def evaluate(ruleset: RuleSet, answers: Answers,
         for t in topics
     )
     emergency = bool(stops) and bool(EMERGENCY_VALUES.intersection(answers.get("red_flags") or ()))
-    return Result(tuple(topics), trace, bool(stops), emergency_number, locale, emergency)
+    return Result(tuple(topics), trace, bool(stops), emergency_number, locale, emergency,
+                  ruleset.version)

@@ -1,30 +1,71 @@
-"""FHIR R4 views of the catalogue (Questionnaire) and of a screening (QuestionnaireResponse).
+"""FHIR R4 views of the catalogue (Questionnaire) and of plain answers (QuestionnaireResponse).
 
-Built from the catalogue and the result as plain dicts; the tests validate both with
-``fhir.resources``. Visibility conditions become ``enableWhen``; the guidance and the
-safety net and the disclaimer travel in the response's narrative, since FHIR has no field
-for them.
+Everything is derived from the question catalogue: items, codes, visibility (as
+``enableWhen``), exclusive options, the number range, help texts and the emergency
+message. The Questionnaire's canonical ``url`` comes from configuration and its
+``version`` from a hash of the catalogue, so a response can be tied to exactly the form it
+answered, whoever fetched it and from whatever host name.
+The guidance, the safety net and the disclaimer also travel in a response's narrative.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
+import orjson
 from markupsafe import escape
 
 from .conditions import AllOf, Answer, AnyOf, Not
 from .evaluate import Result
-from .i18n import t
-from .questions import QUESTIONS, STEPS, Question
+from .i18n import N_, t
+from .questions import QUESTIONS, STEPS, Question, catalogue_json
 from .render import answered_rows
 from .safety_net import safety_net_title
 
 QUESTIONNAIRE_ID = "miss-screener"
+RULESET_VERSION_SYSTEM = "urn:miss-screener:ruleset-version"
+# Bump when the Questionnaire's shape changes while the catalogue does not.
+EXPORT_REVISION = 2
+EXT = "http://hl7.org/fhir/StructureDefinition/"
+ITEM_CONTROL = "http://hl7.org/fhir/questionnaire-item-control"
+DISCLAIMER_LINK_ID = "disclaimer"
+
+Condition = Answer | AllOf | AnyOf | Not
+
+EMERGENCY_TEXT = N_("What you chose can be an emergency. Call {number} now, or go to the "
+                    "nearest emergency room. Do not wait to finish this form.")
 
 
 def coding_system(question_id: str) -> str:
     return f"urn:miss-screener:{question_id}"
+
+
+def group_link_id(step_id: str) -> str:
+    """Groups get their own linkIds: a step and a question may share an id (FHIR que-2)."""
+    return f"step-{step_id}"
+
+
+def help_link_id(question_id: str) -> str:
+    return f"{question_id}-help"
+
+
+def emergency_link_id(question_id: str) -> str:
+    return f"{question_id}-emergency"
+
+
+@cache
+def catalogue_version() -> str:
+    """Changes whenever the catalogue (ids, values, visibility, English texts) changes."""
+    data = {"revision": EXPORT_REVISION, "catalogue": catalogue_json("en")}
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
+
+
+def versioned(canonical: str) -> str:
+    """The ``questionnaire`` value a response carries: ``url|version``."""
+    return f"{canonical}|{catalogue_version()}"
 
 
 def _coding(question: Question, value: str, locale: str = "en") -> dict[str, str]:
@@ -32,21 +73,83 @@ def _coding(question: Question, value: str, locale: str = "en") -> dict[str, str
             "display": t(question.label_of(value), locale)}
 
 
-def _enable_when(cond: Answer | AllOf | AnyOf | Not | None, locale: str) -> dict[str, Any]:
-    """``enableWhen`` for the condition shapes the catalogue uses (tests cover them all)."""
-    if cond is None:
-        return {}
+def _answer_value(question: Question, value: Any, locale: str) -> dict[str, Any]:
+    if question.kind == "integer":
+        return {"answerInteger": value}
+    return {"answerCoding": _coding(question, value, locale)}
+
+
+def _tests(cond: Condition, locale: str) -> tuple[list[dict[str, Any]], str]:
+    """(enableWhen entries, how they combine) for one condition of the catalogue.
+
+    A test on values that is negated ("unless None") also needs the trigger answered:
+    FHIR's ``!=`` is true while a question is still empty, and the pages ask a follow-up
+    only once its trigger is answered.
+    """
+    if isinstance(cond, (AllOf, AnyOf)):
+        behavior = "all" if isinstance(cond, AllOf) else "any"
+        found: list[dict[str, Any]] = []
+        for part in cond.all if isinstance(cond, AllOf) else cond.any:
+            tests, inner = _tests(part, locale)
+            if len(tests) > 1 and inner != behavior:
+                raise ValueError(f"no enableWhen form for {cond!r}")
+            found += tests
+        return found, behavior
     negate = isinstance(cond, Not)
     test = cond.not_ if isinstance(cond, Not) else cond
-    if not isinstance(test, Answer) or test.operator not in ("equals", "one_of", "includes_any"):
+    if not isinstance(test, Answer):
         raise ValueError(f"no enableWhen form for {cond!r}")
     question = QUESTIONS[test.question]
-    values = test.operand if isinstance(test.operand, list) else [test.operand]
-    return {
-        "enableWhen": [{"question": question.id, "operator": "!=" if negate else "=",
-                        "answerCoding": _coding(question, v, locale)} for v in values],
-        **({"enableBehavior": "all" if negate else "any"} if len(values) > 1 else {}),
-    }
+    op, operand = test.operator, test.operand
+    if op == "answered":
+        return [{"question": question.id, "operator": "exists",
+                 "answerBoolean": operand != negate}], "all"
+    if op in ("gt", "gte", "lt", "lte") and not negate:
+        symbol = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+        return [{"question": question.id, "operator": symbol, "answerInteger": operand}], "all"
+    if op not in ("equals", "one_of", "includes_any", "includes_all"):
+        raise ValueError(f"no enableWhen form for {cond!r}")
+    values = operand if isinstance(operand, list) else [operand]
+    if negate and op == "includes_all":
+        raise ValueError(f"no enableWhen form for {cond!r}")
+    if negate:
+        return ([{"question": question.id, "operator": "exists", "answerBoolean": True}]
+                + [{"question": question.id, "operator": "!="}
+                   | _answer_value(question, v, locale) for v in values]), "all"
+    return [{"question": question.id, "operator": "="} | _answer_value(question, v, locale)
+            for v in values], "all" if op == "includes_all" else "any"
+
+
+def enable_when(cond: Condition | None, locale: str = "en") -> dict[str, Any]:
+    """``enableWhen`` (and ``enableBehavior``) equivalent to a catalogue visibility condition."""
+    if cond is None:
+        return {}
+    tests, behavior = _tests(cond, locale)
+    return {"enableWhen": tests, **({"enableBehavior": behavior} if len(tests) > 1 else {})}
+
+
+def _display(link_id: str, text: str, **extra: Any) -> dict[str, Any]:
+    return {"linkId": link_id, "type": "display", "text": text, **extra}
+
+
+def _control(code: str, display: str) -> dict[str, Any]:
+    """An SDC item control: how a renderer shows the item (help button, check boxes...)."""
+    return {"url": EXT + "questionnaire-itemControl", "valueCodeableConcept": {
+        "coding": [{"system": ITEM_CONTROL, "code": code, "display": display}],
+        "text": display}}
+
+
+def _help(question: Question, locale: str) -> dict[str, Any]:
+    return _display(help_link_id(question.id), t(question.help, locale),
+                    extension=[_control("help", "Help-Button")])
+
+
+def _option(question: Question, value: str, locale: str) -> dict[str, Any]:
+    option: dict[str, Any] = {"valueCoding": _coding(question, value, locale)}
+    if value in question.exclusive:
+        option["extension"] = [{"url": EXT + "questionnaire-optionExclusive",
+                                "valueBoolean": True}]
+    return option
 
 
 def _item(question: Question, locale: str) -> dict[str, Any]:
@@ -54,29 +157,67 @@ def _item(question: Question, locale: str) -> dict[str, Any]:
                             "required": question.required}
     if question.kind == "integer":
         item["type"] = "integer"
+        item["extension"] = [{"url": EXT + "minValue", "valueInteger": question.minimum},
+                             {"url": EXT + "maxValue", "valueInteger": question.maximum}]
     else:
         item["type"] = "choice"
         item["repeats"] = question.kind == "multiple"
-        item["answerOption"] = [{"valueCoding": _coding(question, c.value, locale)}
-                                for c in question.choices]
-    return item | _enable_when(question.shown_when, locale)
+        # Every choice on view at once, as the pages show them (not a drop-down).
+        item["extension"] = [_control("check-box", "Check-box") if item["repeats"]
+                             else _control("radio-button", "Radio Button")]
+        item["answerOption"] = [_option(question, c.value, locale) for c in question.choices]
+    if question.help:
+        item["item"] = [_help(question, locale)]
+    return item | enable_when(question.shown_when, locale)
 
 
-def questionnaire(base_url: str, disclaimer: str, locale: str = "en") -> dict[str, Any]:
+def _emergency_display(question: Question, number: str, locale: str) -> list[dict[str, Any]]:
+    """Shown as soon as an emergency value of ``question`` is chosen (none: no item)."""
+    values = [c.value for c in question.choices if c.level == "emergency"]
+    if not values:
+        return []
+    test = "includes_any" if question.kind == "multiple" else "one_of"
+    chosen = Answer.model_validate({"question": question.id, test: values})
+    return [_display(emergency_link_id(question.id),
+                     t(EMERGENCY_TEXT, locale).format(number=number),
+                     **enable_when(chosen, locale))]
+
+
+def display_link_ids() -> frozenset[str]:
+    """Every display item's linkId (help, emergency messages, disclaimer)."""
+    ids = {DISCLAIMER_LINK_ID}
+    for q in QUESTIONS.values():
+        if q.help:
+            ids.add(help_link_id(q.id))
+        if any(c.level == "emergency" for c in q.choices):
+            ids.add(emergency_link_id(q.id))
+    return frozenset(ids)
+
+
+def questionnaire(canonical: str, disclaimer: str, emergency_number: str,
+                  locale: str = "en") -> dict[str, Any]:
+    """The whole catalogue as one Questionnaire, in ``locale`` (same linkIds and codes)."""
+    groups = []
+    for step in STEPS:
+        items: list[dict[str, Any]] = []
+        for qid in step.questions:
+            items.append(_item(QUESTIONS[qid], locale))
+            items += _emergency_display(QUESTIONS[qid], emergency_number, locale)
+        groups.append({"linkId": group_link_id(step.id), "type": "group",
+                       "text": t(step.title, locale), "item": items}
+                      | enable_when(step.shown_when, locale))
     return {
         "resourceType": "Questionnaire",
         "language": locale,
         "id": QUESTIONNAIRE_ID,
-        "url": f"{base_url}/fhir/Questionnaire",
-        "version": "1",
+        "url": canonical,
+        "version": catalogue_version(),
         "name": "MissScreener",
         "title": t("Minimally invasive spine surgery: educational self-screening", locale),
         "status": "active",
         "subjectType": ["Patient"],
         "description": disclaimer,
-        "item": [{"linkId": step.id, "type": "group", "text": t(step.title, locale),
-                  "item": [_item(QUESTIONS[q], locale) for q in step.questions]}
-                 | _enable_when(step.shown_when, locale) for step in STEPS],
+        "item": [*groups, _display(DISCLAIMER_LINK_ID, disclaimer)],
     }
 
 
@@ -103,8 +244,9 @@ def _narrative(result: Result, answers: dict[str, Any]) -> str:
             f'{net}<p><b>{heads["important"]}:</b> {escape(result.disclaimer)}</p></div>')
 
 
-def questionnaire_response(answers: dict[str, Any], result: Result, base_url: str,
+def questionnaire_response(answers: dict[str, Any], result: Result, canonical: str,
                            authored: datetime | None = None) -> dict[str, Any]:
+    """Plain (validated) answers as a completed response to the Questionnaire above."""
     loc = result.locale
     groups = []
     for step in STEPS:
@@ -112,28 +254,17 @@ def questionnaire_response(answers: dict[str, Any], result: Result, base_url: st
                   "answer": _answer(QUESTIONS[q], answers[q], loc)}
                  for q in step.questions if q in answers]
         if items:
-            groups.append({"linkId": step.id, "text": t(step.title, loc), "item": items})
+            groups.append({"linkId": group_link_id(step.id), "text": t(step.title, loc),
+                           "item": items})
     when = (authored or datetime.now(UTC)).isoformat(timespec="seconds")
     return {
         "resourceType": "QuestionnaireResponse",
         "language": loc,
         "status": "completed",
-        "questionnaire": f"{base_url}/fhir/Questionnaire",
+        "meta": {"tag": [{"system": RULESET_VERSION_SYSTEM, "code": result.ruleset_version,
+                          "display": "rule set version"}]},
+        "questionnaire": versioned(canonical),
         "authored": when,
         "text": {"status": "generated", "div": _narrative(result, answers)},
         "item": groups,
     }
-
-
-def answers_from_response(response: dict[str, Any]) -> dict[str, Any]:
-    """The answer set inside a QuestionnaireResponse (the inverse of the builder above)."""
-    answers: dict[str, Any] = {}
-    for group in response.get("item", []):
-        for item in group.get("item", []):
-            question = QUESTIONS.get(item.get("linkId"))
-            if question is None:
-                continue
-            values = [a.get("valueInteger", a.get("valueCoding", {}).get("code"))
-                      for a in item.get("answer", [])]
-            answers[question.id] = values if question.kind == "multiple" else values[0]
-    return answers

@@ -6,7 +6,6 @@ file, the line, the rule and the likely fix, and one run must show all problems 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from .language import balance_gaps, decision_phrases, promotional_words
 from .problems import Problem, ProblemsError, did_you_mean
 from .questions import QUESTIONS, Question
 from .rulemodels import NUMBER_PLACEHOLDER, Reference, Rule, RuleFile, Topic
+from .ruleversion import ruleset_version
 from .yamlsource import LineDict, LineList, line_at, load_yaml
 
 _ALLOWED_OPERATORS = {
@@ -60,8 +60,9 @@ class CompiledRule:
 class RuleSet:
     """Topics by id and rules in file order, ready to evaluate.
 
-    ``version`` is a digest of the rule files' bytes: any change to a text, a rule or a
-    reference gives a new version, so a stored screening can name exactly what it showed.
+    ``version`` is the label in ``rules/VERSION`` plus a digest of the rule files' bytes
+    (``ruleversion.py``): any change to a text, a rule or a reference gives a new version,
+    so a stored screening can name exactly what it showed.
     """
 
     topics: dict[str, Topic]
@@ -119,15 +120,8 @@ def load_ruleset(directory: Path | str) -> RuleSet:
                     for r, f in rules.values()),
         source=str(directory),
         references={rid: ref for rid, (ref, _) in references.items()} or None,
-        version=_version(files),
+        version=ruleset_version(directory, files),
     )
-
-
-def _version(files: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
 
 
 def _display(path: Path) -> str:

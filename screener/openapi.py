@@ -13,6 +13,8 @@ from functools import cache
 from typing import Any
 
 from .conditions import AllOf, Answer, AnyOf, Not
+from .fhir import QUESTIONNAIRE_ID
+from .i18n import SUPPORTED
 from .questions import QUESTIONS, STEP_BY_ID, Question
 
 _ERRORS = {"$ref": "#/components/schemas/Errors"}
@@ -121,12 +123,50 @@ def _language() -> Schema:
             "schema": {"type": "string"}}
 
 
+def _fhir(resource: str) -> dict[str, Any]:
+    """A FHIR R4 resource; its full definition is the FHIR specification's."""
+    return {"type": "object", "required": ["resourceType"],
+            "properties": {"resourceType": {"const": resource}},
+            "externalDocs": {"url": f"https://hl7.org/fhir/R4/{resource.lower()}.html"}}
+
+
+def _fhir_body(resource: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {FHIR_JSON: {"schema": _fhir(resource)}}}
+
+
+def _outcomes(*codes: int) -> dict[str, Any]:
+    reasons = {400: "Not JSON, or not a valid FHIR R4 QuestionnaireResponse.",
+               413: "The body is larger than the limit.",
+               415: f"The body is not {FHIR_JSON} (or application/json).",
+               422: "A response that does not fit the Questionnaire: unknown linkId, wrong "
+                    "code system or code, another Questionnaire or version, not completed, "
+                    "or a required answer missing. Each issue's expression names the linkId.",
+               429: "Too many requests; slow down."}
+    return {str(code): _fhir_body("OperationOutcome", reasons[code]) for code in codes}
+
+
+def _language_parameters() -> list[dict[str, Any]]:
+    return [{"name": "lang", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": list(SUPPORTED)},
+             "description": "Language of the texts; else Accept-Language; linkIds and "
+                            "codes are the same in every language."}]
+
+
+def _questionnaire_path() -> dict[str, Any]:
+    return {"get": {
+        "summary": "The catalogue as a FHIR R4 Questionnaire (SDC): enableWhen, help, "
+                   "exclusive options, emergency message, disclaimer.",
+        "description": "Its url is the configured canonical (SCREENER_FHIR_CANONICAL) and its "
+                       "version changes whenever the catalogue does.",
+        "parameters": _language_parameters(),
+        "responses": {"200": _fhir_body("Questionnaire", "The Questionnaire."),
+                      **_outcomes(429)}}}
+
+
 def openapi_document() -> dict[str, Any]:
     text = {"type": "string"}
     answers_body = {"required": True, "content": _content(
         {"$ref": "#/components/schemas/Answers"}, JSON)}
-    fhir_object = {"type": "object", "required": ["resourceType"],
-                   "properties": {"resourceType": text}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "MISS screener API", "version": "1.0.0",
@@ -140,27 +180,37 @@ def openapi_document() -> dict[str, Any]:
                                                "The catalogue."), **_errors(429)}}},
             "/api/v1/evaluate": {"post": {
                 "summary": "Evaluate an answer set into ordered guidance with a trace.",
+                "description": f"With 'Accept: {FHIR_JSON}' the answers come back as a FHIR "
+                               "QuestionnaireResponse to /fhir/Questionnaire instead.",
                 "parameters": [_language()],
                 "requestBody": answers_body,
-                "responses": {"200": _response({"$ref": "#/components/schemas/Result"},
-                                               "The guidance, trace and disclaimer."),
+                "responses": {"200": {
+                    "description": "The guidance, trace and disclaimer; or, when asked for "
+                                   "FHIR, the answers as a QuestionnaireResponse.",
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Result"}},
+                        FHIR_JSON: {"schema": _fhir("QuestionnaireResponse")}}},
                               **_errors(400, 413, 415, 429)}}},
             "/api/v1/openapi.json": {"get": {
                 "summary": "This document.",
                 "responses": {"200": _response({"type": "object", "required": ["openapi"]},
                                                "OpenAPI 3.1 document."), **_errors(429)}}},
-            "/fhir/Questionnaire": {"get": {
-                "summary": "The catalogue as a FHIR R4 Questionnaire with enableWhen.",
-                "parameters": [_language()],
-                "responses": {"200": _response(fhir_object, "A FHIR Questionnaire.", FHIR_JSON),
-                              **_errors(429)}}},
+            "/fhir/Questionnaire": _questionnaire_path(),
+            f"/fhir/Questionnaire/{QUESTIONNAIRE_ID}": _questionnaire_path(),
             "/fhir/QuestionnaireResponse": {"post": {
-                "summary": "Answers in, a FHIR R4 QuestionnaireResponse out.",
-                "parameters": [_language()],
-                "requestBody": answers_body,
-                "responses": {"200": _response(fhir_object, "A QuestionnaireResponse.",
-                                               FHIR_JSON),
-                              **_errors(400, 413, 415, 429)}}},
+                "summary": "Evaluate a completed FHIR R4 QuestionnaireResponse to the "
+                           "Questionnaire into guidance.",
+                "description": "Checked against the Questionnaire (canonical and version, "
+                               "linkIds, code systems, answer rules). The guidance comes "
+                               "back as a document Bundle: a Composition whose sections are "
+                               "the topics in order, coded by topic id, with the referral "
+                               "disclaimer last; then the response itself.",
+                "parameters": _language_parameters(),
+                "requestBody": {"required": True, "content": {
+                    media: {"schema": _fhir("QuestionnaireResponse")}
+                    for media in (FHIR_JSON, "application/json")}},
+                "responses": {"200": _fhir_body("Bundle", "The guidance as a document Bundle."),
+                              **_outcomes(400, 413, 415, 422, 429)}}},
         },
         "components": {"schemas": {
             "Answers": answers_schema(),

@@ -55,6 +55,7 @@ def result_json(result: Result) -> dict[str, Any]:
             for entry in result.trace
         ],
         "safety_net": result.safety_net,
+        "ruleset_version": result.ruleset_version,
         "disclaimer": result.disclaimer,
     }
 
@@ -82,5 +83,6 @@ def result_text(result: Result, answers: Answers, today: date | None = None) -> 
     if result.safety_net:
         lines += ["", f"{safety_net_title(loc).upper()}: {result.safety_net}"]
     important = t("IMPORTANT", loc)
+    lines += ["", t("Rule set version: {version}", loc).format(version=result.ruleset_version)]
     lines += ["", f"{important}: {result.disclaimer}"]
     return "\n".join(lines) + "\n"

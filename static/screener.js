@@ -70,6 +70,13 @@
     if (window.ResizeObserver) { new ResizeObserver(send).observe(document.body); }
   }
 
+  function counter(box) {
+    var out = document.getElementById(box.getAttribute("data-count"));
+    var show = function () { out.textContent = out.getAttribute("data-left").replace("%(left)s", String(box.maxLength - box.value.length)); };
+    box.addEventListener("input", show);
+    show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     reportHeight();
     each("form", function (form) {
@@ -81,5 +88,6 @@
     each("[data-print]", function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
     each("[data-copy]", function (b) { b.hidden = false; b.addEventListener("click", function () { copy(b); }); });
     each(".no-js-hint", function (h) { h.hidden = true; });
+    each("textarea[data-count]", counter);
   });
 }());

@@ -222,3 +222,108 @@ def redis_url(tmp_path_factory):
     served = start_redis(tmp_path_factory.mktemp("redis"))
     yield served.base
     served.stop()
+
+
+@pytest.fixture(scope="session")
+def handoff_server(tmp_path_factory, tls):
+    """gunicorn over HTTPS with the clinic handoff on, over a migrated SQLite file."""
+    from screener.store.db import make_engine, upgrade
+
+    folder = tmp_path_factory.mktemp("handoff-server")
+    url = f"sqlite:///{folder / 'screener.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    served = start_gunicorn(folder, tls, HANDOFF="true", DATABASE_URL=url,
+                            DATA_KEYS=TEST_DATA_KEYS[0], CLINIC_NAME="Riverside Spine",
+                            CLINIC_PHONE="555 0100")
+    yield served.base, served.log
+    served.stop()
+
+
+# The clinic handoff: a real PostgreSQL started for the session, SQLite files per test.
+
+TEST_DATA_KEYS = ("daxRb00GNX26P-gHaiaNtCiI1tGgiJaG2N0O3gAUc-U=",
+                  "MUiKEKp8NZj5hPM-T6YyYNyn82Oromq9u0R7r246jUs=")
+HANDOFF_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-" + "k" * 40,
+                  "RATELIMIT_ENABLED": False, "HANDOFF": True,
+                  "DATA_KEYS": TEST_DATA_KEYS[0], "CLINIC_NAME": "Riverside Spine",
+                  "CLINIC_PHONE": "555 0100"}
+_databases = __import__("itertools").count()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL on loopback for the whole session, with a migrated template."""
+    import os
+
+    from screener.store.db import make_engine, upgrade
+    from screener.store.localpg import LocalPostgres, server_bin
+
+    if server_bin() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is missing: CI must run the PostgreSQL tests")
+        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    server = LocalPostgres().start()
+    engine = make_engine(server.create_database("screener_template"))
+    upgrade(engine)
+    engine.dispose()
+    yield server
+    server.stop()
+
+
+def _sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'handoff' / 'screener.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def empty_database_url(backend, request, tmp_path) -> str:
+    """A database with no schema yet, on each backend."""
+    if backend == "sqlite":
+        return _sqlite_url(tmp_path)
+    return request.getfixturevalue("postgres").create_database(f"empty_{next(_databases)}")
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path) -> str:
+    """A migrated, empty database on each backend."""
+    if backend == "sqlite":
+        from screener.store.db import make_engine, upgrade
+
+        url = _sqlite_url(tmp_path)
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        return url
+    return request.getfixturevalue("postgres").create_database(
+        f"test_{next(_databases)}", template="screener_template")
+
+
+@pytest.fixture
+def make_handoff_app(database_url):
+    """Build apps with the handoff on over this test's database; engines closed after."""
+    apps = []
+
+    def make(**overrides: Any):
+        app = create_app(HANDOFF_CONFIG | {"DATABASE_URL": database_url} | overrides)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["screener.store"].dispose()
+
+
+@pytest.fixture
+def handoff_app(make_handoff_app):
+    return make_handoff_app()
+
+
+@pytest.fixture
+def submissions(handoff_app):
+    return handoff_app.extensions["screener.store"].submissions

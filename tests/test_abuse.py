@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from screener.config import DEFAULTS
 from screener.disclaimer import disclaimer
+from screener.fhir import DISCLAIMER_LINK_ID, coding_system, group_link_id, versioned
 from screener.questions import QUESTIONS, STEPS
 
 from .conftest import COMPLETE_ANSWERS, WizardActions
@@ -64,14 +67,54 @@ def test_any_post_to_the_intake_is_handled(app, form):
 @SETTINGS
 @given(body=JSON)
 def test_any_json_to_the_api_is_handled(client, body):
-    for path in ("/api/v1/evaluate", "/fhir/QuestionnaireResponse"):
-        response = client.post(path, data=json.dumps(body), content_type="application/json")
-        assert response.status_code in (200, 400, 413)
-        if response.status_code == 200:
-            text = response.get_data(as_text=True)
-            assert disclaimer() in text.replace("\\u2019", "’")
-        else:
-            assert response.json["errors"]
+    response = client.post("/api/v1/evaluate", data=json.dumps(body),
+                           content_type="application/json")
+    assert response.status_code in (200, 400, 413)
+    if response.status_code == 200:
+        text = response.get_data(as_text=True)
+        assert disclaimer() in text.replace("\\u2019", "’")
+    else:
+        assert response.json["errors"]
+
+
+def _fhir_answer() -> st.SearchStrategy[dict]:
+    codes = st.sampled_from([v for q in QUESTIONS.values() for v in q.values] + ["x", ""])
+    systems = st.sampled_from([coding_system(q) for q in QUESTIONS] + ["http://loinc.org"])
+    return st.one_of(
+        st.builds(lambda system, code: {"valueCoding": {"system": system, "code": code}},
+                  systems, codes),
+        st.builds(lambda n: {"valueInteger": n}, st.integers(-5, 15)),
+        st.dictionaries(st.sampled_from(["valueString", "valueBoolean", "x"]), JSON,
+                        max_size=2))
+
+
+LINK_IDS = st.sampled_from([*QUESTIONS, *(group_link_id(s.id) for s in STEPS),
+                            DISCLAIMER_LINK_ID, "mystery", ""])
+FHIR_ITEMS = st.recursive(
+    st.fixed_dictionaries({"linkId": LINK_IDS},
+                          optional={"answer": st.lists(_fhir_answer(), max_size=3)}),
+    lambda inner: st.fixed_dictionaries({"linkId": LINK_IDS, "item": st.lists(inner, max_size=4)}),
+    max_leaves=12)
+FHIR_RESPONSES = st.fixed_dictionaries(
+    {"resourceType": st.just("QuestionnaireResponse"),
+     "status": st.sampled_from(["completed", "in-progress", "amended", "nonsense"]),
+     "item": st.lists(FHIR_ITEMS, max_size=6)},
+    optional={"questionnaire": st.sampled_from([
+        versioned(DEFAULTS["FHIR_CANONICAL"]), DEFAULTS["FHIR_CANONICAL"], "x|1"]),
+        "language": st.sampled_from(["es", "en-GB", "xx"]), "extra": JSON})
+
+
+@SETTINGS
+@given(body=JSON | FHIR_RESPONSES)
+def test_any_json_to_the_fhir_endpoint_is_handled(client, body):
+    response = client.post("/fhir/QuestionnaireResponse", data=json.dumps(body),
+                           content_type="application/fhir+json")
+    assert response.status_code in (200, 400, 413, 422)
+    if response.status_code == 200:
+        sections = response.json["entry"][0]["resource"]["section"]
+        assert sections[-1]["code"]["coding"][0]["code"] == "disclaimer"
+    else:
+        OperationOutcome.model_validate(response.json)
 
 
 @SETTINGS

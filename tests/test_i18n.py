@@ -157,10 +157,14 @@ def test_fhir_exports_in_the_requested_language(client, answers):
     questionnaire = client.get("/fhir/Questionnaire", headers=headers).json
     assert questionnaire["language"] == "es"
     assert questionnaire["description"] == SPANISH_DISCLAIMER
-    response = client.post("/fhir/QuestionnaireResponse", json=answers, headers=headers).json
+    assert questionnaire["item"][-1]["text"] == SPANISH_DISCLAIMER
+    response = client.post("/api/v1/evaluate", json=answers,
+                           headers=headers | {"Accept": "application/fhir+json"}).json
     assert SPANISH_DISCLAIMER in response["text"]["div"]
     assert response["item"][0]["item"][0]["answer"][0]["valueCoding"]["display"] == (
         "Ninguno de estos")
+    bundle = client.post("/fhir/QuestionnaireResponse", json=response, headers=headers).json
+    assert SPANISH_DISCLAIMER in bundle["entry"][0]["resource"]["section"][-1]["text"]["div"]
 
 
 def test_downloads_in_spanish(spanish):

@@ -264,7 +264,7 @@ def test_only_categories_names_real_categories(write_rules):
 def test_the_rule_set_version_changes_with_any_text(write_rules):
     directory = write_rules(rules=rule("{question: pain_score, gte: 1}"))
     before = load_ruleset(directory).version
-    assert before == load_ruleset(directory).version and len(before) == 12
+    assert before == load_ruleset(directory).version and before.startswith("unlabelled+")
     topics = directory / "topics.yaml"
     topics.write_text(topics.read_text().replace("tell you more", "say more"))
     assert load_ruleset(directory).version != before

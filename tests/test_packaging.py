@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from screener.loader import load_ruleset
+
+from .conftest import RULES_DIR
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -21,6 +25,9 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_data(tmp_path):
     assert "screener/_data/rules/rules.yaml" in names
     assert "screener/_data/rules/tests/scenarios.yaml" in names
     assert any(n.startswith("screener/_data/templates/") for n in names)
+    assert "screener/_data/rules/VERSION" in names
+    assert "screener/store/migrations/env.py" in names
+    assert "screener/store/migrations/versions/0001_submissions.py" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -28,7 +35,9 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_data(tmp_path):
     check = subprocess.run([venv / "bin" / "screener", "rules", "check"], cwd=tmp_path,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    assert "_data/rules: 31 rules" in check.stdout
+    shipped = load_ruleset(RULES_DIR)
+    assert f"_data/rules: {len(shipped.rules)} rules" in check.stdout
+    assert "screener/_data/rules/references.yaml" in names
     probe = subprocess.run(
         [venv / "bin" / "python", "-c",
          "from screener import create_app; app = create_app({'TESTING': True}); "

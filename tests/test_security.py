@@ -65,7 +65,7 @@ def test_production_accepts_a_strong_secret(monkeypatch):
 def test_healthz_reports_the_loaded_rules(client, ruleset):
     data = client.get("/healthz").json
     assert data == {"status": "ok", "rules": len(ruleset.rules), "topics": len(ruleset.topics),
-                    "rules_version": ruleset.version}
+                    "ruleset_version": ruleset.version}
 
 
 def test_api_is_rate_limited_with_a_json_429():

@@ -12,6 +12,8 @@ from ..rulemodels import CATEGORIES
 from .api import bp as api
 from .errors import register_error_pages
 from .fhir import bp as fhir
+from .handoff import bp as handoff
+from .handoff import init_handoff
 from .intake import bp as intake
 from .pages import bp as info
 from .pages import clinic_template_values, register_clinic_assets
@@ -36,8 +38,9 @@ def register(app: Flask) -> None:
     app.session_interface = EncryptedCookieSessions()
     register_clinic_assets(app)
     init_security(app, api, fhir)
-    for blueprint in (patient, intake, api, fhir, info):
+    for blueprint in (patient, intake, api, fhir, handoff, info):
         app.register_blueprint(blueprint)
+    init_handoff(app)
     register_error_pages(app)
     init_watch(app)
 

@@ -14,10 +14,12 @@ from flask import Blueprint, jsonify, request
 from .. import csrf, evaluate_here
 from ..answers import AnswersError, validate_answers
 from ..evaluate import Result
+from ..fhir import questionnaire_response
 from ..i18n import offered_locales
 from ..openapi import openapi_document
 from ..questions import QUESTIONS, catalogue_json
 from ..render import result_json
+from .fhir import FHIR_JSON, canonical, fhir_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -72,9 +74,14 @@ def questions() -> Any:
 
 @bp.post("/evaluate")
 def evaluate_answers() -> Any:
+    """The result as JSON, or with ``Accept: application/fhir+json`` the answers as a
+    QuestionnaireResponse to the FHIR Questionnaire (guidance in its narrative)."""
     found = evaluated_request()
     if not isinstance(found[1], Result):
         return found
+    if (FHIR_JSON in request.headers.get("Accept", "")
+            and request.accept_mimetypes.best_match(["application/json", FHIR_JSON]) == FHIR_JSON):
+        return fhir_response(questionnaire_response(found[0], found[1], canonical()))
     return jsonify(result_json(found[1]))
 
 

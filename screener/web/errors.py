@@ -9,7 +9,9 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..fhir_read import Issue
 from ..i18n import N_
+from .fhir import outcome
 
 MESSAGES = {
     400: (N_("Something went wrong with that request"), N_("Please go back and try again.")),
@@ -22,9 +24,17 @@ MESSAGES = {
 }
 
 
+# FHIR issue types for the HTTP errors a FHIR endpoint can meet.
+FHIR_ISSUE_CODES = {404: "not-found", 405: "not-supported", 413: "too-long", 415: "not-supported",
+                    429: "throttled", 500: "exception"}
+
+
 def _page(code: int, title: str, text: str) -> tuple[Any, int]:
-    """An HTML page for people, or a JSON body for the API and FHIR endpoints."""
-    if request.path.startswith(("/api/", "/fhir/")):
+    """An HTML page for people, an OperationOutcome for FHIR, JSON for the API."""
+    if request.path.startswith("/fhir/"):
+        return outcome(code, [Issue(FHIR_ISSUE_CODES.get(code, "invalid"), f"{title}. {text}",
+                                    severity="fatal" if code >= 500 else "error")]), code
+    if request.path.startswith("/api/"):
         return jsonify({"errors": [f"{title}. {text}"]}), code
     return render_template("error.html", code=code, title=gettext(title),
                            text=gettext(text)), code

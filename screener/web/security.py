@@ -45,7 +45,7 @@ def healthz() -> Response:
     """For load balancers: the rule set is loaded (the app cannot start without it)."""
     rules = current_app.extensions["screener.rules"]
     return jsonify({"status": "ok", "rules": len(rules.rules), "topics": len(rules.topics),
-                    "rules_version": rules.version})
+                    "ruleset_version": rules.version})
 
 
 def _rate_limit(app: Flask, blueprints: tuple[Blueprint, ...]) -> None:

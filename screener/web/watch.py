@@ -51,6 +51,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..questions import STEPS
@@ -81,6 +82,9 @@ def init_watch(app: Flask) -> None:
         counts = app.extensions["screener.usage"] = UsageCounts(url)
         checks["database"] = counts.ping
         template_rendered.connect(_count_page, app)
+    store = app.extensions.get("screener.store")  # the handoff's, when it is on
+    if store is not None:
+        checks["handoff database"] = lambda: _ping(store.engine)
     registry = CollectorRegistry(auto_describe=True)
     app.extensions["screener.metrics"] = registry
     requests = Counter("screener_http_requests", "HTTP requests by endpoint, method and status.",
@@ -103,6 +107,11 @@ def init_watch(app: Flask) -> None:
         return response
 
     app.register_blueprint(bp)
+
+
+def _ping(engine: Any) -> None:
+    with engine.connect() as db:
+        db.execute(text("SELECT 1"))
 
 
 def _default_database(app: Flask) -> str:

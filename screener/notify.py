@@ -1,0 +1,99 @@
+"""Telling the clinic's intake inbox that a submission is waiting, without health data.
+
+The email says only that a submission arrived, whether urgent symptoms were reported, and
+where the staff area is: no name, no phone number, no answers. It is sent after the
+submission is committed, from a background thread, so a slow or broken mail server never
+delays the patient; a failed send is logged (the error type only) and retried.
+
+``SMTP_URL``: ``smtp://[user:password@]host[:port]`` (``?starttls=true`` to upgrade), or
+``smtps://`` for TLS from the start. ``NOTIFY_EMAIL``: the inbox (commas for several).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import threading
+import time
+from collections.abc import Callable, Sequence
+from email.message import EmailMessage
+from urllib.parse import parse_qs, unquote, urlsplit
+
+log = logging.getLogger("screener.notify")
+
+
+class Notifier:
+    def __init__(self, smtp_url: str, recipients: str, delays: Sequence[float],
+                 clinic: str) -> None:
+        parts = urlsplit(smtp_url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("SCREENER_SMTP_URL must look like smtp://host:port or "
+                             "smtps://user:password@host")
+        self.scheme = parts.scheme
+        self.host = parts.hostname
+        self.port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        self.user = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        query = parse_qs(parts.query)
+        self.starttls = query.get("starttls", ["false"])[0].lower() in ("1", "true", "yes")
+        self.sender = query.get("from", [f"screener@{self.host}"])[0]
+        self.recipients = [r.strip() for r in recipients.split(",") if r.strip()]
+        self.delays = tuple(float(d) for d in delays)
+        self.clinic = clinic
+        self.threads: list[threading.Thread] = []
+
+    def message(self, urgent: bool, staff_url: str) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = self.sender
+        mail["To"] = ", ".join(self.recipients)
+        mail["Subject"] = ("New screener submission: urgent symptoms reported" if urgent
+                           else "New screener submission waiting")
+        mail.set_content(
+            f"A patient has sent their screener answers to {self.clinic}.\n\n"
+            f"Urgent symptoms reported: {'yes' if urgent else 'no'}\n\n"
+            f"Sign in to the staff area to see it: {staff_url}\n\n"
+            "This email has no name, phone number or health details, by design.\n")
+        return mail
+
+    def send(self, mail: EmailMessage) -> None:
+        if self.scheme == "smtps":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=10,
+                                                   context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=10)
+        with client:
+            if self.starttls:
+                client.starttls(context=ssl.create_default_context())
+            if self.user:
+                client.login(self.user, self.password or "")
+            client.send_message(mail)
+
+    def submitted(self, urgent: bool, staff_url: str,
+                  on_sent: Callable[[], None] | None = None) -> threading.Thread:
+        """Send in the background, retrying after each of ``delays``; never raises."""
+        mail = self.message(urgent, staff_url)
+        thread = threading.Thread(target=self._deliver, args=(mail, on_sent), daemon=True,
+                                  name="screener-notify")
+        self.threads = [t for t in self.threads if t.is_alive()] + [thread]
+        thread.start()
+        return thread
+
+    def _deliver(self, mail: EmailMessage, on_sent: Callable[[], None] | None) -> None:
+        for attempt, delay in enumerate((0.0, *self.delays), start=1):
+            time.sleep(delay)
+            try:
+                self.send(mail)
+            except (OSError, smtplib.SMTPException) as exc:
+                log.warning("Notification email attempt %d failed (%s)", attempt,
+                            type(exc).__name__)
+                continue
+            log.info("Notification email sent (attempt %d)", attempt)
+            if on_sent is not None:
+                try:
+                    on_sent()
+                except Exception as exc:  # noqa: BLE001 - recording it is best effort
+                    log.warning("Could not record the notification (%s)", type(exc).__name__)
+            return
+        log.error("Notification email given up after %d attempts; the submission is stored "
+                  "and waits in the staff worklist", len(self.delays) + 1)

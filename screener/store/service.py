@@ -1,0 +1,86 @@
+"""The handoff store as the app and the ``screener`` command use it: built from config.
+
+Reads ``DATABASE_URL`` (SQLite in the instance folder when unset), ``DATA_KEYS`` and
+``SECRET_KEY`` (reference codes) from the app's configuration. The schema is checked at
+start-up; if the database cannot be reached then, the check is repeated before first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+
+from .crypto import Cipher
+from .db import SchemaBehind, check_schema, default_url, make_engine
+from .submissions import Submissions
+
+log = logging.getLogger("screener.store")
+EXTENSION = "screener.store"
+
+
+def enabled(value: Any) -> bool:
+    """A yes/no setting given as true/false, 1/0, yes/no or on/off."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def database_url(config: Any, instance_path: str) -> str:
+    return str(config.get("DATABASE_URL") or default_url(instance_path))
+
+
+class Store:
+    """One engine, its sessions, the cipher and the submission queries."""
+
+    def __init__(self, url: str, keys: Any, secret: str, **engine_options: Any) -> None:
+        self.engine: Engine = make_engine(url, **engine_options)
+        self.submissions = Submissions(sessionmaker(self.engine, expire_on_commit=False),
+                                       Cipher(keys), secret)
+        self._checked = False
+        self._lock = threading.Lock()
+
+    def ensure_ready(self) -> None:
+        """Raise SchemaBehind (or a database error) unless the schema is current."""
+        if self._checked:
+            return
+        with self._lock:
+            if not self._checked:
+                check_schema(self.engine)
+                self._checked = True
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def store_from_config(config: Any, instance_path: str) -> Store:
+    return Store(database_url(config, instance_path), config.get("DATA_KEYS"),
+                 str(config.get("SECRET_KEY") or ""))
+
+
+def init_store(app: Flask) -> Store:
+    """Open the store; refuse to start on a schema that is behind, tolerate an outage."""
+    store = store_from_config(app.config, app.instance_path)
+    try:
+        store.ensure_ready()
+    except SchemaBehind:
+        store.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        log.error("The handoff database cannot be reached at start-up (%s); patients are "
+                  "told to call until it is back.", type(exc).__name__)
+    # gunicorn preloads the app and forks: no connection may be shared with the workers.
+    store.engine.dispose()
+    os.register_at_fork(after_in_child=lambda: store.engine.dispose(close=False))
+    app.extensions[EXTENSION] = store
+    return store
+
+
+def current_store(app: Flask) -> Store:
+    return app.extensions[EXTENSION]

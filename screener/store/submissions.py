@@ -1,0 +1,255 @@
+"""Creating, reading, withdrawing, expiring and re-keying submissions.
+
+Every read filters out expired rows, so nothing past its expiry is shown even before
+``screener purge`` deletes it. Functions take a SQLAlchemy session and commit themselves,
+so a caller never tells a patient "sent" before the row is durable.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .crypto import Cipher, SealError
+from .models import Status, Submission, new_submission_id
+from .reference import digest, normalise, reference_for
+
+SEALED = ("contact", "answers", "note")
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    phone: str
+    best_time: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"name": self.name, "phone": self.phone, "best_time": self.best_time}
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """What the patient chose to send, with the versions it was made under."""
+
+    answers: dict[str, Any]
+    contact: Contact
+    note: str
+    language: str
+    urgent: bool
+    ruleset_version: str
+    consent_version: str
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A live submission with its sealed fields decrypted (for staff and for tests)."""
+
+    id: str
+    status: Status
+    urgent: bool
+    language: str
+    ruleset_version: str
+    consent_version: str
+    created_at: datetime
+    expires_at: datetime
+    contact: Contact | None
+    answers: dict[str, Any] | None
+    note: str | None = field(default=None)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a phone number, for comparing what was typed twice."""
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def _live(moment: datetime) -> Any:
+    return Submission.expires_at > moment
+
+
+class Submissions:
+    """The submission store over one engine's sessions and one cipher."""
+
+    def __init__(self, sessions: sessionmaker[Session], cipher: Cipher, secret: str) -> None:
+        self.sessions = sessions
+        self.cipher = cipher
+        self.secret = secret
+
+    def reference_for(self, send_token: str) -> str:
+        return reference_for(self.secret, send_token)
+
+    def create(self, new: NewSubmission, send_token: str, retention_days: int,
+               moment: datetime | None = None) -> tuple[str, str, bool]:
+        """(submission id, reference code, created); a repeated send token finds the first.
+
+        Committed before returning: the caller may then tell the patient it was sent.
+        """
+        moment = moment or now()
+        code = self.reference_for(send_token)
+        sid = new_submission_id()
+        row = Submission(
+            id=sid, reference_digest=digest(code), send_digest=digest(send_token),
+            status=Status.NEW, urgent=new.urgent, language=new.language,
+            ruleset_version=new.ruleset_version, consent_version=new.consent_version,
+            created_at=moment, expires_at=moment + timedelta(days=retention_days),
+            contact=self.cipher.seal(sid, "contact", new.contact.as_json()),
+            answers=self.cipher.seal(sid, "answers", new.answers),
+            note=self.cipher.seal(sid, "note", new.note) if new.note else None)
+        with self.sessions() as session:
+            session.add(row)
+            try:
+                session.commit()
+                return sid, code, True
+            except IntegrityError:
+                session.rollback()
+                existing = self.by_send_token(send_token)
+                if existing is None:  # not a repeat of this form: the caller reports it
+                    raise
+        return existing, code, False
+
+    def by_send_token(self, send_token: str) -> str | None:
+        with self.sessions() as session:
+            return session.scalar(select(Submission.id).where(
+                Submission.send_digest == digest(send_token)))
+
+    def status_of(self, sid: str, moment: datetime | None = None) -> Status | None:
+        with self.sessions() as session:
+            return session.scalar(select(Submission.status).where(
+                Submission.id == sid, _live(moment or now())))
+
+    def open(self, sid: str, moment: datetime | None = None) -> Opened | None:
+        """The live submission ``sid`` decrypted, or None (missing or expired)."""
+        with self.sessions() as session:
+            row = session.scalar(select(Submission).where(Submission.id == sid,
+                                                          _live(moment or now())))
+            return None if row is None else self._opened(row)
+
+    def live(self, moment: datetime | None = None) -> list[Opened]:
+        """Every live submission, urgent first, then oldest first."""
+        with self.sessions() as session:
+            rows = session.scalars(select(Submission).where(_live(moment or now())).order_by(
+                Submission.urgent.desc(), Submission.created_at))
+            return [self._opened(row) for row in rows]
+
+    def _opened(self, row: Submission) -> Opened:
+        contact = (Contact(**self.cipher.open(row.id, "contact", row.contact))
+                   if row.contact else None)
+        return Opened(
+            id=row.id, status=row.status, urgent=row.urgent, language=row.language,
+            ruleset_version=row.ruleset_version, consent_version=row.consent_version,
+            created_at=row.created_at, expires_at=row.expires_at, contact=contact,
+            answers=self.cipher.open(row.id, "answers", row.answers) if row.answers else None,
+            note=self.cipher.open(row.id, "note", row.note) if row.note else None)
+
+    def withdraw(self, sid: str, moment: datetime | None = None) -> bool:
+        """Mark ``sid`` withdrawn and erase its contact details, answers and note."""
+        moment = moment or now()
+        with self.sessions() as session:
+            row = session.scalar(select(Submission).where(Submission.id == sid, _live(moment))
+                                 .with_for_update())
+            if row is None:
+                return False
+            _erase(row, moment)
+            session.commit()
+            return True
+
+    def withdraw_by_code(self, typed_code: str, phone: str,
+                         moment: datetime | None = None) -> bool:
+        """Withdraw when the code and the phone number match; False otherwise.
+
+        The caller must answer the same either way, so nobody learns whether a code exists.
+        """
+        moment = moment or now()
+        code = normalise(typed_code)
+        wanted = phone_digits(phone)
+        with self.sessions() as session:
+            row = None if code is None else session.scalar(
+                select(Submission).where(Submission.reference_digest == digest(code),
+                                         _live(moment)).with_for_update())
+            stored = ""
+            if row is not None and row.contact:
+                try:
+                    stored = phone_digits(
+                        self.cipher.open(row.id, "contact", row.contact)["phone"])
+                except SealError:
+                    stored = ""
+            if row is None or not wanted or not hmac.compare_digest(stored, wanted):
+                return False
+            _erase(row, moment)
+            session.commit()
+            return True
+
+    def mark_notified(self, sid: str, moment: datetime | None = None) -> None:
+        with self.sessions() as session:
+            row = session.get(Submission, sid)
+            if row is not None:
+                row.notified_at = moment or now()
+                session.commit()
+
+    def unnotified(self, older_than: timedelta,
+                   moment: datetime | None = None) -> list[tuple[str, bool]]:
+        """(id, urgent) of live new submissions whose email never went out."""
+        moment = moment or now()
+        with self.sessions() as session:
+            return [(sid, urgent) for sid, urgent in session.execute(
+                select(Submission.id, Submission.urgent).where(
+                    Submission.notified_at.is_(None), Submission.status == Status.NEW,
+                    Submission.created_at <= moment - older_than, _live(moment))
+                .order_by(Submission.created_at))]
+
+    def purge(self, moment: datetime | None = None) -> int:
+        """Delete every expired submission; the number deleted."""
+        with self.sessions() as session:
+            result = session.execute(delete(Submission).where(
+                Submission.expires_at <= (moment or now())))
+            session.commit()
+            return result.rowcount or 0
+
+    def rotate_keys(self, batch: int = 200) -> int:
+        """Re-encrypt every sealed field not made with the first key; the rows changed."""
+        changed = 0
+        with self.sessions() as session:
+            for row in _all_rows(session, batch):
+                touched = False
+                for name in SEALED:
+                    token = getattr(row, name)
+                    if token and self.cipher.needs_rotation(token):
+                        setattr(row, name, self.cipher.rotate(token))
+                        touched = True
+                changed += touched
+            session.commit()
+        return changed
+
+    def count(self) -> int:
+        """All rows, live or not (for tests and benchmarks)."""
+        from sqlalchemy import func
+
+        with self.sessions() as session:
+            return session.scalar(select(func.count()).select_from(Submission)) or 0
+
+
+def _erase(row: Submission, moment: datetime) -> None:
+    row.status = Status.WITHDRAWN
+    row.withdrawn_at = moment
+    row.contact = row.answers = row.note = None
+
+
+def _all_rows(session: Session, batch: int) -> Iterator[Submission]:
+    last = ""
+    while True:
+        rows = list(session.scalars(select(Submission).where(Submission.id > last)
+                                    .order_by(Submission.id).limit(batch)))
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1].id

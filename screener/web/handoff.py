@@ -1,0 +1,315 @@
+"""The clinic handoff, patient side: send my answers, see the reference code, withdraw.
+
+Off unless the clinic switches it on (``HANDOFF``); then every page here answers 404.
+Never offered on the emergency result. A send is committed before the patient is told it
+was sent; a database outage shows a clear page with the form still filled in, a retry and
+the clinic's phone, never a 500. The form's one-time token makes a second post of the same
+form (double click, back and resend) find the first submission instead of adding one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import secrets
+import time
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from limits import parse
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import TooManyRequests
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+
+from .. import consent, evaluate_here
+from ..answers import AnswersError, validate_answers
+from ..evaluate import Result
+from ..i18n import N_, current_locale
+from ..questions import QUESTIONS
+from ..store.db import SchemaBehind
+from ..store.reference import grouped
+from ..store.service import Store, current_store, enabled, init_store
+from ..store.submissions import Contact, NewSubmission
+from ..wizard import first_incomplete
+from .state import load_state
+from .watch import count_event
+
+log = logging.getLogger("screener.handoff")
+bp = Blueprint("handoff", __name__)
+
+NAME_MAX, PHONE_MAX, NOTE_MAX = 100, 30, 300
+BEST_TIMES = (("morning", N_("Morning (9 to 12)")), ("afternoon", N_("Afternoon (12 to 5)")),
+              ("evening", N_("Early evening (5 to 7)")), ("any", N_("Any time")))
+_PHONE = re.compile(r"[0-9+()\-. ]+")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+TOKEN_KEY, SENT_KEY = "handoff_token", "handoff_sent"
+
+
+class SendForm(FlaskForm):
+    name = StringField(N_("Your name"))
+    phone = StringField(N_("Phone number"))
+    best_time = StringField(N_("Best time to call"))  # one of BEST_TIMES, checked in _check
+    note = TextAreaField(N_("Anything the nurse should know before calling (you can skip "
+                            "this)"))
+    consent = BooleanField()
+    send_token = HiddenField()
+
+
+class WithdrawForm(FlaskForm):
+    code = StringField(N_("Reference code"))
+    phone = StringField(N_("Phone number you gave"))
+
+
+def init_handoff(app: Flask) -> None:
+    """Open the store when the clinic has switched the handoff on."""
+    app.config["HANDOFF"] = enabled(app.config.get("HANDOFF"))
+    app.config["RETENTION_DAYS"] = int(app.config.get("RETENTION_DAYS") or 30)
+    if not app.config["HANDOFF"]:
+        return
+    init_store(app)
+    if app.config.get("SMTP_URL") and app.config.get("NOTIFY_EMAIL"):
+        from ..notify import Notifier
+
+        delays = app.config.get("NOTIFY_RETRY_DELAYS") or ()
+        if isinstance(delays, str):
+            delays = [d for d in delays.replace(",", " ").split()]
+        app.extensions["screener.notifier"] = Notifier(
+            app.config["SMTP_URL"], app.config["NOTIFY_EMAIL"], delays,
+            app.config["CLINIC_NAME"])
+
+
+@bp.app_context_processor
+def offer() -> dict[str, Any]:
+    return {"handoff_enabled": bool(current_app.config.get("HANDOFF"))}
+
+
+@bp.before_request
+def only_when_enabled() -> None:
+    if not current_app.config.get("HANDOFF"):
+        abort(404)
+
+
+def _store() -> Store:
+    return current_store(current_app)
+
+
+def _clean(text: str | None, limit: int, multiline: bool = False) -> str:
+    """Text without control characters (newlines kept in the note), trimmed."""
+    keep = "\n" if multiline else ""
+    text = "".join(ch for ch in (text or "") if ch.isprintable() or ch in keep)
+    return text.strip()[: limit + 1]
+
+
+def _check(form: SendForm) -> dict[str, str]:
+    """An error message per field; empty when the form can be sent."""
+    errors: dict[str, str] = {}
+    name = _clean(form.name.data, NAME_MAX)
+    if not name:
+        errors["name"] = gettext("Enter your name.")
+    elif len(name) > NAME_MAX:
+        errors["name"] = gettext("Use at most %(max)s characters.", max=NAME_MAX)
+    phone = _clean(form.phone.data, PHONE_MAX)
+    digits = sum(ch.isdigit() for ch in phone)
+    if not phone:
+        errors["phone"] = gettext("Enter a phone number the clinic can call.")
+    elif len(phone) > PHONE_MAX or not _PHONE.fullmatch(phone) or not 6 <= digits <= 15:
+        errors["phone"] = gettext("Enter a phone number using digits, for example "
+                                  "555 010 1234.")
+    if form.best_time.data not in dict(BEST_TIMES):
+        errors["best_time"] = gettext("Choose the best time to call.")
+    if len(_clean(form.note.data, NOTE_MAX, multiline=True)) > NOTE_MAX:
+        errors["note"] = gettext("Use at most %(max)s characters.", max=NOTE_MAX)
+    if form.consent.data is not True:
+        errors["consent"] = gettext("Tick the box to agree, or do not send.")
+    return errors
+
+
+def _urgent(answers: dict[str, Any]) -> bool:
+    """Urgent (not emergency) symptoms were reported: the clinic calls these first."""
+    for qid, value in answers.items():
+        chosen = value if isinstance(value, list) else [value]
+        if any(c.level in ("urgent", "emergency") and c.value in chosen
+               for c in QUESTIONS[qid].choices):
+            return True
+    return False
+
+
+def _rate_limited(name: str, setting: str) -> None:
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    window = current_app.extensions["screener.ratelimit"]
+    limit = parse(current_app.config[setting])
+    client = request.remote_addr or "unknown"
+    if not window.hit(limit, name, client):
+        reset = window.get_window_stats(limit, name, client).reset_time
+        raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+
+
+def _ready_answers() -> tuple[dict[str, Any], Result] | Response:
+    """The finished answers and their result; else back to the result page, which knows
+    where to send someone whose answers are missing or incomplete."""
+    state = load_state()
+    if state is None or first_incomplete(*state) is not None:
+        return redirect(url_for("patient.result"))
+    try:
+        answers = validate_answers(state[0])
+    except AnswersError:
+        return redirect(url_for("patient.result"))
+    result = evaluate_here(answers, current_locale())
+    if result.stopped:  # the emergency result: get care now, never "send and wait"
+        return redirect(url_for("patient.result"))
+    return answers, result
+
+
+def _send_page(form: SendForm, errors: dict[str, str], status: int = 200,
+               unavailable: bool = False) -> tuple[str, int]:
+    return render_template(
+        "handoff_send.html", form=form, errors=errors, best_times=BEST_TIMES,
+        notice=consent, days=current_app.config["RETENTION_DAYS"], note_max=NOTE_MAX,
+        unavailable=unavailable), status
+
+
+def _unavailable(exc: Exception) -> None:
+    level = logging.ERROR if isinstance(exc, SchemaBehind) else logging.WARNING
+    log.log(level, "Handoff database unavailable (%s)%s", type(exc).__name__,
+            f": {exc}" if isinstance(exc, SchemaBehind) else "")
+
+
+@bp.route("/send", methods=["GET", "POST"])
+def send() -> Any:
+    found = _ready_answers()
+    if isinstance(found, Response):
+        return found
+    answers, result = found
+    if request.method == "GET" and session.get(SENT_KEY):
+        return redirect(url_for(".sent"))
+    token = session.get(TOKEN_KEY)
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        token = session[TOKEN_KEY] = secrets.token_urlsafe(24)
+    form = SendForm() if request.method == "POST" else SendForm(send_token=token)
+    if request.method == "GET":
+        return _send_page(form, {})
+    _rate_limited("handoff-send", "HANDOFF_RATE_LIMIT")
+    if not form.validate():  # CSRF
+        return _send_page(form, {"form": gettext("Please try again.")}, 400)
+    errors = _check(form)
+    if form.send_token.data != token:
+        form.send_token.data = token
+        errors["form"] = gettext("This form was opened in another window. Please check it "
+                                 "and send again.")
+    if errors:
+        return _send_page(form, errors, 422)
+    new = NewSubmission(
+        answers=answers, language=current_locale(), urgent=_urgent(answers),
+        contact=Contact(_clean(form.name.data, NAME_MAX), _clean(form.phone.data, PHONE_MAX),
+                        str(form.best_time.data)),
+        note=_clean(form.note.data, NOTE_MAX, multiline=True),
+        ruleset_version=result.ruleset_version, consent_version=consent.VERSION)
+    store = _store()
+    try:
+        store.ensure_ready()
+        sid, code, created = store.submissions.create(
+            new, token, current_app.config["RETENTION_DAYS"])
+    except (SQLAlchemyError, SchemaBehind) as exc:
+        _unavailable(exc)
+        return _send_page(form, {}, 503, unavailable=True)
+    session[SENT_KEY] = {"id": sid, "code": code}
+    if created:
+        count_event("handoff_sent")
+        _notify(store, sid, new.urgent)
+    return redirect(url_for(".sent"))
+
+
+def _notify(store: Store, sid: str, urgent: bool) -> None:
+    notifier = current_app.extensions.get("screener.notifier")
+    if notifier is None:
+        return
+    staff_url = current_app.config.get("STAFF_URL") or request.url_root.rstrip("/") + "/staff/"
+    notifier.submitted(urgent, staff_url,
+                       on_sent=lambda: store.submissions.mark_notified(sid))
+
+
+def _sent_record() -> dict[str, str] | None:
+    record = session.get(SENT_KEY)
+    if isinstance(record, dict) and isinstance(record.get("id"), str) \
+            and isinstance(record.get("code"), str):
+        return record
+    return None
+
+
+@bp.get("/sent")
+def sent() -> Any:
+    record = _sent_record()
+    if record is None:
+        return redirect(url_for("patient.result"))
+    return render_template("handoff_sent.html", code=grouped(record["code"]),
+                           withdraw_url=url_for(".withdraw", _external=True))
+
+
+@bp.post("/sent/withdraw")
+def withdraw_now() -> Any:
+    record = _sent_record()
+    if record is None:
+        return redirect(url_for(".withdraw"))
+    if not FlaskForm().validate():  # CSRF
+        flash(gettext("Please try again."))
+        return redirect(url_for(".sent"))
+    try:
+        _store().submissions.withdraw(record["id"])
+    except SQLAlchemyError as exc:
+        _unavailable(exc)
+        return render_template("handoff_sent.html", code=grouped(record["code"]),
+                               withdraw_url=url_for(".withdraw", _external=True),
+                               unavailable=True), 503
+    session.pop(SENT_KEY, None)
+    session.pop(TOKEN_KEY, None)
+    return redirect(url_for(".withdrawn"))
+
+
+@bp.get("/withdrawn")
+def withdrawn() -> str:
+    """After a withdrawal; ``?checked=1`` after one by code, which never says if it matched."""
+    return render_template("handoff_withdraw.html", form=None, errors={}, done=True,
+                           by_code=request.args.get("checked") == "1")
+
+
+@bp.route("/withdraw", methods=["GET", "POST"])
+def withdraw() -> Any:
+    form = WithdrawForm()
+    if request.method == "GET":
+        return render_template("handoff_withdraw.html", form=form, errors={}, done=False)
+    _rate_limited("handoff-withdraw", "HANDOFF_RATE_LIMIT")
+    errors: dict[str, str] = {}
+    if not form.validate():
+        errors["form"] = gettext("Please try again.")
+    if not _clean(form.code.data, 40):
+        errors["code"] = gettext("Enter the reference code from the page you saw after "
+                                 "sending.")
+    if not _clean(form.phone.data, PHONE_MAX):
+        errors["phone"] = gettext("Enter the phone number you gave.")
+    if errors:
+        return render_template("handoff_withdraw.html", form=form, errors=errors,
+                               done=False), 422
+    try:
+        _store().submissions.withdraw_by_code(_clean(form.code.data, 40),
+                                              _clean(form.phone.data, PHONE_MAX))
+    except SQLAlchemyError as exc:
+        _unavailable(exc)
+        return render_template("handoff_withdraw.html", form=form, errors={}, done=False,
+                               unavailable=True), 503
+    return redirect(url_for(".withdrawn", checked=1))
