@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from screener import create_app
-from screener.clinic import ClinicConfigError, contrast_ratio, mix
+from screener.clinic import ClinicConfigError, contrast_ratio, mix, read_clinic_file
 
 BASE = {"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}
 # A 1x1 PNG: the smallest real image a clinic could give as its logo.
@@ -39,7 +39,7 @@ def problems_of(path: Path, **extra) -> str:
 def test_a_full_clinic_file_sets_every_setting(clinic_file, tmp_path):
     (tmp_path / "logo.png").write_bytes(PNG)
     (tmp_path / "site").mkdir()
-    app = make_app(clinic_file("""
+    path = clinic_file("""
         name: Riverside Spine Centre
         phone: 555 0142
         email: intake@riverside.example
@@ -52,15 +52,19 @@ def test_a_full_clinic_file_sets_every_setting(clinic_file, tmp_path):
         retention_days: 14
         overrides: site
         content_reviewed: 2026-11-20
-    """))
-    config = app.config
+    """)
+    source = read_clinic_file(path)
+    assert (source.settings["HANDOFF"], source.settings["RETENTION_DAYS"]) == (True, 14)
+    assert source.lines["RETENTION_DAYS"] == 10
+    # The handoff itself needs its keys and database (tests/test_handoff.py): off here.
+    config = make_app(path, HANDOFF=False).config
     assert (config["CLINIC_NAME"], config["CLINIC_PHONE"], config["EMERGENCY_NUMBER"]) == (
         "Riverside Spine Centre", "555 0142", "112")
     assert config["BOOKING_URL"] == "https://riverside.example/book"
     assert config["LOGO"] == str(tmp_path / "logo.png")
     assert config["OVERRIDES_DIR"] == str(tmp_path / "site")
     assert (config["BRAND_COLOUR"], config["LANGUAGES"]) == ("#5a2d82", ["es", "en"])
-    assert (config["HANDOFF"], config["RETENTION_DAYS"]) == (True, 14)
+    assert config["RETENTION_DAYS"] == 14
     assert config["CONTENT_REVIEWED"] == "2026-11-20"
 
 

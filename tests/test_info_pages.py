@@ -54,10 +54,10 @@ def test_the_notice_describes_the_access_log_as_configured(client, monkeypatch, 
     assert said in " ".join(page_text(client, "/privacy").split())
 
 
-def test_with_the_handoff_on_the_notice_says_what_is_kept_how_long_and_who_sees_it():
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "HANDOFF": True,
-                      "RETENTION_DAYS": 14, "CLINIC_NAME": "Riverside Spine Centre",
-                      "CLINIC_PHONE": "555 0142"})
+def test_with_the_handoff_on_the_notice_says_what_is_kept_how_long_and_who_sees_it(
+        make_handoff_app):
+    app = make_handoff_app(RETENTION_DAYS=14, CLINIC_NAME="Riverside Spine Centre",
+                           CLINIC_PHONE="555 0142")
     page = page_text(app.test_client(), "/privacy")
     for said in ("If you send your answers to Riverside Spine Centre", "your name and phone number",
                  "the best time to call you, and your note", "your answers, and the information",
