@@ -190,7 +190,7 @@ _QUESTIONS: tuple[Question, ...] = (
         shown_when=_unless("imaging", "none", "multiple"),
     ),
     Question(
-        "main_symptom", "single", "diagnosis",
+        "main_symptom", "single", "symptoms",
         "Where do you feel it most?",
         "Pain that runs down a leg or arm often comes from a pinched nerve. That is "
         "treated differently from pain in the back alone.",
@@ -202,14 +202,14 @@ _QUESTIONS: tuple[Question, ...] = (
         ),
     ),
     Question(
-        "symptom_duration", "single", "diagnosis",
+        "symptom_duration", "single", "symptoms",
         "How long have you had these symptoms?",
         "Many back and neck problems get better on their own in the first 6 weeks.",
         choices=_choices(*_DURATIONS, ("6_to_12_months", "6 to 12 months"),
                          ("gt_1_year", "More than a year")),
     ),
     Question(
-        "pain_score", "integer", "diagnosis",
+        "pain_score", "integer", "pain",
         "On average over the past week, how bad was your pain?",
         "Your own score helps the specialist see how much the pain affects you.",
         say=("On a scale from 0 to 10, where 0 is no pain and 10 is the worst pain "
@@ -218,7 +218,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "imagine",
     ),
     Question(
-        "daily_impact", "single", "diagnosis",
+        "daily_impact", "single", "pain",
         "How much does it get in the way of your day?",
         "How much the pain limits your life matters as much as the scan.",
         choices=_choices(
@@ -340,7 +340,7 @@ _QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "goals", "multiple", "goals",
-        "What would you most like to get back to? (optional)",
+        "What would you most like to get back to?",
         "Your goals help the specialist talk about what matters to you.",
         say="What would you most like to get back to?",
         choices=_choices(
@@ -376,9 +376,12 @@ _NOT_EMERGENCY = Not.model_validate(
 
 STEPS: tuple[Step, ...] = (
     Step("urgent", "Urgent symptoms", "First, a quick safety check.", ("red_flags",)),
-    Step("diagnosis", "Your back or neck problem", "What you know about your pain so far.",
-         ("diagnosis", "imaging", "imaging_within_12_months", "main_symptom",
-          "symptom_duration", "pain_score", "daily_impact"), _NOT_EMERGENCY),
+    Step("diagnosis", "What you know so far", "What a doctor has told you, and your scans.",
+         ("diagnosis", "imaging", "imaging_within_12_months"), _NOT_EMERGENCY),
+    Step("symptoms", "Where it hurts", "Where you feel it, and for how long.",
+         ("main_symptom", "symptom_duration"), _NOT_EMERGENCY),
+    Step("pain", "How much it hurts", "How bad it is, and what it stops you doing.",
+         ("pain_score", "daily_impact"), _NOT_EMERGENCY),
     Step("treatments", "Care you have tried", "Care without surgery you have had for this pain.",
          ("treatments_tried", "treatment_duration", "treatment_result"), _NOT_EMERGENCY),
     Step("surgery", "Past spine surgery", "Any surgery you have had on your spine.",

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from typing import Any
 
 from .answers import question_shown, visible_steps
-from .questions import QUESTIONS, Step
+from .questions import QUESTIONS, URGENT_VALUES, Step
 
 
 def step_complete(step: Step, answers: dict[str, Any], done: Collection[str]) -> bool:
@@ -47,3 +47,9 @@ def may_open(step: Step, answers: dict[str, Any], done: Collection[str]) -> bool
         return False
     blocker = first_incomplete(answers, done)
     return blocker is None or steps.index(blocker) >= steps.index(step)
+
+
+def urgent_flags(answers: dict[str, Any]) -> list[str]:
+    """The urgent (see a doctor soon) red flags chosen, in the catalogue's order."""
+    chosen = answers.get("red_flags") or []
+    return [v for v in chosen if v in URGENT_VALUES]

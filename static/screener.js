@@ -32,10 +32,14 @@
     return true;
   }
 
+  /* A follow-up appears once the answer it depends on is given (data-after), so the page
+     grows under the person's finger instead of shrinking when they choose "No". */
   function update(form) {
     var a = answersOf(form);
     each("[data-shown-when]", function (el) {
-      el.hidden = !holds(JSON.parse(el.getAttribute("data-shown-when")), a);
+      var after = (el.getAttribute("data-after") || "").split(" ").filter(Boolean);
+      var waiting = after.some(function (q) { return a[q] === undefined; });
+      el.hidden = waiting || !holds(JSON.parse(el.getAttribute("data-shown-when")), a);
     }, form);
   }
 
@@ -46,15 +50,6 @@
         other.checked = false;
       }
     }, box.form);
-  }
-
-  function copy(button) {
-    var box = document.getElementById(button.getAttribute("data-copy"));
-    var status = button.parentNode.querySelector(".copy-status");
-    var done = function () { if (status) { status.textContent = button.getAttribute("data-copied"); } };
-    var fallback = function () { box.select(); document.execCommand("copy"); done(); };
-    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(box.value).then(done, fallback); }
-    else { fallback(); }
   }
 
   /* Inside a clinic's iframe: tell the host page (static/embed.js) our height, and only
@@ -85,9 +80,6 @@
     });
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
-    each("[data-print]", function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
-    each("[data-copy]", function (b) { b.hidden = false; b.addEventListener("click", function () { copy(b); }); });
-    each(".no-js-hint", function (h) { h.hidden = true; });
     each("textarea[data-count]", counter);
   });
 }());

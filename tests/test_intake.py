@@ -53,7 +53,7 @@ def test_summary_box_holds_answers_titles_and_disclaimer(client, answers):
     client.post("/intake", data=form_encode(answers))
     page = text(client.get("/intake/result"))
     summary = page[page.index('<textarea id="summary"'): page.index("</textarea>")]
-    assert "How old are you? 40 to 59" in summary
+    assert "Age: 40 to 59" in summary
     assert "Talk with a spine specialist about small-incision surgery" in summary
     assert disclaimer() in summary
     assert summary.index(safety_net()) < summary.index(disclaimer())
@@ -66,14 +66,15 @@ def test_summary_box_holds_answers_titles_and_disclaimer(client, answers):
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"daily_impact": None}, "daily_impact", "Choose one answer."),
+        ({"daily_impact": None}, "daily_impact", "Not answered yet."),
         ({"health_factors": ["none", "smoking"]}, "health_factors", "cannot be chosen together"),
         ({"pain_score": "eleven"}, "pain_score", "Choose a number from 0 to 10."),
+        ({"pain_score": None}, "pain_score", "Not answered yet."),
     ],
 )
 def test_invalid_intake_uses_the_patient_flow_messages(client, answers, change, field, message):
     posted = form_encode({k: v for k, v in (answers | change).items() if v is not None})
-    if field == "pain_score":
+    if change.get("pain_score") is not None:
         posted["pain_score"] = change["pain_score"]
     response = client.post("/intake", data=posted)
     assert response.status_code == 422

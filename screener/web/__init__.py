@@ -7,7 +7,10 @@ from typing import Any
 from flask import Flask, flash, request, session, url_for
 from flask_babel import gettext, refresh
 
+from ..conditions import leaves
+from ..do_now import do_now_text
 from ..i18n import N_, current_locale, name_of, template_gettext
+from ..nurse import nurse_label
 from ..rulemodels import CATEGORIES
 from .api import bp as api
 from .errors import register_error_pages
@@ -43,6 +46,9 @@ def register(app: Flask) -> None:
     init_handoff(app)
     register_error_pages(app)
     init_watch(app)
+    app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text)
+    app.jinja_env.filters["leaf_questions"] = lambda cond: sorted(
+        {leaf.question for leaf in leaves(cond)})
 
     @app.before_request
     def say_why_answers_are_gone() -> None:
@@ -82,7 +88,7 @@ def register(app: Flask) -> None:
 
 # The only query parameters a page keeps when its language changes: any other (an
 # ``endpoint`` or ``_method`` that ``url_for`` would take as its own) is dropped.
-KEPT_QUERY = ("return",)
+KEPT_QUERY = ("return", "back")
 
 
 def _switch_url(code: str) -> str:

@@ -1,4 +1,5 @@
-"""Downloads of a result: the text summary and the JSON, each ending with the disclaimer."""
+"""Downloads of a result: text, JSON (staff) and the patient's PDF, each ending with the
+disclaimer."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from flask import Response
 
 from ..evaluate import Result
 from ..render import result_json, result_text
+from ..resources import data_dir
 
 
 def download(result: Result, answers: dict[str, Any], fmt: str) -> Response:
     """A file download of ``result`` as ``txt`` or ``json``; never cached."""
-    stamp = date.today().isoformat()
     if fmt == "json":
         body = json.dumps({"answers": answers} | result_json(result), indent=2,
                           ensure_ascii=False)
@@ -22,8 +23,29 @@ def download(result: Result, answers: dict[str, Any], fmt: str) -> Response:
     else:
         body = result_text(result, answers)
         mimetype = "text/plain"
+    return _attachment(body, mimetype, fmt)
+
+
+def _attachment(body: str | bytes, mimetype: str, fmt: str) -> Response:
+    stamp = date.today().isoformat()
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="spine-screening-{stamp}.{fmt}"')
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The PDF is made from the page and the app's CSS alone: nothing is fetched."""
+    raise ValueError(f"not fetched: {url}")
+
+
+def pdf_download(html: str) -> Response:
+    """The printed handout (``print.html``) as a PDF, made on the server by WeasyPrint."""
+    from weasyprint import CSS, HTML
+
+    static = data_dir("static")
+    css = [CSS(string=(static / name).read_text(encoding="utf-8"))
+           for name in ("screener.css", "patient.css")]
+    pdf = HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=css)
+    return _attachment(pdf, "application/pdf", "pdf")

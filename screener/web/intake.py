@@ -1,12 +1,16 @@
-"""Nurse intake: every question on one page, the result with the reasons, a summary to paste.
+"""Nurse intake: every question on one page, the result with the reasons, a record to paste.
 
 Same forms and the same validation as the patient flow (``forms.read_answers`` over the
 whole catalogue). The answers of the current call sit in the session cookie under
-``intake`` until "New call" clears them.
+``intake``, and the call's details (reference, start time, nurse, outcome, note) under
+``intake_call``, until "New call" clears them. A call that ends early is saved as
+incomplete, with what was asked.
 """
 
 from __future__ import annotations
 
+import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -24,15 +28,19 @@ from flask_babel import gettext
 
 from .. import evaluate_here
 from ..answers import AnswersError, validate_answers
+from ..do_now import do_now_text
 from ..evaluate import Result
 from ..forms import form_class, form_data, read_answers
-from ..i18n import current_locale
-from ..questions import QUESTIONS, STEPS, Step
-from ..render import answer_label, result_text
+from ..i18n import N_, current_locale
+from ..nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text
+from ..questions import EMERGENCY_VALUES, QUESTIONS, STEPS, Step
+from ..render import answer_label
 from .exports import download
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
+NOT_ANSWERED = N_("Not answered yet.")
+EMERGENCY_CONDITION = {"question": "red_flags", "includes_any": sorted(EMERGENCY_VALUES)}
 
 
 def _step_groups() -> list[tuple[dict[str, Any] | None, list[Step]]]:
@@ -51,9 +59,20 @@ def _step_groups() -> list[tuple[dict[str, Any] | None, list[Step]]]:
 STEP_GROUPS = _step_groups()
 
 
-def _stored(complete: bool) -> dict[str, Any] | None:
+def _call() -> CallRecord:
+    """This call's record, started (with a reference and the time) on first use."""
+    record = CallRecord.from_session(session.get("intake_call"))
+    if record is None:
+        now = datetime.now(UTC)
+        record = CallRecord(f"{now:%Y%m%d-%H%M}-{secrets.token_hex(2).upper()}", now)
+        session["intake_call"] = record.as_session()
+    return record
+
+
+def _stored() -> dict[str, Any] | None:
+    """The call's answers: complete ones, or whatever was asked when it ended early."""
     try:
-        return validate_answers(session.get("intake"), complete=complete)
+        return validate_answers(session.get("intake"), complete=_call().complete)
     except AnswersError:
         return None
 
@@ -61,22 +80,40 @@ def _stored(complete: bool) -> dict[str, Any] | None:
 @bp.route("", methods=["GET", "POST"])
 def intake() -> Any:
     form_type = form_class(ALL_QUESTIONS)
+    record = _call()
     if request.method == "POST":
         form = form_type()
     else:
-        form = form_type(data=form_data(_stored(complete=False) or {}))
+        try:
+            earlier = validate_answers(session.get("intake"), complete=False)
+        except AnswersError:
+            earlier = {}
+        form = form_type(data=form_data(earlier))
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate():
-        answers, errors = read_answers(form, ALL_QUESTIONS, {})
+        ended_early = "incomplete" in request.form
+        answers, errors = read_answers(form, ALL_QUESTIONS, {}, require=not ended_early,
+                                       missing=NOT_ANSWERED)
         if not errors:
             session["intake"] = answers
+            session["intake_call"] = CallRecord(
+                record.reference, record.started, record.nurse,
+                record.outcome or ("ended_early" if ended_early else ""), record.note,
+                complete=not ended_early).as_session()
             return redirect(url_for(".result"))
     return render_template("intake.html", form=form, errors=errors, step_groups=STEP_GROUPS,
-                           questions=QUESTIONS), (422 if errors else 200)
+                           questions=QUESTIONS, emergency_condition=EMERGENCY_CONDITION,
+                           field_names=FIELD_NAMES), (422 if errors else 200)
+
+
+@bp.get("/why")
+def why() -> str:
+    """Why each question is asked, for the nurse to keep open beside the call."""
+    return render_template("intake_why.html", steps=STEPS, questions=QUESTIONS)
 
 
 def _result() -> tuple[dict[str, Any], Result] | None:
-    answers = _stored(complete=True)
+    answers = _stored()
     if answers is None:
         return None
     return answers, evaluate_here(answers, current_locale())
@@ -89,10 +126,25 @@ def result() -> Any:
         flash(gettext("There are no answers for this call yet."))
         return redirect(url_for(".intake"))
     answers, outcome = found
-    return render_template("intake_result.html", result=outcome,
-                           summary=result_text(outcome, answers), answer_label=answer_label,
-                           locale=current_locale(),
+    record = _call()
+    return render_template("intake_result.html", result=outcome, record=record,
+                           summary=record_text(outcome, answers, record),
+                           answer_label=answer_label, locale=current_locale(),
+                           outcomes=OUTCOMES, do_now=do_now_text(outcome, nurse=True),
                            questions=QUESTIONS)
+
+
+@bp.post("/record")
+def save_record() -> Response:
+    """The nurse's name, the outcome and a note, added to the call's summary."""
+    record = _call()
+    outcome = request.form.get("outcome", "")
+    session["intake_call"] = CallRecord(
+        record.reference, record.started, request.form.get("nurse", "").strip()[:80],
+        outcome if outcome in OUTCOMES else "", request.form.get("note", "").strip()[:2000],
+        record.complete).as_session()
+    flash(gettext("Added to the summary."))
+    return redirect(url_for(".result") + "#summary-title")
 
 
 @bp.get("/summary.<fmt>")
@@ -102,11 +154,17 @@ def summary(fmt: str) -> Response:
     found = _result()
     if found is None:
         return redirect(url_for(".intake"))
-    return download(found[1], found[0], fmt)
+    answers, outcome = found
+    if fmt == "txt":
+        response = download(outcome, answers, fmt)
+        response.set_data(record_text(outcome, answers, _call()))
+        return response
+    return download(outcome, answers, fmt)
 
 
 @bp.post("/new")
 def new_call() -> Response:
     session.pop("intake", None)
+    session.pop("intake_call", None)
     flash(gettext("Ready for a new call: the last answers were cleared."))
     return redirect(url_for(".intake"))

@@ -7,6 +7,7 @@ redirects politely with a note instead of failing.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -20,17 +21,18 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 
 from .. import evaluate_here
 from ..answers import AnswersError, validate_answers, visible_steps
 from ..evaluate import Result
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
-from ..questions import QUESTIONS, STEP_BY_ID, STEPS, Step
+from ..questions import QUESTIONS, STEP_BY_ID, STEPS, URGENT_VALUES, Step
+from ..reading import reading_minutes
 from ..render import answered_rows
-from ..wizard import first_incomplete, may_open, neighbours, progress
-from .exports import download
+from ..wizard import first_incomplete, may_open, neighbours, progress, urgent_flags
+from .exports import download, pdf_download
 from .state import clear_state, load_state, save_state
 
 bp = Blueprint("patient", __name__)
@@ -49,7 +51,8 @@ def _restart_politely() -> Response:
 
 @bp.get("/")
 def landing() -> str:
-    return render_template("landing.html", first=STEPS[0])
+    return render_template("landing.html", first=STEPS[0],
+                           minutes=reading_minutes(current_locale()))
 
 
 @bp.route("/step/<step_id>", methods=["GET", "POST"])
@@ -73,7 +76,10 @@ def step(step_id: str) -> Any:
         answers, errors = read_answers(form, current.questions, answers)
         if not errors:
             save_state(answers, [d for d in done if d != current.id] + [current.id])
-            return redirect(_after(current, answers, returning))
+            following = _after(current, answers, returning)
+            if current is STEPS[0] and urgent_flags(answers) and len(visible_steps(answers)) > 1:
+                return redirect(url_for(".urgent_care", then="review" if returning else None))
+            return redirect(following)
     number, total = progress(current, answers)
     back, _ = neighbours(current, answers)
     return render_template(
@@ -92,6 +98,27 @@ def _after(current: Step, answers: dict[str, Any], returning: bool) -> str:
         return url_for(".review")
     _, following = neighbours(current, answers)
     return url_for(".step", step_id=following.id) if following else url_for(".review")
+
+
+@bp.get("/see-a-doctor-soon")
+def urgent_care() -> Any:
+    """The card shown after step 1 when an urgent (not emergency) symptom was chosen."""
+    state = load_state()
+    if state is None:
+        return _restart_politely()
+    answers, done = state
+    flags = urgent_flags(answers)
+    if not flags or STEPS[0].id not in done:
+        return redirect(url_for(".step", step_id=STEPS[0].id))
+    steps = visible_steps(answers)
+    following = (url_for(".review") if request.args.get("then") == "review" or len(steps) < 2
+                 else url_for(".step", step_id=steps[1].id))
+    early = evaluate_here({"red_flags": answers["red_flags"]}, current_locale())
+    return render_template(
+        "urgent_care.html", result=early, following=following,
+        topics=[t for t in early.topics if t.category == "urgent"],
+        chosen=[QUESTIONS["red_flags"].label_of(v) for v in answers["red_flags"]
+                if v in URGENT_VALUES])
 
 
 def _complete_state() -> tuple[dict[str, Any], Any] | Response:
@@ -137,7 +164,8 @@ def _result_page(template: str) -> Any:
     answers, result = found
     if result.stopped and template == "result.html":
         template = "emergency.html"
-    return render_template(template, result=result, rows=answered_rows(answers, current_locale()))
+    return render_template(template, result=result, rows=answered_rows(answers, current_locale()),
+                           today=format_date(date.today(), "long"))
 
 
 @bp.get("/result")
@@ -152,10 +180,32 @@ def print_view() -> Any:
 
 @bp.get("/result/summary.<fmt>")
 def summary(fmt: str) -> Any:
-    if fmt not in ("txt", "json"):
+    """Patients get text and PDF; JSON stays for the API and staff (intake)."""
+    if fmt not in ("txt", "pdf"):
         abort(404)
     found = _evaluated()
-    return found if isinstance(found, Response) else download(found[1], found[0], fmt)
+    if isinstance(found, Response):
+        return found
+    answers, result = found
+    if fmt == "pdf":
+        html = render_template("print.html", result=result, pdf=True,
+                               rows=answered_rows(answers, current_locale()),
+                               today=format_date(date.today(), "long"))
+        return pdf_download(html)
+    return download(result, answers, fmt)
+
+
+def _local_path(target: str | None) -> str:
+    """A path on this site to go back to; the start page for anything else."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for(".landing")
+
+
+@bp.get("/restart")
+def confirm_restart() -> str:
+    """Start over asks first, without script: a page with a confirm button."""
+    return render_template("restart.html", back=_local_path(request.args.get("back")))
 
 
 @bp.post("/restart")

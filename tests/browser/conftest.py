@@ -97,6 +97,8 @@ class Person:
         self.page.locator("main a.button").click()
         for step in visible_steps(answers):
             self.answer_step(answers, step.questions)
+            if self.page.url.endswith("/see-a-doctor-soon"):
+                self.page.get_by_role("link", name="Go on with the questions").click()
         if len(visible_steps(answers)) > 1:
             self.page.locator("main a.button[href='/result']").click()
 

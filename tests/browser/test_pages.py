@@ -40,7 +40,7 @@ def _intake(errors: bool = False, submit: bool = False) -> Callable[[Person], No
             for qid, value in COMPLETE_ANSWERS.items():
                 person.choose(qid, value)
         if errors or submit:
-            person.page.locator("form.intake-form button[type=submit]").click()
+            person.page.locator("form.intake-form button.button").click()
     return visit
 
 
@@ -50,7 +50,31 @@ def _goto(url: str) -> Callable[[Person], None]:
 
 def _print(person: Person) -> None:
     person.walk(COMPLETE_ANSWERS)
-    person.page.get_by_role("link", name="Print or save your summary").click()
+    person.page.get_by_role("link", name="Print your summary").click()
+
+
+def _urgent_card(person: Person) -> None:
+    person.page.goto(person.base_url + "/step/urgent")
+    person.answer_step({"red_flags": ["fever", "trauma"]}, ["red_flags"])
+
+
+def _restart_confirm(person: Person) -> None:
+    _step("symptoms", False)(person)
+    person.page.get_by_role("link", name="Start over").click()
+
+
+def _intake_with(answers: dict, button: str = "Show guidance") -> Callable[[Person], None]:
+    def visit(person: Person) -> None:
+        person.page.goto(person.base_url + "/intake")
+        for qid, value in answers.items():
+            person.choose(qid, value)
+        person.page.get_by_role("button", name=button).click()
+    return visit
+
+
+def _intake_script(person: Person) -> None:
+    person.page.goto(person.base_url + "/intake")
+    person.choose("red_flags", ["bladder_bowel"])
 
 
 PAGES: dict[str, Callable[[Person], None]] = {
@@ -66,6 +90,19 @@ PAGES: dict[str, Callable[[Person], None]] = {
     "intake": _intake(),
     "intake-errors": _intake(errors=True),
     "intake-result": _intake(submit=True),
+    "urgent-card": _urgent_card,
+    "restart-confirm": _restart_confirm,
+    "intake-emergency-script": _intake_script,
+    "intake-why": lambda person: person.page.goto(person.base_url + "/intake/why"),
+    "intake-result-emergency": _intake_with({"red_flags": ["bladder_bowel"]}),
+    "intake-result-incomplete": _intake_with({"red_flags": ["none"],
+                                              "diagnosis": ["herniated_disc"]},
+                                             "Save as incomplete call"),
+    "urgent-card-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
+                                      _urgent_card(person)),
+    "print-view-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
+                                     person.walk(COMPLETE_ANSWERS),
+                                     person.page.goto(person.base_url + "/result/print")),
     "not-found": lambda person: person.page.goto(person.base_url + "/no-such-page"),
     "landing-es": lambda person: person.page.goto(person.base_url + "/?lang=es"),
     "step-urgent-errors-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),

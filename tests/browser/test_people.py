@@ -106,6 +106,8 @@ def test_whole_intake_by_keyboard(desktop_page, base_url):
 def test_intake_hides_questions_that_do_not_apply(desktop_page, base_url):
     desktop_page.goto(base_url + "/intake")
     duration = desktop_page.locator("#question-treatment_duration")
+    assert duration.is_hidden(), "a follow-up waits for the answer it depends on"
+    desktop_page.locator('input[name="treatments_tried"][value="physical_therapy"]').check()
     assert duration.is_visible()
     desktop_page.locator('input[name="treatments_tried"][value="none"]').check()
     assert duration.is_hidden()
@@ -146,3 +148,140 @@ def test_printed_result_has_answers_guidance_and_disclaimer_only(person, page):
     assert page.locator("#disclaimer").is_visible()
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF")
+
+
+def test_follow_ups_appear_only_after_the_answer_that_triggers_them(page, base_url):
+    person = Person(page, base_url)
+    page.goto(base_url + "/step/urgent")
+    for step in visible_steps(COMPLETE_ANSWERS)[:4]:
+        person.answer_step(COMPLETE_ANSWERS, step.questions)
+    assert page.url.endswith("/step/treatments")
+    follow_up = page.locator("#question-treatment_result")
+    assert follow_up.is_hidden()
+    short = page.evaluate("document.documentElement.scrollHeight")
+    page.locator('input[name="treatments_tried"][value="none"]').check()
+    assert follow_up.is_hidden()
+    assert page.evaluate("document.documentElement.scrollHeight") == short, "no jump"
+    page.locator('input[name="treatments_tried"][value="none"]').uncheck()
+    page.locator('input[name="treatments_tried"][value="medication"]').check()
+    assert follow_up.is_visible()
+
+
+def test_urgent_answer_interrupts_then_the_person_goes_on_by_keyboard(page, base_url):
+    keys = Keyboard(page)
+    page.goto(base_url + "/step/urgent")
+    keys.answer("red_flags", ["night_pain"])
+    keys.press_button("Next")
+    assert page.url.endswith("/see-a-doctor-soon")
+    assert page.get_by_role("heading", level=1).inner_text() == "See a doctor soon"
+    assert page.get_by_role("link", name="Call Our spine clinic 555 0100").is_visible()
+    keys.press_button("Go on with the questions")
+    assert page.url.endswith("/step/diagnosis")
+
+
+def test_start_over_asks_first_by_keyboard(page, base_url):
+    keys = Keyboard(page)
+    person = Person(page, base_url)
+    page.goto(base_url + "/step/urgent")
+    person.answer_step(COMPLETE_ANSWERS, ["red_flags"])
+    keys.press_button("Start over")
+    keys.press_button("No, keep my answers")
+    assert page.url.endswith("/step/diagnosis")
+    keys.press_button("Start over")
+    keys.press_button("Yes, clear my answers")
+    assert page.url == base_url + "/"
+    assert page.get_by_text("Your answers have been cleared.").is_visible()
+
+
+def test_start_over_sits_apart_from_next(page, base_url):
+    page.goto(base_url + "/step/urgent")
+    next_box = page.get_by_role("button", name="Next").bounding_box()
+    start_over = page.get_by_role("link", name="Start over").bounding_box()
+    assert start_over["y"] - (next_box["y"] + next_box["height"]) >= 48
+    assert start_over["width"] < 200, "a plain link, not a full-width button"
+
+
+def test_start_over_confirms_without_javascript(no_js_page, base_url):
+    person = Person(no_js_page, base_url)
+    no_js_page.goto(base_url + "/step/urgent")
+    person.answer_step(COMPLETE_ANSWERS, ["red_flags"])
+    no_js_page.get_by_role("link", name="Start over").click()
+    no_js_page.get_by_role("button", name="Yes, clear my answers").click()
+    assert no_js_page.url == base_url + "/"
+
+
+def test_folded_explainers_open_by_keyboard_and_without_javascript(no_js_page, page, base_url):
+    for browser_page in (no_js_page, page):
+        Person(browser_page, base_url).walk(COMPLETE_ANSWERS)
+        folded = browser_page.locator('details[data-topic="what-is-miss"]')
+        body = folded.locator("p").first
+        assert body.is_hidden()
+        folded.locator("summary").focus()
+        browser_page.keyboard.press("Enter")
+        assert body.is_visible()
+
+
+def test_what_to_do_now_is_on_the_first_phone_screen(person, page):
+    person.walk(COMPLETE_ANSWERS)
+    box = page.locator(".do-now").bounding_box()
+    assert box["y"] + box["height"] <= 800
+    assert page.locator(".do-now").get_by_role("link", name="Call Our spine clinic 555 0100") \
+        .is_visible()
+
+
+@pytest.mark.parametrize("width", [320, 375])
+def test_pain_scale_is_two_even_rows_with_labels_at_the_ends(chromium, base_url, width):
+    context = chromium.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    person = Person(page, base_url)
+    page.goto(base_url + "/step/urgent")
+    for step in visible_steps(COMPLETE_ANSWERS)[:3]:
+        person.answer_step(COMPLETE_ANSWERS, step.questions)
+    boxes = [page.locator(f'input[name="pain_score"][value="{n}"]').locator("..").bounding_box()
+             for n in range(11)]
+    rows = sorted({round(b["y"]) for b in boxes})
+    assert len(rows) == 2
+    assert [round(b["y"]) for b in boxes[:6]] == [rows[0]] * 6
+    widths = [b["width"] for b in boxes]
+    assert max(widths) - min(widths) < 1, "even boxes"
+    low = page.locator(".scale-low").bounding_box()
+    high = page.locator(".scale-high").bounding_box()
+    high_text = page.locator(".scale-high").evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return r.getBoundingClientRect().right; }")
+    assert abs(low["x"] - boxes[0]["x"]) < 4 and low["y"] < boxes[0]["y"]
+    assert abs(high_text - (boxes[10]["x"] + boxes[10]["width"])) < 4
+    assert high["y"] > boxes[10]["y"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()
+
+
+def test_intake_shows_the_nurse_an_emergency_script(desktop_page, base_url):
+    desktop_page.goto(base_url + "/intake")
+    script = desktop_page.locator("#emergency-script")
+    assert script.is_hidden()
+    desktop_page.locator('input[name="red_flags"][value="chest_pain"]').check()
+    assert script.is_visible() and "call 911 now" in script.inner_text()
+    with desktop_page.context.expect_page() as opened:
+        desktop_page.locator("#intake-urgent ~ .why-link a").click()
+    why = opened.value
+    why.wait_for_load_state()
+    assert why.url.endswith("/intake/why#why-urgent")
+    assert why.get_by_text("Some symptoms need a doctor today").is_visible()
+    assert desktop_page.locator('input[value="chest_pain"]').is_checked(), "the call stays"
+
+
+def test_nurse_records_an_incomplete_call_by_keyboard(desktop_page, base_url):
+    keys = Keyboard(desktop_page)
+    desktop_page.goto(base_url + "/intake")
+    keys.answer("red_flags", ["none"])
+    keys.press_button("Save as incomplete call")
+    assert desktop_page.url.endswith("/intake/result")
+    keys.tab_to("#record-nurse")
+    desktop_page.keyboard.type("JO")
+    keys.tab_to("#record-note")
+    desktop_page.keyboard.type("Caller had to go.")
+    keys.press_button("Add to the summary")
+    summary = desktop_page.locator("#summary").input_value()
+    assert "INCOMPLETE" in summary and "Taken by: JO" in summary
+    assert "Note: Caller had to go." in summary

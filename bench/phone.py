@@ -1,0 +1,120 @@
+"""What a person on a phone meets: page heights at 375 px, steps, words and printed pages.
+
+Run: .venv/bin/python bench/phone.py
+
+Starts gunicorn on a free loopback port and drives Debian's Chromium (Playwright) at
+375 x 800, as the browser tests do. Prints, for each page, its height in pixels and in
+phone screens (800 px), the number of steps, the words on the question pages with the
+landing page's time estimate, and the pages of the PDF handout for two typical results.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.load import free_port, start_gunicorn  # noqa: E402
+from screener.answers import visible_steps  # noqa: E402
+from screener.questions import STEPS  # noqa: E402
+from screener.reading import reading_minutes, words_to_read  # noqa: E402
+
+SCREEN = 800
+HERNIATED = {
+    "red_flags": ["none"], "diagnosis": ["herniated_disc"], "imaging": ["mri"],
+    "imaging_within_12_months": "yes", "main_symptom": "leg_pain",
+    "symptom_duration": "3_to_6_months", "pain_score": 6, "daily_impact": "moderate",
+    "treatments_tried": ["physical_therapy", "medication"],
+    "treatment_duration": "6_to_12_weeks", "treatment_result": "no_relief",
+    "prior_surgery": "none", "age_band": "40_59", "health_factors": ["smoking"],
+    "goals": ["less_pain"], "surgery_preference": "open_to_it",
+}
+FAILED_FUSION = HERNIATED | {
+    "diagnosis": ["degenerative_disc_disease", "spondylolisthesis"], "main_symptom":
+    "back_and_leg", "prior_surgery": "one", "prior_surgery_when": "1_to_5_years",
+    "prior_surgery_type": ["fusion"], "prior_surgery_outcome": "improved_then_returned",
+    "health_factors": ["smoking", "diabetes", "opioids"], "age_band": "60_74",
+}
+
+
+def choose(page: Any, answers: dict[str, Any], question_ids: tuple[str, ...]) -> None:
+    for qid in question_ids:
+        if qid not in answers:
+            continue
+        value = answers[qid]
+        for v in value if isinstance(value, list) else [value]:
+            page.locator(f'input[name="{qid}"][value="{v}"]').check()
+    page.locator("form.step-form button.button").click()
+
+
+def height(page: Any) -> int:
+    return page.evaluate("document.documentElement.scrollHeight")
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    port = free_port()
+    server = start_gunicorn(port, 2)
+    base = f"http://127.0.0.1:{port}"
+    rows: list[tuple[str, int]] = []
+    pdf_pages: dict[str, int] = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                                 args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 375, "height": SCREEN})
+            page.goto(base + "/")
+            rows.append(("landing", height(page)))
+            page.goto(base + "/step/urgent")
+            for step in STEPS:
+                rows.append((f"step {step.id}", height(page)))
+                page.locator("form.step-form button.button").click()
+                rows.append((f"step {step.id}, all errors", height(page)))
+                if step.id == "surgery":
+                    page.locator('input[name="prior_surgery"][value="one"]').check()
+                    rows.append(("step surgery, after 'Yes, once'", height(page)))
+                    page.locator('input[name="prior_surgery"][value="none"]').check()
+                    rows.append(("step surgery, after 'No'", height(page)))
+                choose(page, HERNIATED, step.questions)
+            rows.append(("review", height(page)))
+            for name, answers in (("herniated disc, failed PT", HERNIATED),
+                                  ("failed fusion", FAILED_FUSION)):
+                page.context.clear_cookies()
+                page.goto(base + "/step/urgent")
+                for step in visible_steps(answers):
+                    choose(page, answers, step.questions)
+                page.goto(base + "/result")
+                rows.append((f"result: {name}", height(page)))
+                box = page.locator(".do-now").bounding_box()
+                rows.append((f"  'What to do now' box ends at (px), {name}",
+                             int(box["y"] + box["height"])))
+                pdf = page.request.get(base + "/result/summary.pdf").body()
+                pdf_pages[name] = len(PdfReader(io.BytesIO(pdf)).pages)
+            page.context.clear_cookies()
+            page.goto(base + "/step/urgent")
+            choose(page, {"red_flags": ["fever"]}, ("red_flags",))
+            rows.append(("urgent card (fever)", height(page)))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"{'page at 375 px':48} {'px':>6} {'screens':>8}")
+    for name, px in rows:
+        print(f"{name:48} {px:6d} {px / SCREEN:8.1f}")
+    print(f"\nsteps: {len(STEPS)}; longest step: "
+          f"{max(len(s.questions) for s in STEPS)} questions")
+    for locale in ("en", "es"):
+        low, high = reading_minutes(locale)
+        print(f"words on the question pages ({locale}): {words_to_read(locale)}; "
+              f"estimate shown: {low} to {high} minutes")
+    for name, count in pdf_pages.items():
+        print(f"PDF handout, {name}: {count} A4 pages")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""The "What to do now" sentence that opens a result: chosen by what the result leads with.
+
+Rules order topics by category (urgent, discuss, prepare, risk, learn), so the first topic
+is the most important one; the sentence says what to do about it in plain words.
+"""
+
+from __future__ import annotations
+
+from .evaluate import Result
+from .i18n import N_
+
+DO_NOW = {
+    "urgent": N_("Please see a doctor soon, today or in the next few days. Call your doctor "
+                 "or this clinic and say which symptoms you have."),
+    "discuss": N_("Book a visit with a spine specialist to talk about it. Take this summary "
+                  "with you."),
+    "other": N_("Take this summary to your next visit with a doctor or spine specialist."),
+}
+
+DO_NOW_NURSE = {
+    "urgent": N_("Tell the caller to see a doctor soon, today or in the next few days, and to "
+                 "say which symptoms they have. Offer the earliest visit."),
+    "discuss": N_("Offer a visit with a spine specialist, and send the caller these topics "
+                  "to read first."),
+    "other": N_("Send the caller these topics, and offer a visit if they would like one."),
+}
+
+
+def do_now_text(result: Result, nurse: bool = False) -> str:
+    """The English sentence (a catalogue string) for what ``result`` leads with."""
+    texts = DO_NOW_NURSE if nurse else DO_NOW
+    category = result.topics[0].category if result.topics else "other"
+    return texts.get(category, texts["other"])

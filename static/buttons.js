@@ -1,0 +1,20 @@
+/* Print and copy buttons (print view, intake result); hidden until this script runs. */
+(function () {
+  "use strict";
+  var each = function (sel, fn) { Array.prototype.forEach.call(document.querySelectorAll(sel), fn); };
+
+  function copy(button) {
+    var box = document.getElementById(button.getAttribute("data-copy"));
+    var status = button.parentNode.querySelector(".copy-status");
+    var done = function () { if (status) { status.textContent = button.getAttribute("data-copied"); } };
+    var fallback = function () { box.select(); document.execCommand("copy"); done(); };
+    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(box.value).then(done, fallback); }
+    else { fallback(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    each("[data-print]", function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
+    each("[data-copy]", function (b) { b.hidden = false; b.addEventListener("click", function () { copy(b); }); });
+    each(".no-js-hint", function (h) { h.hidden = true; });
+  });
+}());

@@ -1,0 +1,150 @@
+"""The shape of the patient flow: urgent answers interrupt after step 1, short steps with
+specific messages, a confirmed start over, and a time estimate that matches the words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from screener.forms import MISSING_MESSAGE
+from screener.questions import EMERGENCY_VALUES, QUESTIONS, STEPS, URGENT_VALUES
+from screener.reading import reading_minutes
+
+from .conftest import COMPLETE_ANSWERS, WizardActions
+from .test_i18n import VisibleText
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_urgent_values_are_the_catalogues_non_emergency_red_flags():
+    levels = {c.value: c.level for c in QUESTIONS["red_flags"].choices}
+    assert URGENT_VALUES == {v for v, level in levels.items() if level == "urgent"}
+    assert URGENT_VALUES and not URGENT_VALUES & EMERGENCY_VALUES
+
+
+@pytest.mark.parametrize("flag", sorted(URGENT_VALUES))
+def test_each_urgent_value_gets_urgent_guidance_from_the_rules(ruleset, flag):
+    from screener.evaluate import evaluate
+
+    result = evaluate(ruleset, {"red_flags": [flag]})
+    assert not result.stopped
+    assert any(topic.category == "urgent" for topic in result.topics)
+
+
+@pytest.mark.parametrize("flag", sorted(URGENT_VALUES))
+def test_an_urgent_answer_interrupts_after_step_1(wizard, answers, flag):
+    response = wizard.answer("urgent", answers | {"red_flags": [flag]})
+    assert response.location == "/see-a-doctor-soon"
+    card = text(wizard.client.get(response.location))
+    assert "<h1" in card and "See a doctor soon" in card
+    assert QUESTIONS["red_flags"].label_of(flag) in card
+    assert 'class="topic topic-urgent"' in card
+    assert 'href="/step/diagnosis"' in card, "the person may go on"
+    assert wizard.client.get("/step/diagnosis").status_code == 200
+
+
+def test_no_urgent_answer_goes_straight_on(wizard, answers):
+    assert wizard.answer("urgent", answers).location == "/step/diagnosis"
+    assert wizard.client.get("/see-a-doctor-soon").location == "/step/urgent"
+
+
+def test_an_emergency_answer_still_ends_the_flow_at_once(wizard, answers):
+    response = wizard.answer("urgent", {"red_flags": ["chest_pain", "fever"]})
+    assert response.location == "/result"
+
+
+def test_changing_to_an_urgent_answer_from_review_returns_to_review(wizard, answers):
+    wizard.complete(answers)
+    response = wizard.answer("urgent", {"red_flags": ["fever"]}, returning=True)
+    assert response.location == "/see-a-doctor-soon?then=review"
+    assert 'href="/review"' in text(wizard.client.get(response.location))
+
+
+def test_urgent_card_without_a_session_restarts_politely(client):
+    assert client.get("/see-a-doctor-soon").location == "/"
+
+
+def test_no_step_asks_more_than_four_questions():
+    assert max(len(step.questions) for step in STEPS) <= 4
+
+
+def test_split_steps_keep_every_question_id_once_and_in_order():
+    asked = [qid for step in STEPS for qid in step.questions]
+    assert asked == list(QUESTIONS)
+    for step in STEPS:
+        assert all(QUESTIONS[qid].step == step.id for qid in step.questions)
+
+
+def test_every_required_question_has_its_own_missing_message():
+    required = {q.id for q in QUESTIONS.values() if q.required}
+    assert required <= set(MISSING_MESSAGE)
+    assert len(set(MISSING_MESSAGE.values())) == len(MISSING_MESSAGE)
+
+
+def test_missing_answers_name_what_to_choose(wizard, answers):
+    wizard.answer("urgent", answers)
+    wizard.answer("diagnosis", answers)
+    page = text(wizard.client.post("/step/symptoms", data={}))
+    assert "Choose how long you have had this pain." in page
+    assert "Choose one answer." not in page
+    summary = page[page.index('id="error-summary"'): page.index("</ul>")]
+    assert summary.count("<li>") == 2
+
+
+def test_follow_ups_wait_for_the_answer_that_triggers_them(wizard, answers):
+    wizard.answer("urgent", answers)
+    wizard.answer("diagnosis", answers)
+    wizard.answer("symptoms", answers)
+    wizard.answer("pain", answers)
+    page = text(wizard.client.get("/step/treatments"))
+    block = re.search(r'<div class="question" id="question-treatment_duration"[^>]*>', page)
+    assert block and 'data-after="treatments_tried"' in block.group(0)
+
+
+def test_start_over_asks_first_and_clears_only_when_confirmed(wizard, answers):
+    wizard.answer("urgent", answers)
+    step = text(wizard.client.get("/step/diagnosis"))
+    assert 'href="/restart?back=/step/diagnosis"' in step
+    assert step.index('href="/restart') > step.index("</form>"), "apart from Next"
+    confirm = text(wizard.client.get("/restart?back=/step/diagnosis"))
+    assert 'action="/restart"' in confirm and "Yes, clear my answers" in confirm
+    assert 'href="/step/diagnosis">No, keep my answers' in confirm
+    assert wizard.session_answers() == {"red_flags": ["none"]}
+    wizard.client.post("/restart")
+    assert wizard.session_answers() == {}
+
+
+@pytest.mark.parametrize("back", ["//evil.example/x", "https://evil.example/", "/\\evil"])
+def test_start_over_goes_back_only_within_the_site(client, back):
+    confirm = text(client.get("/restart", query_string={"back": back}))
+    assert 'href="/">No, keep my answers' in confirm
+
+
+def _step_page_words(client, locale: str) -> int:
+    """Words a person reads on every question page, every follow-up shown (no script)."""
+    wizard = WizardActions(client)
+    answers = COMPLETE_ANSWERS | {"prior_surgery": "one", "prior_surgery_when": "gt_5_years",
+                                  "prior_surgery_type": ["discectomy"],
+                                  "prior_surgery_outcome": "still_better"}
+    words = 0
+    for step in STEPS:
+        page = text(client.get(f"/step/{step.id}"))
+        main = page[page.index("<main"): page.index("</main>")]
+        words += len(VisibleText.of(main).split())
+        wizard.answer(step.id, answers)
+    return words
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_time_estimate_covers_the_words_on_the_question_pages(app, locale):
+    client = app.test_client()
+    client.get(f"/?lang={locale}")
+    words = _step_page_words(client, locale)
+    low, high = reading_minutes(locale)
+    assert low <= words / 175 <= high, (words, low, high)
+    landing = text(client.get("/"))
+    landing = VisibleText.of(landing[landing.index("<main"): landing.index("</main>")])
+    assert f" {low} " in landing and f" {high} " in landing
