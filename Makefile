@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench check clean lforms
+.PHONY: run test serve bench lighthouse check clean lforms
 
 # LHC-Forms (the NLM's FHIR forms renderer), for the browser test of the FHIR round trip:
 # its prebuilt web component from the npm registry, unpacked into an ignored folder.
@@ -65,6 +65,11 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/handoff.py
+	$(BIN)/python bench/wrk.py
+
+# Lighthouse (mobile) with Debian's chromium; installs the npm package into .lighthouse/.
+lighthouse: $(VENV)/.installed
+	$(BIN)/python bench/lighthouse.py
 
 check: $(VENV)/.installed
 	$(BIN)/ruff check .

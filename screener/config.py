@@ -1,4 +1,5 @@
-"""Configuration: safe defaults, then ``SCREENER_*`` environment variables, then tests'.
+"""Configuration: safe defaults, the clinic file (``clinic.py``), ``SCREENER_*`` environment
+variables, then tests'.
 
 Flask's ``from_prefixed_env`` reads ``SCREENER_SECRET_KEY``, ``SCREENER_CLINIC_PHONE`` and so
 on; values that look like JSON are parsed, so the text settings are turned back into text.
@@ -6,11 +7,13 @@ on; values that look like JSON are parsed, so the text settings are turned back 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
 
+from .clinic import CLINIC_DEFAULTS, check_clinic, read_clinic_file
 from .disclaimer import DEFAULT_EMERGENCY_NUMBER
 from .resources import data_dir
 
@@ -38,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT": "120 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "PROXY_COUNT": 0,
+    **CLINIC_DEFAULTS,
     # Strict-Transport-Security on HTTPS responses; 0 turns it off.
     "HSTS_MAX_AGE": 31536000,
     "HSTS_INCLUDE_SUBDOMAINS": False,
@@ -64,6 +68,8 @@ WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development
                           "password", "screener", "flask", "default", "key", "secret-key"})
 _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "EMERGENCY_NUMBER",
                   "RULES_DIR", "FRAME_ANCESTORS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
+                  "CLINIC_EMAIL", "LOGO", "BRAND_COLOUR", "OVERRIDES_DIR", "CONTENT_REVIEWED",
+
                   "EMBED_ORIGINS", "SESSION_KEYS", "DATABASE_URL", "SMTP_URL", "NOTIFY_EMAIL",
                   "STAFF_URL", "HANDOFF_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS")
 
@@ -74,6 +80,9 @@ class ConfigError(RuntimeError):
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
+    clinic = read_clinic_file((test_config or {}).get("CLINIC_CONFIG")
+                              or os.environ.get("SCREENER_CLINIC_CONFIG"))
+    app.config.from_mapping(clinic.settings)
     app.config.from_prefixed_env("SCREENER")
     if test_config:
         app.config.from_mapping(test_config)
@@ -82,6 +91,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config[key] = str(app.config[key])
     _secure_defaults(app)
     _embedding(app)
+    app.config.from_mapping(check_clinic(app.config, clinic))
     if not app.config["SECRET_KEY"]:
         if not (app.debug or app.testing):
             raise ConfigError(

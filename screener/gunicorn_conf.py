@@ -32,3 +32,23 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
             "%d workers counts alone and one client may make %d times the limit. Set it to "
             "redis://HOST:6379 to count per client across workers and servers.",
             workers, workers)
+
+
+# Prometheus counters shared by the workers (prometheus_client's multiprocess mode): each
+# worker writes its counts to files in this folder and /metrics adds them up, whichever
+# worker answers the scrape. Set before the app (and prometheus_client) is imported.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import atexit
+    import shutil
+    import tempfile
+
+    _metrics_dir = tempfile.mkdtemp(prefix="screener-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+    atexit.register(shutil.rmtree, _metrics_dir, True)
+
+
+def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+    """A worker that ended stops counting towards the live gauges."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

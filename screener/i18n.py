@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
-from flask import request, session
+from flask import current_app, request, session
 from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -43,12 +43,18 @@ def t(text: str, locale: str) -> str:
     return translations(locale).gettext(text) if text else text
 
 
+def offered_locales() -> list[str]:
+    """The languages this clinic offers (``LANGUAGES``), the first being its default."""
+    return current_app.config.get("LANGUAGES") or list(SUPPORTED)
+
+
 def select_locale() -> str:
     """For Flask-Babel: a chosen language (kept in the session), else the browser's."""
+    offered = offered_locales()
     chosen = session.get("lang")
-    if chosen in SUPPORTED:
+    if chosen in offered:
         return chosen
-    return request.accept_languages.best_match(SUPPORTED, default=DEFAULT_LOCALE)
+    return request.accept_languages.best_match(offered, default=offered[0])
 
 
 def template_gettext(locale: str) -> Callable[..., str]:

@@ -1,37 +1,126 @@
-"""The OpenAPI 3.1 document of the JSON API, built from the catalogue so it cannot drift."""
+"""The OpenAPI 3.1 document of the JSON API, built from the catalogue so it cannot drift.
+
+The answer schema is exact: what it calls valid, ``validate_answers`` accepts, and what it
+refuses is refused with a 400 (schemathesis checks both in the test suite). Which
+questions are required depends on earlier answers, so each question's visibility is
+written as JSON Schema (``if``/``then``), decided as the pages decide it: against the
+answers that themselves still apply.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from .conditions import AllOf, Answer, AnyOf, Not
 from .fhir import QUESTIONNAIRE_ID
 from .i18n import SUPPORTED
-from .questions import QUESTIONS, Question
-
-FHIR_JSON = "application/fhir+json"
+from .questions import QUESTIONS, STEP_BY_ID, Question
 
 _ERRORS = {"$ref": "#/components/schemas/Errors"}
+JSON = "application/json"
+FHIR_JSON = "application/fhir+json"
+Schema = dict[str, Any]
 
 
-def _answer_schema(question: Question) -> dict[str, Any]:
+def _answer_schema(question: Question) -> Schema:
     if question.kind == "integer":
         return {"type": "integer", "minimum": question.minimum, "maximum": question.maximum}
     if question.kind == "single":
         return {"type": "string", "enum": list(question.values)}
-    return {"type": "array", "minItems": 1, "uniqueItems": True,
-            "items": {"type": "string", "enum": list(question.values)}}
+    schema: Schema = {"type": "array", "minItems": 1, "uniqueItems": True,
+                      "items": {"type": "string", "enum": list(question.values)}}
+    if question.exclusive:
+        schema["if"] = {"contains": {"enum": sorted(question.exclusive)}}
+        schema["then"] = {"maxItems": 1}
+    return schema
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _leaf(test: Answer) -> Schema:
+    """``test`` on the answers that apply: the question is shown, answered and matches."""
+    q, op, v = test.question, test.operator, test.operand
+    shown = _shown(q)
+    given: Schema = {"allOf": [{"required": [q]}, shown]} if shown else {"required": [q]}
+    if op == "answered":
+        return given if v else {"not": given}
+    value: Schema = {
+        "equals": {"const": v}, "one_of": {"enum": v},
+        "includes_any": {"contains": {"enum": v}},
+        "includes_all": {"allOf": [{"contains": {"const": x}} for x in v or []]},
+        "gt": {"exclusiveMinimum": v}, "gte": {"minimum": v},
+        "lt": {"exclusiveMaximum": v}, "lte": {"maximum": v},
+    }[op]
+    return {"allOf": [given, {"properties": {q: value}}]}
 
 
-def _errors(*codes: int) -> dict[str, Any]:
-    reasons = {400: "Bad JSON, or answers that break the catalogue; every problem listed.",
-               413: "The body is larger than the limit.",
-               415: "The body is not application/json.",
-               429: "Too many requests; slow down."}
-    return {str(code): _json(_ERRORS, reasons[code]) for code in codes}
+def condition_schema(cond: Answer | AllOf | AnyOf | Not) -> Schema:
+    """A JSON Schema that an answer set meets exactly when ``cond`` holds for it."""
+    if isinstance(cond, Answer):
+        return _leaf(cond)
+    if isinstance(cond, AllOf):
+        return {"allOf": [condition_schema(c) for c in cond.all]}
+    if isinstance(cond, AnyOf):
+        return {"anyOf": [condition_schema(c) for c in cond.any]}
+    return {"not": condition_schema(cond.not_)}
+
+
+@cache
+def _shown_parts(qid: str) -> tuple[Schema, ...]:
+    question = QUESTIONS[qid]
+    step = STEP_BY_ID[question.step]
+    return tuple(condition_schema(c) for c in (step.shown_when, question.shown_when) if c)
+
+
+def _shown(qid: str) -> Schema:
+    """When question ``qid`` is asked (empty: always)."""
+    parts = _shown_parts(qid)
+    if not parts:
+        return {}
+    return parts[0] if len(parts) == 1 else {"allOf": list(parts)}
+
+
+def answers_schema() -> Schema:
+    """Every question optional by type; required ones required whenever they are asked."""
+    always = [q.id for q in QUESTIONS.values() if q.required and not _shown_parts(q.id)]
+    conditional = [{"if": _shown(q.id), "then": {"required": [q.id]}}
+                   for q in QUESTIONS.values() if q.required and _shown_parts(q.id)]
+    return {
+        "type": "object", "additionalProperties": False, "required": always,
+        "properties": {q.id: _answer_schema(q) for q in QUESTIONS.values()},
+        "allOf": conditional,
+        "description": (
+            "Question ids mapped to answers (see GET /api/v1/questions). A question is "
+            "required when it is asked: `red_flags` always; an emergency answer in "
+            "`red_flags` ends the questionnaire, so nothing else is then required; other "
+            "questions are asked only when their `shown_when` holds (for example "
+            "`imaging_within_12_months` unless `imaging` is `none`). Answers to questions "
+            "that are not asked are accepted and ignored. An exclusive choice (`none`, "
+            "`not_sure`) cannot be combined with others."),
+    }
+
+
+def _content(schema: Schema, *types: str) -> Schema:
+    return {media: {"schema": schema} for media in types}
+
+
+def _response(schema: Schema, description: str, *types: str) -> Schema:
+    return {"description": description, "content": _content(schema, *(types or (JSON,)))}
+
+
+_REASONS = {400: "Bad JSON, or answers that break the catalogue; every problem listed.",
+            413: "The body is larger than the limit.",
+            415: "The body is not JSON (send Content-Type: application/json).",
+            429: "Too many requests; slow down (see Retry-After)."}
+
+
+def _errors(*codes: int) -> Schema:
+    return {str(code): _response(_ERRORS, _REASONS[code]) for code in codes}
+
+
+def _language() -> Schema:
+    return {"name": "Accept-Language", "in": "header", "required": False,
+            "description": "The language of texts (en by default).",
+            "schema": {"type": "string"}}
 
 
 def _fhir(resource: str) -> dict[str, Any]:
@@ -76,6 +165,8 @@ def _questionnaire_path() -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     text = {"type": "string"}
+    answers_body = {"required": True, "content": _content(
+        {"$ref": "#/components/schemas/Answers"}, JSON)}
     return {
         "openapi": "3.1.0",
         "info": {"title": "MISS screener API", "version": "1.0.0",
@@ -84,14 +175,15 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             "/api/v1/questions": {"get": {
                 "summary": "The question catalogue: steps, questions, values, visibility.",
-                "responses": {"200": _json({"$ref": "#/components/schemas/Catalogue"},
-                                           "The catalogue.")}}},
+                "parameters": [_language()],
+                "responses": {"200": _response({"$ref": "#/components/schemas/Catalogue"},
+                                               "The catalogue."), **_errors(429)}}},
             "/api/v1/evaluate": {"post": {
                 "summary": "Evaluate an answer set into ordered guidance with a trace.",
                 "description": f"With 'Accept: {FHIR_JSON}' the answers come back as a FHIR "
                                "QuestionnaireResponse to /fhir/Questionnaire instead.",
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Answers"}}}},
+                "parameters": [_language()],
+                "requestBody": answers_body,
                 "responses": {"200": {
                     "description": "The guidance, trace and disclaimer; or, when asked for "
                                    "FHIR, the answers as a QuestionnaireResponse.",
@@ -101,7 +193,8 @@ def openapi_document() -> dict[str, Any]:
                               **_errors(400, 413, 415, 429)}}},
             "/api/v1/openapi.json": {"get": {
                 "summary": "This document.",
-                "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document.")}}},
+                "responses": {"200": _response({"type": "object", "required": ["openapi"]},
+                                               "OpenAPI 3.1 document."), **_errors(429)}}},
             "/fhir/Questionnaire": _questionnaire_path(),
             f"/fhir/Questionnaire/{QUESTIONNAIRE_ID}": _questionnaire_path(),
             "/fhir/QuestionnaireResponse": {"post": {
@@ -120,31 +213,39 @@ def openapi_document() -> dict[str, Any]:
                               **_outcomes(400, 413, 415, 422, 429)}}},
         },
         "components": {"schemas": {
-            "Answers": {"type": "object", "additionalProperties": False,
-                        "required": ["red_flags"],
-                        "properties": {q.id: _answer_schema(q) for q in QUESTIONS.values()}},
+            "Answers": answers_schema(),
             "Errors": {"type": "object", "required": ["errors"],
-                       "properties": {"errors": {"type": "array", "items": text}}},
-            "Topic": {"type": "object", "required": ["id", "category", "title", "body"],
+                       "properties": {"errors": {"type": "array", "minItems": 1,
+                                                 "items": text}}},
+            "Topic": {"type": "object",
+                      "required": ["id", "category", "title", "body", "ask", "sources"],
                       "properties": {"id": text, "category": {"enum": [
                           "urgent", "discuss", "prepare", "risk", "learn"]},
                           "title": text, "body": text,
                           "ask": {"type": "array", "items": text},
                           "sources": {"type": "array", "items": text}}},
-            "Result": {"type": "object", "required": ["topics", "disclaimer", "trace"],
+            "Result": {"type": "object",
+                       "required": ["lang", "topics", "stopped", "trace", "safety_net",
+                                    "disclaimer"],
                        "properties": {
+                           "lang": text,
                            "topics": {"type": "array",
                                       "items": {"$ref": "#/components/schemas/Topic"}},
                            "stopped": {"type": "boolean"},
                            "trace": {"type": "array", "items": {
                                "type": "object", "required": ["topic", "rules"],
-                               "properties": {"topic": text, "rules": {"type": "array"}}}},
+                               "properties": {"topic": text, "rules": {
+                                   "type": "array", "items": {
+                                       "type": "object",
+                                       "required": ["id", "description", "answers"],
+                                       "properties": {"id": text, "description": text,
+                                                      "answers": {"type": "object"}}}}}}},
                            "safety_net": {"type": ["string", "null"], "description":
                                           "What to do at once if it gets worse; null only "
                                           "on the emergency result."},
                            "disclaimer": {"type": "string", "minLength": 1}}},
-            "Catalogue": {"type": "object", "required": ["steps", "questions"],
-                          "properties": {"steps": {"type": "array"},
+            "Catalogue": {"type": "object", "required": ["lang", "steps", "questions"],
+                          "properties": {"lang": text, "steps": {"type": "array"},
                                          "questions": {"type": "array"}}},
         }},
     }

@@ -109,6 +109,14 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
     return answer_set(HypothesisChooser(draw))
 
 
+@pytest.fixture(autouse=True)
+def usage_database(tmp_path, monkeypatch) -> str:
+    """Each test's usage counts in its own SQLite file, never the instance folder."""
+    url = f"sqlite:///{tmp_path / 'usage.sqlite3'}"
+    monkeypatch.setenv("SCREENER_DATABASE_URL", url)
+    return url
+
+
 @pytest.fixture
 def app():
     return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
@@ -164,7 +172,9 @@ def tls(tmp_path_factory) -> Tls:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, tls):
     """The real app under gunicorn over HTTPS on loopback; yields (base URL, its log)."""
-    served = start_gunicorn(tmp_path_factory.mktemp("gunicorn"), tls, CLINIC_PHONE="555 0100")
+    folder = tmp_path_factory.mktemp("gunicorn")
+    served = start_gunicorn(folder, tls, CLINIC_PHONE="555 0100",
+                            DATABASE_URL=f"sqlite:///{folder / 'usage.sqlite3'}")
     yield served.base, served.log
     served.stop()
 
@@ -185,7 +195,8 @@ def behind_nginx(tmp_path_factory, tls):
     """nginx terminating TLS in front of gunicorn on plain HTTP, as the README deploys it."""
     require("nginx", "nginx")
     folder = tmp_path_factory.mktemp("proxied")
-    app = start_gunicorn(folder, None, PROXY_COUNT="1", CLINIC_PHONE="555 0100")
+    app = start_gunicorn(folder, None, PROXY_COUNT="1", CLINIC_PHONE="555 0100",
+                         DATABASE_URL=f"sqlite:///{folder / 'usage.sqlite3'}")
     proxy = start_nginx(folder, app.base.removeprefix("http://"), tls)
     yield proxy.base, app.log
     proxy.stop()

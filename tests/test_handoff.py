@@ -310,3 +310,12 @@ def test_garbage_posts_to_withdraw_never_fail_and_never_store(handoff_app, form)
         response = client.post(path, data=form)
         assert response.status_code in (302, 400, 413, 422)
     assert handoff_app.extensions["screener.store"].submissions.count() == 0
+
+
+def test_a_sent_handoff_is_counted_once_and_readyz_checks_its_database(patient, handoff_app):
+    token = patient.finish().token()
+    patient.send(token)
+    patient.send(token)  # the same form again: the same submission, not a second count
+    assert handoff_app.extensions["screener.usage"].totals()["handoff_sent"] == 1
+    ready = patient.client.get("/readyz").get_json()
+    assert ready["checks"] == {"database": "ok", "handoff database": "ok"}

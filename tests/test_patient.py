@@ -231,7 +231,9 @@ def test_result_shows_the_clinic_next_step():
     from .conftest import COMPLETE_ANSWERS
     WizardActions(client).complete(COMPLETE_ANSWERS)
     page = text(client.get("/result"))
-    assert 'href="tel:5550100"' in page and 'href="https://clinic.example/book"' in page
+    assert 'href="tel:5550100"' in page and 'href="/go/booking"' in page
+    booking = client.get("/go/booking")  # counted, then on to the clinic's own page
+    assert (booking.status_code, booking.location) == (303, "https://clinic.example/book")
 
 
 def test_print_view_has_answers_guidance_and_disclaimer(wizard, answers):

@@ -127,3 +127,23 @@ def test_assets_are_minified_cached_and_conditional(client):
     assert again.status_code == 304
     assert client.get("/static/missing.css").status_code == 404
     assert client.get("/static/../pyproject.toml").status_code == 404
+
+
+def test_the_memory_rate_limit_starts_no_thread_per_request_and_still_limits():
+    import threading
+
+    from limits import parse
+    from limits.strategies import FixedWindowRateLimiter
+
+    from screener.web.ratelimit_storage import SWEEP_SECONDS, ThreadlessMemoryStorage
+
+    storage = ThreadlessMemoryStorage("memory://")
+    window = FixedWindowRateLimiter(storage)
+    threads = threading.active_count()
+    assert [window.hit(parse("3 per minute"), "api", "a") for _ in range(4)] == [
+        True, True, True, False]
+    assert threading.active_count() == threads
+    storage.storage["gone"], storage.expirations["gone"] = 1, 0.0
+    storage._swept -= SWEEP_SECONDS
+    window.hit(parse("3 per minute"), "api", "b")
+    assert "gone" not in storage.storage

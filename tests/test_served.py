@@ -118,3 +118,21 @@ def test_access_log_is_one_escaped_line_per_request_without_the_full_address(liv
 def test_a_start_with_workers_counting_alone_says_so(live_server):
     _, log = live_server
     assert "each of the 2 workers counts alone" in log.read_text()
+
+
+def test_metrics_add_up_every_worker_and_the_usage_counts(live_server, https):
+    """Two gunicorn workers: /metrics sums both (prometheus multiprocess mode), and the
+    usage counts come from the database they share."""
+    base, _ = live_server
+    for _ in range(20):
+        https.get(base + "/healthz", timeout=5)
+    https.get(base + "/step/urgent", timeout=5)
+    body = https.get(base + "/metrics", timeout=5).text
+    served = re.search(r'screener_http_requests_total\{endpoint="ops.healthz",method="GET",'
+                       r'status="200"\} ([0-9.]+)', body)
+    assert served and float(served.group(1)) >= 20
+    assert re.search(r'screener_usage_events_total\{event="started"\} [1-9]', body)
+    assert https.get(base + "/readyz", timeout=5).json()["status"] == "ready"
+    behind_a_proxy = https.get(base + "/metrics", timeout=5,
+                                headers={"X-Forwarded-For": "203.0.113.9"})
+    assert behind_a_proxy.status_code == 404

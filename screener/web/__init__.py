@@ -9,20 +9,21 @@ from flask_babel import gettext, refresh
 
 from ..conditions import leaves
 from ..do_now import do_now_text
-from ..i18n import N_, SUPPORTED, current_locale, name_of, template_gettext
+from ..i18n import N_, current_locale, name_of, template_gettext
 from ..nurse import nurse_label
-from ..resources import data_dir
 from ..rulemodels import CATEGORIES
 from .api import bp as api
-from .assets import register_assets
 from .errors import register_error_pages
 from .fhir import bp as fhir
 from .handoff import bp as handoff
 from .handoff import init_handoff
 from .intake import bp as intake
+from .pages import bp as info
+from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient
 from .security import init_security
 from .state import EncryptedCookieSessions
+from .watch import init_watch
 
 TIMED_OUT = N_("To keep your answers private, we cleared them after %(minutes)s minutes "
                "without activity. You can start again whenever you are ready.")
@@ -38,12 +39,13 @@ CATEGORY_HEADINGS = {
 
 def register(app: Flask) -> None:
     app.session_interface = EncryptedCookieSessions()
-    register_assets(app, data_dir("static"))
+    register_clinic_assets(app)
     init_security(app, api, fhir)
-    for blueprint in (patient, intake, api, fhir, handoff):
+    for blueprint in (patient, intake, api, fhir, handoff, info):
         app.register_blueprint(blueprint)
     init_handoff(app)
     register_error_pages(app)
+    init_watch(app)
     app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text)
     app.jinja_env.filters["leaf_questions"] = lambda cond: sorted(
         {leaf.question for leaf in leaves(cond)})
@@ -58,9 +60,11 @@ def register(app: Flask) -> None:
     def choose_language() -> None:
         """``?lang=es`` on any page switches language and keeps it for the session."""
         wanted = request.args.get("lang")
-        if wanted in SUPPORTED and session.get("lang") != wanted:
+        if wanted in app.config["LANGUAGES"] and session.get("lang") != wanted:
             session["lang"] = wanted
             refresh()
+
+    own = clinic_template_values(app)
 
     @app.context_processor
     def clinic() -> dict[str, Any]:
@@ -70,11 +74,11 @@ def register(app: Flask) -> None:
         return {
             "clinic": {"name": config["CLINIC_NAME"], "phone": config["CLINIC_PHONE"],
                        "booking_url": config["BOOKING_URL"],
-                       "emergency_number": config["EMERGENCY_NUMBER"]},
+                       "emergency_number": config["EMERGENCY_NUMBER"], **own},
             "category_headings": [(c, translate(CATEGORY_HEADINGS[c])) for c in CATEGORIES],
             "locale": locale,
             "gettext": translate,
-            "languages": [(code, name_of(code)) for code in SUPPORTED],
+            "languages": [(code, name_of(code)) for code in config["LANGUAGES"]],
             "switch_url": _switch_url,
             "embed_origins": config["EMBED_ORIGIN_LIST"],
             "embedded": bool(config["EMBED_ORIGIN_LIST"])

@@ -15,9 +15,9 @@ from .. import csrf, evaluate_here
 from ..answers import AnswersError, validate_answers
 from ..evaluate import Result
 from ..fhir import questionnaire_response
-from ..i18n import SUPPORTED
+from ..i18n import offered_locales
 from ..openapi import openapi_document
-from ..questions import catalogue_json
+from ..questions import QUESTIONS, catalogue_json
 from ..render import result_json
 from .fhir import FHIR_JSON, canonical, fhir_response
 
@@ -27,7 +27,8 @@ csrf.exempt(bp)
 
 def requested_locale() -> str:
     """The language other systems ask for with Accept-Language (English by default)."""
-    return request.accept_languages.best_match(SUPPORTED, default="en") or "en"
+    offered = offered_locales()
+    return request.accept_languages.best_match(offered, default=offered[0]) or offered[0]
 
 
 def problem(status: int, errors: list[str]) -> tuple[Any, int]:
@@ -51,9 +52,19 @@ def answers_from_request() -> dict[str, Any] | tuple[Any, int]:
     if data is None:
         return problem(400, ["The body is not valid JSON."])
     try:
-        return validate_answers(data)
+        return validate_answers(whole_numbers(data))
     except AnswersError as exc:
         return problem(400, exc.problems)
+
+
+def whole_numbers(data: Any) -> Any:
+    """``7.0`` read as ``7`` for number questions: JSON Schema (and so the API description)
+    counts a number with a zero fraction as an integer."""
+    if not isinstance(data, dict):
+        return data
+    return {qid: int(value) if isinstance(value, float) and value.is_integer()
+            and qid in QUESTIONS and QUESTIONS[qid].kind == "integer" else value
+            for qid, value in data.items()}
 
 
 @bp.get("/questions")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response, abort, request
@@ -32,15 +33,24 @@ def minify_js(text: str) -> str:
 _MINIFIERS = {".css": minify_css, ".js": minify_js}
 
 
-def register_assets(app: Flask, folder: Path) -> None:
-    """Serve ``folder`` at /static/ under the endpoint name ``static``."""
-    files: dict[str, tuple[bytes, str]] = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            minify = _MINIFIERS.get(path.suffix)
-            body = (minify(path.read_text(encoding="utf-8")).encode()
-                    if minify else path.read_bytes())
-            files[path.relative_to(folder).as_posix()] = (body, hashlib.sha256(body).hexdigest())
+def register_assets(app: Flask, *folders: Path, generated: Mapping[str, bytes] | None = None,
+                    appendix: Mapping[str, str] | None = None) -> None:
+    """Serve ``folders`` at /static/ under the endpoint name ``static``.
+
+    An earlier folder's file wins over a later one's (a clinic's override folder comes
+    first); ``generated`` files (logo, favicon) are served as given, and ``appendix``
+    text is added to the end of a stylesheet (the brand colour's custom properties).
+    """
+    bodies: dict[str, bytes] = dict(generated or {})
+    for folder in reversed(folders):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                name = path.relative_to(folder).as_posix()
+                text = (path.read_text(encoding="utf-8") + (appendix or {}).get(name, "")
+                        if path.suffix in _MINIFIERS else None)
+                bodies[name] = (_MINIFIERS[path.suffix](text).encode() if text is not None
+                                else path.read_bytes())
+    files = {name: (body, hashlib.sha256(body).hexdigest()) for name, body in bodies.items()}
 
     def static(filename: str) -> Response:
         if filename not in files:

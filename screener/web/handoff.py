@@ -47,6 +47,7 @@ from ..store.service import Store, current_store, enabled, init_store
 from ..store.submissions import Contact, NewSubmission
 from ..wizard import first_incomplete
 from .state import load_state
+from .watch import count_event
 
 log = logging.getLogger("screener.handoff")
 bp = Blueprint("handoff", __name__)
@@ -229,6 +230,7 @@ def send() -> Any:
         return _send_page(form, {}, 503, unavailable=True)
     session[SENT_KEY] = {"id": sid, "code": code}
     if created:
+        count_event("handoff_sent")
         _notify(store, sid, new.urgent)
     return redirect(url_for(".sent"))
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from limits import parse
-from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
+
+from .ratelimit_storage import limit_storage
 
 ops = Blueprint("ops", __name__)
 log = logging.getLogger("screener")
@@ -49,7 +50,7 @@ def healthz() -> Response:
 
 def _rate_limit(app: Flask, blueprints: tuple[Blueprint, ...]) -> None:
     """Limit each client address to ``API_RATE_LIMIT`` over all API and FHIR endpoints."""
-    window = FixedWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
+    window = FixedWindowRateLimiter(limit_storage(app.config["RATELIMIT_STORAGE_URI"]))
     limit = parse(app.config["API_RATE_LIMIT"])
     app.extensions["screener.ratelimit"] = window
 

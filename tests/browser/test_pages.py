@@ -44,6 +44,10 @@ def _intake(errors: bool = False, submit: bool = False) -> Callable[[Person], No
     return visit
 
 
+def _goto(url: str) -> Callable[[Person], None]:
+    return lambda person: person.page.goto(person.base_url + url)
+
+
 def _print(person: Person) -> None:
     person.walk(COMPLETE_ANSWERS)
     person.page.get_by_role("link", name="Print your summary").click()
@@ -110,6 +114,10 @@ PAGES: dict[str, Callable[[Person], None]] = {
     "intake-result-es": lambda person: (person.page.goto(person.base_url + "/?lang=es"),
                                         _intake(submit=True)(person)),
     "restart-note": lambda person: person.page.goto(person.base_url + "/review"),
+    **{name: _goto(url) for name, url in {"privacy": "/privacy", "accessibility": "/accessibility",
+                         "about": "/about", "usage": "/usage", "privacy-es": "/privacy?lang=es",
+                         "accessibility-es": "/accessibility?lang=es",
+                         "about-es": "/about?lang=es"}.items()},
 }
 
 TARGET_SIZE_JS = """() => {
@@ -138,9 +146,24 @@ PAGE_BYTES_JS = """() => performance.getEntriesByType('navigation')
 def visited(request, person):
     requested: list[str] = []
     person.page.on("request", lambda r: requested.append(r.url))
+    person.console_errors, person.failed, person.documents = [], [], set()
+    person.page.on("console", lambda m: m.type == "error" and person.console_errors.append(
+        (m.text, m.location.get("url"))))
+    person.page.on("response", lambda r: person.documents.add(r.url)
+                   if r.request.resource_type == "document"
+                   else r.status >= 400 and person.failed.append(r.url))
     PAGES[request.param](person)
     person.page.wait_for_load_state("load")
     return request.param, person.page, requested
+
+
+def test_page_logs_no_error_and_no_404_in_the_console(visited, person):
+    """No sub-resource fails (favicon included) and nothing errs in the console; a page's
+    own status (422 with errors, 404 when not found) is what it should be, not an error."""
+    assert person.failed == []
+    assert [text for text, url in person.console_errors
+            if not (text.startswith("Failed to load resource") and url in person.documents)
+            ] == []
 
 
 def test_page_has_no_accessibility_violations(visited):

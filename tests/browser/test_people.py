@@ -71,7 +71,7 @@ class Keyboard:
 def test_whole_patient_flow_by_keyboard(page, base_url):
     keys = Keyboard(page)
     page.goto(base_url + "/")
-    keys.press_button("Start")
+    keys.press_button("Start the questions")
     for step in visible_steps(COMPLETE_ANSWERS):
         for qid in step.questions:
             if qid in COMPLETE_ANSWERS:

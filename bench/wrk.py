@@ -1,0 +1,121 @@
+"""Benchmark over real HTTP: wrk against one gunicorn worker, the screener beside bare Flask.
+
+Run: .venv/bin/python bench/wrk.py [--seconds 3] [--rounds 3]   (needs `wrk`:
+apt-get install wrk)
+
+Two gunicorn servers with one sync worker each and the same settings (the screener's
+gunicorn_conf, access log to a file): the screener, and the bare Flask app of
+bench/pages.py (a one-question Flask-WTF page and a JSON echo). wrk drives each target
+and its baseline in alternating rounds; the ratio printed is the median of the per-round
+ratios, so drift on a shared machine cancels out. Targets: the evaluate API at least 0.8
+of the echo; the intake page at least 0.4 of the bare page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pages import complete_answers  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(target: str, folder: Path, name: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = os.environ | {
+        "SCREENER_SECRET_KEY": "bench-" + "z" * 40, "SCREENER_WORKERS": "1",
+        "SCREENER_BIND": f"127.0.0.1:{port}", "SCREENER_API_RATE_LIMIT": "100000000 per minute",
+        "SCREENER_ACCESS_LOG": str(folder / f"{name}-access.log"),
+        "SCREENER_DATABASE_URL": f"sqlite:///{folder / 'usage.sqlite3'}",
+        "PROMETHEUS_MULTIPROC_DIR": str(folder / f"{name}-metrics")}
+    (folder / f"{name}-metrics").mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:screener.gunicorn_conf",
+         "--chdir", str(ROOT / "bench"), target], env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=open(folder / f"{name}.log", "wb"))
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/healthz" if name == "screener" else base + "/page",
+                                   timeout=1).close()
+            return process, base
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit((folder / f"{name}.log").read_text()) from None
+            time.sleep(0.2)
+
+
+def wrk(url: str, seconds: float, script: Path | None = None) -> float:
+    command = ["wrk", "-t1", "-c4", f"-d{round(seconds)}s", url]
+    if script:
+        command[1:1] = ["-s", str(script)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"{url}: errors\n{out}")
+    return float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        post = folder / "post.lua"
+        post.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                        f"wrk.body = {json.dumps(json.dumps(complete_answers()))}\n")
+        servers = [serve("screener.wsgi:app", folder, "screener"),
+                   serve("pages:bare_app()", folder, "bare")]
+        try:
+            (_, ours), (_, bare) = servers
+            targets = [
+                ("landing", ours + "/", None, bare + "/page", None, 0.8),
+                ("intake page", ours + "/intake", None, bare + "/page", None, 0.4),
+                ("evaluate API", ours + "/api/v1/evaluate", post, bare + "/echo", post, 0.8),
+            ]
+            print(f"{'target':<14}{'req/s':>9}{'bare req/s':>12}{'ratio':>8}{'target':>8}")
+            missed = 0
+            for name, url, script, base_url, base_script, goal in targets:
+                wrk(url, 1, script)  # warm-up
+                wrk(base_url, 1, base_script)
+                rounds = [(wrk(url, args.seconds, script), wrk(base_url, args.seconds, base_script))
+                          for _ in range(args.rounds)]
+                ratio = statistics.median(a / b for a, b in rounds)
+                missed += ratio < goal
+                print(f"{name:<14}{statistics.median(r[0] for r in rounds):>9.0f}"
+                      f"{statistics.median(r[1] for r in rounds):>12.0f}{ratio:>8.2f}{goal:>8.1f}"
+                      f"{'' if ratio >= goal else '  BELOW TARGET'}")
+        finally:
+            for process, _ in servers:
+                process.terminate()
+                process.wait(timeout=10)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
