@@ -146,9 +146,9 @@ def _outcomes(*codes: int) -> dict[str, Any]:
 
 
 def _language_parameters() -> list[dict[str, Any]]:
-    return [{"name": "lang", "in": "query", "required": False,
-             "schema": {"type": "string", "enum": list(SUPPORTED)},
-             "description": "Language of the texts; else Accept-Language; linkIds and "
+    return [{"name": "lang", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": f"Language of the texts ({', '.join(SUPPORTED)}); any other "
+                            "value falls back to Accept-Language, then English. linkIds and "
                             "codes are the same in every language."}]
 
 

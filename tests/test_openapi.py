@@ -98,4 +98,9 @@ EVERY_CHECK = CHECKS.get_all()
 @SCHEMA.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_does_what_its_description_says(case):
-    case.call_and_validate(checks=EVERY_CHECK)
+    checks = EVERY_CHECK
+    if case.operation.path == "/fhir/QuestionnaireResponse":
+        # What a valid response is, the Questionnaire says (linkIds, codes, required
+        # answers), not a JSON Schema: a schema-valid body may rightly get a 422.
+        checks = [c for c in EVERY_CHECK if c.__name__ != "positive_data_acceptance"]
+    case.call_and_validate(checks=checks)
