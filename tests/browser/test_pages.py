@@ -14,7 +14,10 @@ from .conftest import Person, axe_violations, screenshot
 
 pytestmark = pytest.mark.slow
 
+# Patients on a phone: 30 KB. The nurse's one-page intake (a desktop on the clinic's
+# network) holds the whole catalogue, every red flag and its call script: 36 KB.
 MAX_PAGE_BYTES = 30 * 1024
+MAX_INTAKE_BYTES = 36 * 1024
 
 
 def _step(step_id: str, with_errors: bool) -> Callable[[Person], None]:
@@ -183,9 +186,10 @@ def test_targets_are_at_least_24_px(visited):
 
 
 def test_page_is_small_and_stays_on_its_origin(visited, base_url):
-    _, page, requested = visited
+    name, page, requested = visited
     assert [u for u in requested if not u.startswith(base_url + "/")] == []
-    assert page.evaluate(PAGE_BYTES_JS) <= MAX_PAGE_BYTES
+    limit = MAX_INTAKE_BYTES if name.startswith("intake") else MAX_PAGE_BYTES
+    assert page.evaluate(PAGE_BYTES_JS) <= limit
 
 
 def test_page_has_a_language_and_one_main_heading(visited):

@@ -57,7 +57,8 @@ def test_a_walk_away_clears_the_answers_with_a_kind_note(page, impatient_server)
 def test_back_after_start_over_shows_no_answers(page, base_url):
     person = Person(page, base_url)
     person.walk(COMPLETE_ANSWERS)
-    page.get_by_role("button", name="Start over and clear my answers").click()
+    page.get_by_role("link", name="Start over").click()
+    page.get_by_role("button", name="Yes, clear my answers").click()
     page.go_back()
     assert page.locator('[data-topic="discuss-miss-with-specialist"]').count() == 0
 
