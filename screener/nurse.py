@@ -16,8 +16,7 @@ from .answers import visible_questions
 from .evaluate import Result
 from .i18n import N_, t
 from .questions import EMERGENCY_VALUES, QUESTIONS
-from .render import QUESTIONS_TOPIC
-from .safety_net import safety_net_title
+from .render import closing_lines
 
 NURSE_LABELS: dict[tuple[str, str], str] = {
     ("diagnosis", "not_sure"): N_("Not sure, or no one has said"),
@@ -208,11 +207,4 @@ def record_text(result: Result, answers: dict[str, Any], record: CallRecord) -> 
         outcome=t(OUTCOMES[record.outcome], loc) if record.outcome else "-")]
     if record.note:
         lines.append(t("Note: {note}", loc).format(note=record.note))
-    for topic in result.topics:
-        if topic.id == QUESTIONS_TOPIC:
-            lines += ["", t("QUESTIONS THE PATIENT MAY BRING", loc)]
-            lines += [f"- {ask.in_locale(loc)}" for ask in topic.ask]
-    if result.safety_net:
-        lines += ["", f"{safety_net_title(loc)}: {result.safety_net}"]
-    lines += ["", f"{t('IMPORTANT', loc)}: {result.disclaimer}"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + closing_lines(result)) + "\n"

@@ -76,13 +76,19 @@ def result_text(result: Result, answers: Answers, today: date | None = None) -> 
                      f"({rules_word}: {why})")
     if not result.topics:
         lines.append(t("- No specific guidance. Bring your questions to your visit.", loc))
+    lines += ["", t("Rule set version: {version}", loc).format(version=result.ruleset_version)]
+    return "\n".join(lines + closing_lines(result)) + "\n"
+
+
+def closing_lines(result: Result) -> list[str]:
+    """How every text summary ends, the patient's and the nurse's: the questions the
+    patient may bring, the safety net (not on the emergency result), the disclaimer last."""
+    loc = result.locale
+    lines: list[str] = []
     for topic in result.topics:
         if topic.id == QUESTIONS_TOPIC:
             lines += ["", t("QUESTIONS THE PATIENT MAY BRING", loc)]
             lines += [f"- {ask.in_locale(loc)}" for ask in topic.ask]
     if result.safety_net:
         lines += ["", f"{safety_net_title(loc).upper()}: {result.safety_net}"]
-    important = t("IMPORTANT", loc)
-    lines += ["", t("Rule set version: {version}", loc).format(version=result.ruleset_version)]
-    lines += ["", f"{important}: {result.disclaimer}"]
-    return "\n".join(lines) + "\n"
+    return lines + ["", f"{t('IMPORTANT', loc)}: {result.disclaimer}"]
