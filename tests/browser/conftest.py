@@ -88,7 +88,8 @@ class Person:
         for qid in question_ids:
             if qid in answers:
                 self.choose(qid, answers[qid])
-        self.page.locator("form.step-form button[type=submit]").click()
+        with self.page.expect_navigation():
+            self.page.locator("form.step-form button[type=submit]").click()
 
     def walk(self, answers: dict[str, Any]) -> None:
         from screener.answers import visible_steps

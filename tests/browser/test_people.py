@@ -38,8 +38,9 @@ class Keyboard:
             if focus is not None:
                 assert focus["visible"], f"focus not visible on {focus['html']}"
             if self.page.evaluate(
-                    "([s, t]) => document.activeElement.matches(s) && "
-                    "(t === null || document.activeElement.textContent.trim() === t)",
+                    "([s, t]) => { const el = document.activeElement; "
+                    "return !!el && el.matches(s) && "
+                    "(t === null || el.textContent.trim() === t); }",
                     [selector, text]):
                 return
         raise AssertionError(f"Tab never reached {selector}")
