@@ -275,8 +275,12 @@ def db_current() -> None:
 @main.command("purge")
 def purge_command() -> None:
     """Delete every expired submission (run daily from cron or a systemd timer)."""
+    from .store.audit import Action
+
     store = _store()
-    click.echo(f"deleted {store.submissions.purge()} expired submission(s)")
+    deleted = store.submissions.purge()
+    store.audit.record(Action.PURGE, detail=f"{deleted} expired")
+    click.echo(f"deleted {deleted} expired submission(s)")
     store.dispose()
 
 
@@ -332,6 +336,148 @@ def keys_rotate() -> None:
     """Re-encrypt everything stored with the first key in SCREENER_DATA_KEYS."""
     store = _store()
     changed = store.submissions.rotate_keys()
-    click.echo(f"re-encrypted {changed} submission(s) with the first key; the other keys can "
+    others = store.casework.rotate_keys() + store.accounts.rotate_keys()
+    click.echo(f"re-encrypted {changed} submission(s) and {others} note(s), answer "
+               "version(s) and authenticator secret(s) with the first key; the other keys can "
                "now be removed from SCREENER_DATA_KEYS")
+    store.dispose()
+
+
+def _setup_url(app_config: dict, token: str) -> str:  # type: ignore[type-arg]
+    base = str(app_config.get("BASE_URL") or "").rstrip("/")
+    return f"{base}/staff/setup/{token}"
+
+
+def _announce_link(config: dict, email: str, token: str, send: bool) -> None:  # type: ignore[type-arg]
+    """Print the setup link; with ``send``, also email it through SCREENER_SMTP_URL."""
+    link = _setup_url(config, token)
+    if not config.get("BASE_URL"):
+        click.echo("SCREENER_BASE_URL is not set: put the screener's address before this "
+                   "path.", err=True)
+    click.echo(f"one-time setup link for {email} (valid for a day):\n  {link}")
+    if send:
+        from .notify import send_setup_link
+
+        if not (config.get("SMTP_URL") and config.get("BASE_URL")):
+            click.echo("Not emailed: set SCREENER_SMTP_URL and SCREENER_BASE_URL.", err=True)
+            sys.exit(1)
+        try:
+            send_setup_link(config["SMTP_URL"], email, link, config["CLINIC_NAME"])
+        except OSError as exc:
+            click.echo(f"Not emailed ({type(exc).__name__}); give the link by hand.", err=True)
+            sys.exit(1)
+        click.echo(f"emailed to {email}")
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts for the staff area (/staff): nurses and admins."""
+
+
+def _account_command(action):  # type: ignore[no-untyped-def]
+    """Run ``action(store)``; a refused change prints why and exits 1."""
+    from .store.accounts import AccountError
+    from .store.audit import Action
+
+    store = _store()
+    try:
+        detail = action(store)
+        store.audit.record(Action.ACCOUNT_CHANGE, detail=f"{detail} (command line)")
+    except AccountError as exc:
+        click.echo(f"Not done: {exc}.", err=True)
+        sys.exit(1)
+    finally:
+        store.dispose()
+
+
+@staff.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["nurse", "admin"]), required=True)
+@click.option("--email-link", is_flag=True, help="also email the link (SCREENER_SMTP_URL)")
+def staff_add(email: str, role: str, email_link: bool) -> None:
+    """Add an account and print its one-time setup link."""
+    from .store.models import Role
+
+    config = _store_app().config
+
+    def add(store):  # type: ignore[no-untyped-def]
+        account, token = store.accounts.add(email, Role(role))
+        _announce_link(config, account.email, token, email_link)
+        return f"add {role} {account.email}"
+
+    _account_command(add)
+
+
+@staff.command("reset")
+@click.argument("email")
+@click.option("--email-link", is_flag=True, help="also email the link (SCREENER_SMTP_URL)")
+def staff_reset(email: str, email_link: bool) -> None:
+    """Clear the password and authenticator, sign out everywhere, print a new link."""
+    config = _store_app().config
+
+    def reset(store):  # type: ignore[no-untyped-def]
+        account, token = store.accounts.reset(email)
+        _announce_link(config, account.email, token, email_link)
+        return f"reset {account.email}"
+
+    _account_command(reset)
+
+
+@staff.command("disable")
+@click.argument("email")
+def staff_disable(email: str) -> None:
+    """Disable an account: it is signed out at once and cannot sign in."""
+    def disable(store):  # type: ignore[no-untyped-def]
+        account = store.accounts.disable(email)
+        click.echo(f"{account.email} is disabled")
+        return f"disable {account.email}"
+
+    _account_command(disable)
+
+
+@staff.command("enable")
+@click.argument("email")
+def staff_enable(email: str) -> None:
+    """Enable a disabled account again (its password and authenticator are kept)."""
+    def enable(store):  # type: ignore[no-untyped-def]
+        account = store.accounts.enable(email)
+        click.echo(f"{account.email} is enabled ({account.state})")
+        return f"enable {account.email}"
+
+    _account_command(enable)
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """Every account: email, role, state, last sign-in."""
+    store = _store()
+    for account in store.accounts.all():
+        last = (account.last_sign_in_at.strftime("%Y-%m-%d %H:%M")
+                if account.last_sign_in_at else "never")
+        click.echo(f"{account.email}\t{account.role}\t{account.state}\tlast sign-in {last}")
+    store.dispose()
+
+
+@main.group()
+def audit() -> None:
+    """The staff area's append-only audit log."""
+
+
+@audit.command("export")
+@click.option("--since", "since", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="first day (UTC) to include, YYYY-MM-DD")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True)
+def audit_export(since, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """Print the audit log from a day on, as CSV or JSON lines."""
+    from datetime import UTC
+
+    from .store.audit import Action, as_csv, as_json_lines
+
+    store = _store()
+    lines = store.audit.since(since.replace(tzinfo=UTC))
+    for chunk in (as_csv(lines) if fmt == "csv" else as_json_lines(lines)):
+        click.echo(chunk, nl=False)
+    store.audit.record(Action.AUDIT_EXPORT, detail=f"{fmt} since {since:%Y-%m-%d} "
+                       "(command line)")
     store.dispose()

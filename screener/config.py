@@ -34,6 +34,15 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 20,
     "SESSION_MAX_MINUTES": 120,
     "SESSION_KEYS": "",
+    # The staff area's own cookie (path /staff): signed out after this long idle or in all.
+    "STAFF_SESSION_IDLE_MINUTES": 15,
+    "STAFF_SESSION_MAX_MINUTES": 480,
+    # Failed sign-ins (password or code) allowed per account email before a pause, and
+    # sign-in posts per client address.
+    "STAFF_SIGN_IN_FAILURES": "5 per 15 minutes",
+    "STAFF_SIGN_IN_RATE_LIMIT": "30 per 15 minutes",
+    # Where setup links point (https://screener.example.org); the staff CLI needs it.
+    "BASE_URL": "",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": 3600,
     "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -71,7 +80,8 @@ _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "E
                   "CLINIC_EMAIL", "LOGO", "BRAND_COLOUR", "OVERRIDES_DIR", "CONTENT_REVIEWED",
 
                   "EMBED_ORIGINS", "SESSION_KEYS", "DATABASE_URL", "SMTP_URL", "NOTIFY_EMAIL",
-                  "STAFF_URL", "HANDOFF_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS")
+                  "STAFF_URL", "HANDOFF_RATE_LIMIT", "BASE_URL", "STAFF_SIGN_IN_FAILURES",
+                  "STAFF_SIGN_IN_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS")
 
 
 class ConfigError(RuntimeError):

@@ -97,3 +97,17 @@ class Notifier:
             return
         log.error("Notification email given up after %d attempts; the submission is stored "
                   "and waits in the staff worklist", len(self.delays) + 1)
+
+
+def send_setup_link(smtp_url: str, email: str, link: str, clinic: str) -> None:
+    """Email a new staff account its one-time setup link (raises on failure)."""
+    notifier = Notifier(smtp_url, email, (), clinic)
+    mail = EmailMessage()
+    mail["From"] = notifier.sender
+    mail["To"] = email
+    mail["Subject"] = f"Your {clinic} screener staff account"
+    mail.set_content(
+        f"An account in the {clinic} screener's staff area was made for you.\n\n"
+        f"Set your password and your authenticator app here (the link works once, for "
+        f"24 hours):\n{link}\n\nIf you did not expect this, tell your clinic's admin.\n")
+    notifier.send(mail)

@@ -146,7 +146,8 @@ class CallRecord:
                 "complete": self.complete}
 
 
-def _answer(qid: str, value: Any, locale: str) -> str:
+def answer_text(qid: str, value: Any, locale: str) -> str:
+    """An answer as the nurse reads it (third person), in ``locale``."""
     question = QUESTIONS[qid]
     if isinstance(value, list):
         return ", ".join(t(nurse_label(qid, v), locale) for v in value)
@@ -195,7 +196,7 @@ def record_text(result: Result, answers: dict[str, Any], record: CallRecord) -> 
     lines += red_flag_lines(answers, loc)
     lines += ["", t("Caller reports:", loc)]
     shown = visible_questions(answers)
-    lines += [f"- {t(field_name(q.id), loc)}: {_answer(q.id, answers[q.id], loc)}"
+    lines += [f"- {t(field_name(q.id), loc)}: {answer_text(q.id, answers[q.id], loc)}"
               for q in shown if q.id in answers and q.id != "red_flags"]
     not_asked = [t(field_name(q.id), loc) for q in shown if q.id not in answers]
     if not_asked:

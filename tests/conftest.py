@@ -20,6 +20,7 @@ from screener.resources import data_dir
 from screener.sampling import answer_set
 
 from .servers import Tls, make_tls, start_gunicorn, start_nginx, start_redis
+from .staffkit import make_person, sign_in
 
 RULES_DIR = data_dir("rules")
 # The data contract, kept in the project: stored answers and exports depend on its ids.
@@ -327,3 +328,60 @@ def handoff_app(make_handoff_app):
 @pytest.fixture
 def submissions(handoff_app):
     return handoff_app.extensions["screener.store"].submissions
+
+
+# The staff area: accounts made through the real setup path, over the handoff's database.
+
+
+@pytest.fixture
+def staff_app(make_handoff_app):
+    return make_handoff_app()
+
+
+@pytest.fixture
+def store(staff_app):
+    return staff_app.extensions["screener.store"]
+
+
+@pytest.fixture
+def nurse(staff_app):
+    return make_person(staff_app, "nurse@riverside.example", "nurse")
+
+
+@pytest.fixture
+def admin(staff_app):
+    return make_person(staff_app, "admin@riverside.example", "admin")
+
+
+@pytest.fixture
+def nurse_client(staff_app, nurse):
+    client = staff_app.test_client()
+    sign_in(client, nurse)
+    return client
+
+
+@pytest.fixture
+def admin_client(staff_app, admin):
+    client = staff_app.test_client()
+    sign_in(client, admin)
+    return client
+
+
+@pytest.fixture
+def sent(store):
+    """Submissions as patients send them: one routine, one with urgent symptoms."""
+    from datetime import UTC, datetime, timedelta
+
+    from screener.store.submissions import Contact, NewSubmission
+
+    def make(n: int, urgent: bool = False, age_days: int = 0, name: str = "Ana Lopez"):
+        new = NewSubmission(
+            answers=dict(COMPLETE_ANSWERS), urgent=urgent,
+            contact=Contact(name, "555 010 1234", "morning"), note="Mornings are best",
+            language="en", ruleset_version="2026.12+old", consent_version="2026-12-1",
+            guidance=("discuss-miss", "retired-topic"))
+        sid, code, _ = store.submissions.create(
+            new, f"{n:032d}", 30, datetime.now(UTC) - timedelta(days=age_days))
+        return sid, code
+
+    return make

@@ -242,7 +242,7 @@ def test_db_upgrade_command_migrates_an_empty_database(empty_database_url, monke
     runner = CliRunner()
     assert runner.invoke(main, ["db", "current"]).exit_code == 1
     result = runner.invoke(main, ["db", "upgrade"])
-    assert result.exit_code == 0 and "none -> 0001" in result.output
+    assert result.exit_code == 0 and "none -> 0002" in result.output
     assert runner.invoke(main, ["db", "current"]).exit_code == 0
 
 
@@ -267,10 +267,10 @@ def test_keys_rotate_reencrypts_with_the_first_key(cli_env, submissions, databas
     sid, _, _ = submissions.create(new(), token(), 30)
     monkeypatch.setenv("SCREENER_DATA_KEYS", f"{TEST_DATA_KEYS[1]}, {TEST_DATA_KEYS[0]}")
     result = cli_env.invoke(main, ["keys", "rotate"])
-    assert result.exit_code == 0 and "re-encrypted 1 " in result.output
+    assert result.exit_code == 0 and "re-encrypted 1 submission" in result.output
     only_new = create_app(HANDOFF_CONFIG | {"DATABASE_URL": database_url,
                                             "DATA_KEYS": TEST_DATA_KEYS[1]})
     opened = only_new.extensions["screener.store"].submissions.open(sid)
     only_new.extensions["screener.store"].dispose()
     assert opened.contact.name == NAME and opened.answers == COMPLETE_ANSWERS
-    assert "re-encrypted 0 " in cli_env.invoke(main, ["keys", "rotate"]).output
+    assert "re-encrypted 0 submission" in cli_env.invoke(main, ["keys", "rotate"]).output

@@ -46,6 +46,7 @@ def make_engine(url: str, **options: Any) -> Engine:
         def _tune(dbapi_connection: Any, _: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA busy_timeout = 10000")
+            cursor.execute("PRAGMA foreign_keys = ON")  # case history goes with a purge
             try:
                 cursor.execute("PRAGMA journal_mode = WAL")
             except Exception:  # noqa: BLE001 - a read-only database keeps its journal mode

@@ -2,7 +2,9 @@
 
 Clear columns are only what staff sort and filter by (status, urgent flag, times) and the
 versions needed to read the answers as the patient saw them. The patient's own answers
-are kept as sent; corrections by staff (issue 15) belong in their own table.
+are kept as sent; corrections by staff are new rows in ``submission_versions``. Staff
+accounts, the case history (notes, status changes) and the append-only audit log sit
+beside them; the audit log holds ids and action names only, never health data.
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Enum, Index, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -86,8 +98,96 @@ class Submission(Base):
     contact: Mapped[str | None] = mapped_column(Text, default=None)
     answers: Mapped[str | None] = mapped_column(Text, default=None)
     note: Mapped[str | None] = mapped_column(Text, default=None)
+    # Sealed too: the reference code the patient was shown, and the guidance topic ids
+    # they saw, so staff can quote the code and see what today's rules would change.
+    reference: Mapped[str | None] = mapped_column(Text, default=None)
+    guidance: Mapped[str | None] = mapped_column(Text, default=None)
 
     __table_args__ = (
         Index("ix_submissions_worklist", "status", "urgent", "created_at"),
         Index("ix_submissions_expires_at", "expires_at"),
+        Index("ix_submissions_queue", "urgent", "created_at"),
     )
+
+
+class Role(StrEnum):
+    NURSE = "nurse"
+    ADMIN = "admin"
+
+
+def _enum(kind: type[StrEnum], name: str) -> Enum:
+    return Enum(kind, native_enum=False, length=24, validate_strings=True,
+                values_callable=lambda e: [m.value for m in e], name=name)
+
+
+class StaffAccount(Base):
+    """A nurse or admin. The password is an argon2id hash; the TOTP secret is sealed."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_submission_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "staff_role"))
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    totp_secret: Mapped[str | None] = mapped_column(Text, default=None)
+    # The last TOTP time step accepted: a code is good once.
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    # JSON list of SHA-256 digests of the unused recovery codes.
+    recovery_digests: Mapped[str] = mapped_column(Text, default="[]")
+    setup_digest: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    setup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Raised on reset and disable: every session made before is signed out.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class SubmissionVersion(Base):
+    """Answers corrected on a call, by one nurse; the patient's own stay on the submission."""
+
+    __tablename__ = "submission_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[str] = mapped_column(String(32), ForeignKey("staff_accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answers: Mapped[str] = mapped_column(Text)
+
+
+class EventKind(StrEnum):
+    NOTE = "note"
+    STATUS = "status"
+
+
+class SubmissionEvent(Base):
+    """A call note or a status change, by whom and when; the note text is sealed."""
+
+    __tablename__ = "submission_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[str] = mapped_column(String(32), ForeignKey("staff_accounts.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    status: Mapped[Status | None] = mapped_column(_enum(Status, "event_status"), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class AuditEntry(Base):
+    """One line of the append-only audit log (triggers refuse updates and deletes)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    staff_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    action: Mapped[str] = mapped_column(String(32))
+    submission_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    # A word or two that is never health data: a status, a format, a count, an email.
+    detail: Mapped[str] = mapped_column(String(200), default="")

@@ -17,6 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from .accounts import Accounts
+from .audit import AuditLog
+from .casework import Casework
 from .crypto import Cipher
 from .db import SchemaBehind, check_schema, default_url, make_engine
 from .submissions import Submissions
@@ -37,12 +40,16 @@ def database_url(config: Any, instance_path: str) -> str:
 
 
 class Store:
-    """One engine, its sessions, the cipher and the submission queries."""
+    """One engine, its sessions, the cipher, and the queries of each part."""
 
     def __init__(self, url: str, keys: Any, secret: str, **engine_options: Any) -> None:
         self.engine: Engine = make_engine(url, **engine_options)
-        self.submissions = Submissions(sessionmaker(self.engine, expire_on_commit=False),
-                                       Cipher(keys), secret)
+        sessions = sessionmaker(self.engine, expire_on_commit=False)
+        cipher = Cipher(keys)
+        self.submissions = Submissions(sessions, cipher, secret)
+        self.accounts = Accounts(sessions, cipher)
+        self.casework = Casework(sessions, cipher)
+        self.audit = AuditLog(sessions)
         self._checked = False
         self._lock = threading.Lock()
 

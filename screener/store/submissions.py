@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +21,7 @@ from .crypto import Cipher, SealError
 from .models import Status, Submission, new_submission_id
 from .reference import digest, normalise, reference_for
 
-SEALED = ("contact", "answers", "note")
+SEALED = ("contact", "answers", "note", "reference", "guidance")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class NewSubmission:
     urgent: bool
     ruleset_version: str
     consent_version: str
+    guidance: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class Opened:
     contact: Contact | None
     answers: dict[str, Any] | None
     note: str | None = field(default=None)
+    reference: str | None = None
+    guidance: tuple[str, ...] | None = None
 
 
 def now() -> datetime:
@@ -104,7 +107,9 @@ class Submissions:
             created_at=moment, expires_at=moment + timedelta(days=retention_days),
             contact=self.cipher.seal(sid, "contact", new.contact.as_json()),
             answers=self.cipher.seal(sid, "answers", new.answers),
-            note=self.cipher.seal(sid, "note", new.note) if new.note else None)
+            note=self.cipher.seal(sid, "note", new.note) if new.note else None,
+            reference=self.cipher.seal(sid, "reference", code),
+            guidance=self.cipher.seal(sid, "guidance", list(new.guidance)))
         with self.sessions() as session:
             session.add(row)
             try:
@@ -149,17 +154,32 @@ class Submissions:
             ruleset_version=row.ruleset_version, consent_version=row.consent_version,
             created_at=row.created_at, expires_at=row.expires_at, contact=contact,
             answers=self.cipher.open(row.id, "answers", row.answers) if row.answers else None,
-            note=self.cipher.open(row.id, "note", row.note) if row.note else None)
+            note=self.cipher.open(row.id, "note", row.note) if row.note else None,
+            reference=self.cipher.open(row.id, "reference", row.reference)
+            if row.reference else None,
+            guidance=tuple(self.cipher.open(row.id, "guidance", row.guidance))
+            if row.guidance else None)
 
-    def withdraw(self, sid: str, moment: datetime | None = None) -> bool:
-        """Mark ``sid`` withdrawn and erase its contact details, answers and note."""
+    def by_reference(self, typed_code: str, moment: datetime | None = None) -> str | None:
+        """The id of the live submission with this reference code, if any."""
+        code = normalise(typed_code)
+        if code is None:
+            return None
+        with self.sessions() as session:
+            return session.scalar(select(Submission.id).where(
+                Submission.reference_digest == digest(code), _live(moment or now())))
+
+    def withdraw(self, sid: str, moment: datetime | None = None,
+                 staff_id: str | None = None) -> bool:
+        """Mark ``sid`` withdrawn and erase its contact details, answers and note (by the
+        patient, or by ``staff_id`` at the patient's request on a call)."""
         moment = moment or now()
         with self.sessions() as session:
             row = session.scalar(select(Submission).where(Submission.id == sid, _live(moment))
                                  .with_for_update())
             if row is None:
                 return False
-            _erase(row, moment)
+            _erase(row, moment, staff_id)
             session.commit()
             return True
 
@@ -238,10 +258,21 @@ class Submissions:
             return session.scalar(select(func.count()).select_from(Submission)) or 0
 
 
-def _erase(row: Submission, moment: datetime) -> None:
+def _erase(row: Submission, moment: datetime, staff_id: str | None = None) -> None:
+    """Withdrawn: the patient's data goes, and so do the nurses' copies and notes; the
+    audit line is written in the same transaction."""
+    from .models import AuditEntry, SubmissionEvent, SubmissionVersion
+
     row.status = Status.WITHDRAWN
     row.withdrawn_at = moment
-    row.contact = row.answers = row.note = None
+    row.contact = row.answers = row.note = row.guidance = None
+    session = Session.object_session(row)
+    assert session is not None
+    session.execute(delete(SubmissionVersion).where(SubmissionVersion.submission_id == row.id))
+    session.execute(update(SubmissionEvent).where(SubmissionEvent.submission_id == row.id)
+                    .values(note=None))
+    session.add(AuditEntry(at=moment, staff_id=staff_id, action="withdraw",
+                           submission_id=row.id, detail="by staff" if staff_id else "by patient"))
 
 
 def _all_rows(session: Session, batch: int) -> Iterator[Submission]:

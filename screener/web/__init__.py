@@ -22,7 +22,9 @@ from .pages import bp as info
 from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient
 from .security import init_security
-from .state import EncryptedCookieSessions
+from .staff import bp as staff
+from .staff import init_staff
+from .state import EncryptedCookieSessions, is_staff_path
 from .watch import init_watch
 
 TIMED_OUT = N_("To keep your answers private, we cleared them after %(minutes)s minutes "
@@ -41,9 +43,10 @@ def register(app: Flask) -> None:
     app.session_interface = EncryptedCookieSessions()
     register_clinic_assets(app)
     init_security(app, api, fhir)
-    for blueprint in (patient, intake, api, fhir, handoff, info):
+    for blueprint in (patient, intake, api, fhir, handoff, info, staff):
         app.register_blueprint(blueprint)
     init_handoff(app)
+    init_staff(app)
     register_error_pages(app)
     init_watch(app)
     app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text)
@@ -53,7 +56,7 @@ def register(app: Flask) -> None:
     @app.before_request
     def say_why_answers_are_gone() -> None:
         """After a time without activity the answers were dropped: say so, kindly, once."""
-        if getattr(session, "timed_out", False):
+        if getattr(session, "timed_out", False) and not is_staff_path(request.path):
             flash(gettext(TIMED_OUT, minutes=app.config["SESSION_IDLE_MINUTES"]))
 
     @app.before_request

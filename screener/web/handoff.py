@@ -219,7 +219,8 @@ def send() -> Any:
         contact=Contact(_clean(form.name.data, NAME_MAX), _clean(form.phone.data, PHONE_MAX),
                         str(form.best_time.data)),
         note=_clean(form.note.data, NOTE_MAX, multiline=True),
-        ruleset_version=result.ruleset_version, consent_version=consent.VERSION)
+        ruleset_version=result.ruleset_version, consent_version=consent.VERSION,
+        guidance=tuple(topic.id for topic in result.topics))
     store = _store()
     try:
         store.ensure_ready()

@@ -22,6 +22,7 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from .ratelimit_storage import limit_storage
+from .state import is_staff_path
 
 ops = Blueprint("ops", __name__)
 log = logging.getLogger("screener")
@@ -79,19 +80,21 @@ class SecurityHeaders:
     def __init__(self, app: Any, headers: list[tuple[str, str]], hsts: str | None,
                  secure_cookie: bool) -> None:
         self.app = app
-        self.headers = headers
-        self.secure_headers = headers + ([("Strict-Transport-Security", hsts)] if hsts else [])
+        sts = [("Strict-Transport-Security", hsts)] if hsts else []
+        # The staff area is never framed, whatever the clinic embeds, and never indexed.
+        staff = [(n, content_security_policy("'none'") if n == "Content-Security-Policy"
+                  else v) for n, v in headers] + [("X-Robots-Tag", "noindex, nofollow")]
+        self.choices = {(False, False): headers, (True, False): headers + sts,
+                        (False, True): staff, (True, True): staff + sts}
         self.warn_plain_http = secure_cookie
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if environ.get("wsgi.url_scheme") == "https":
-                headers.extend(self.secure_headers)
-            else:
-                headers.extend(self.headers)
-                if self.warn_plain_http:
-                    self.warn_plain_http = False
-                    log.warning(PLAIN_HTTP_WARNING)
+            secure = environ.get("wsgi.url_scheme") == "https"
+            headers.extend(self.choices[secure, is_staff_path(environ.get("PATH_INFO", ""))])
+            if not secure and self.warn_plain_http:
+                self.warn_plain_http = False
+                log.warning(PLAIN_HTTP_WARNING)
             if not any(name.lower() == "cache-control" for name, _ in headers):
                 headers.append(("Cache-Control", "no-store"))
             return start_response(status, headers, exc_info)

@@ -31,13 +31,21 @@ from ..questions import STEP_BY_ID
 
 STATE_VERSION = 1
 STATIC_PREFIX = "/static/"
+STAFF_PREFIX = "/staff"
+STAFF_COOKIE = "screener_staff"
 
 
 class CookieSession(SecureCookieSession):
-    """A session that knows whether the one before it was dropped for being idle."""
+    """A session that knows whether the one before it was dropped for being idle, and
+    whether it is the staff area's (its own cookie, path and limits) or a patient's."""
 
     timed_out = False
     started: float | None = None
+    staff = False
+
+
+def is_staff_path(path: str) -> bool:
+    return path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/")
 
 
 def session_keys(app: Flask) -> MultiFernet:
@@ -67,32 +75,42 @@ class EncryptedCookieSessions(SessionInterface):
             keys = app.extensions["screener.session_keys"] = session_keys(app)
         return keys
 
+    def _new(self, staff: bool, data: dict[str, Any] | None = None) -> CookieSession:
+        made = self.session_class(data or {})
+        made.staff = staff
+        return made
+
     def open_session(self, app: Flask, request: Request) -> CookieSession:
         if request.path.startswith(STATIC_PREFIX):
             return self.session_class()  # never read, never written: static files cache
-        token = request.cookies.get(self.get_cookie_name(app))
+        staff = is_staff_path(request.path)
+        token = request.cookies.get(STAFF_COOKIE if staff else self.get_cookie_name(app))
         if not token:
-            return self.session_class()
+            return self._new(staff)
         try:
             payload = session_json_serializer.loads(
                 self._keys(app).decrypt(token.encode("ascii")))
             data, started, last = payload["d"], float(payload["s"]), float(payload["t"])
-            if not isinstance(data, dict):
-                raise ValueError("not a session")
+            if not isinstance(data, dict) or payload.get("a") != ("staff" if staff else None):
+                raise ValueError("not a session of this area")
         except (InvalidToken, ValueError, KeyError, TypeError, UnicodeError):
-            return self.session_class()
+            return self._new(staff)
         now = time.time()
-        if (now - last > 60 * float(app.config["SESSION_IDLE_MINUTES"])
-                or now - started > 60 * float(app.config["SESSION_MAX_MINUTES"])):
-            dropped = self.session_class({"lang": data["lang"]} if "lang" in data else {})
+        prefix = "STAFF_SESSION" if staff else "SESSION"
+        if (now - last > 60 * float(app.config[f"{prefix}_IDLE_MINUTES"])
+                or now - started > 60 * float(app.config[f"{prefix}_MAX_MINUTES"])):
+            dropped = self._new(staff, {"lang": data["lang"]} if "lang" in data else {})
             dropped.timed_out = True
             dropped.modified = True
             return dropped
-        opened = self.session_class(data)
+        opened = self._new(staff, data)
         opened.started = started
         return opened
 
     def save_session(self, app: Flask, session: CookieSession, response: Response) -> None:
+        if session.staff:
+            self._save_staff(app, session, response)
+            return
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
@@ -117,6 +135,19 @@ class EncryptedCookieSessions(SessionInterface):
                             samesite=self.get_cookie_samesite(app),
                             httponly=self.get_cookie_httponly(app))
         response.vary.add("Cookie")
+
+    def _save_staff(self, app: Flask, session: CookieSession, response: Response) -> None:
+        """The staff cookie: its own name, only sent to /staff, never to a frame."""
+        options = {"path": STAFF_PREFIX, "secure": self.get_cookie_secure(app),
+                   "samesite": "Strict", "httponly": True}
+        if not session:
+            if session.modified or session.timed_out:
+                response.delete_cookie(STAFF_COOKIE, **options)  # type: ignore[arg-type]
+            return
+        now = time.time()
+        payload = {"d": dict(session), "s": session.started or now, "t": now, "a": "staff"}
+        token = self._keys(app).encrypt(session_json_serializer.dumps(payload).encode())
+        response.set_cookie(STAFF_COOKIE, token.decode("ascii"), **options)  # type: ignore[arg-type]
 
 
 def shared_cacheable(response: Response) -> bool:

@@ -4,7 +4,7 @@
 ``/usage.csv`` answer only with ``METRICS_TOKEN`` (``Authorization: Bearer <token>``, or
 HTTP Basic with the token as password, which a browser asks for), or, when no token is
 set, only to a request made directly on the loopback address (no proxy in between).
-Until the staff area exists, that token is how the clinic's admins see the counts.
+Admins signed in to the staff area see the same page at ``/staff/admin/usage``.
 
 ``/readyz`` fails (503) while a configured database is unreachable; ``/healthz`` stays
 the liveness check.
@@ -41,6 +41,7 @@ from flask import (
     request,
     session,
     template_rendered,
+    url_for,
 )
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -280,23 +281,33 @@ def chart(days: list[datetime.date], daily: dict[datetime.date, dict[str, int]],
     return {"width": width, "height": height, "top": top, "bars": bars}
 
 
-@bp.get("/usage")
-def usage_page() -> str:
-    _guard()
+def usage_values() -> dict[str, Any]:
+    """The usage page's figures (for /usage and the staff area's admin page)."""
     days, daily = _table()
     topics: dict[str, int] = {}
     for day in days:
         for name, n in daily[day].items():
             if name.startswith(TOPIC):
                 topics[name.removeprefix(TOPIC)] = topics.get(name.removeprefix(TOPIC), 0) + n
-    return render_template("usage.html", days=days, daily=daily, events=EVENTS,
-                           chart=chart(days, daily),
-                           topics=sorted(topics.items(), key=lambda kv: (-kv[1], kv[0])))
+    return {"days": days, "daily": daily, "chart": chart(days, daily),
+            "topics": sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+@bp.get("/usage")
+def usage_page() -> str:
+    _guard()
+    return render_template("usage.html", events=EVENTS, csv_url=url_for("watch.usage_csv"),
+                           **usage_values())
 
 
 @bp.get("/usage.csv")
 def usage_csv() -> Response:
     _guard()
+    return usage_csv_response()
+
+
+def usage_csv_response() -> Response:
+    """Every day's counts as CSV (``?days=N`` for the last N only)."""
     wanted = request.args.get("days", "")
     days, daily = _table(min(max(int(wanted), 1), 3660) if wanted.isdigit() else None)
     topic_names = sorted({n for d in days for n in daily[d] if n.startswith(TOPIC)})

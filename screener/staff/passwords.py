@@ -1,0 +1,67 @@
+"""Password rules after NIST SP 800-63B: long enough, not common, not about us; no
+composition rules. Hashing is argon2id (argon2-cffi's defaults), never by hand."""
+
+from __future__ import annotations
+
+import gzip
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+COMMON = Path(__file__).with_name("common-passwords.txt.gz")
+CONTEXT_WORDS = ("screener", "spine", "password", "clinic", "nurse")
+_HASHER = PasswordHasher()
+# Verified against when the email is unknown, so a wrong user costs as long as a wrong
+# password.
+_DUMMY = _HASHER.hash("not a real password, only for timing")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list (zxcvbn's 30,000 most common), lower-cased."""
+    with gzip.open(COMMON, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip().lower() for line in lines
+                         if line.strip() and not line.startswith("#"))
+
+
+def _sequential(text: str) -> bool:
+    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
+    return len(steps) == 1 and steps <= {-1, 0, 1}
+
+
+def problem(password: str, email: str = "", clinic: str = "") -> str | None:
+    """Why ``password`` cannot be used, in plain words; None when it is fine."""
+    if len(password) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters. A few unrelated words work well."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    lowered = password.lower()
+    if lowered in common_passwords() or lowered.rstrip("0123456789!") in common_passwords():
+        return "This password is on a list of common passwords. Choose another."
+    if len(set(lowered)) <= 2 or _sequential(lowered):
+        return "Avoid repeated or sequential characters. Choose another."
+    words = [*CONTEXT_WORDS, email.split("@")[0].lower(), clinic.lower().replace(" ", "")]
+    squeezed = lowered.replace(" ", "")
+    if any(len(w) >= 4 and w in squeezed and len(squeezed) - len(w) < 8 for w in words):
+        return "Avoid your name, email or the clinic's name. Choose another."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """Constant work whether or not there is a stored hash."""
+    try:
+        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    return _HASHER.check_needs_rehash(stored)

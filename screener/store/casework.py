@@ -1,0 +1,197 @@
+"""The clinic's work on a submission: the worklist, corrected answers as new versions,
+call notes, status changes, and the history of all three.
+
+The patient's answers stay as sent (version 1, on the submission row); every correction on
+a call is a new sealed row with the nurse's id. Expired submissions never show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .crypto import Cipher
+from .models import (
+    EventKind,
+    StaffAccount,
+    Status,
+    Submission,
+    SubmissionEvent,
+    SubmissionVersion,
+)
+from .submissions import Contact, now
+
+# What "to do" means in the worklist: not yet settled.
+OPEN = (Status.NEW, Status.CONTACTED)
+STAFF_STATUSES = (Status.NEW, Status.CONTACTED, Status.BOOKED, Status.NOT_NOW,
+                  Status.REFERRED_ELSEWHERE, Status.CLOSED)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    id: str
+    status: Status
+    urgent: bool
+    created_at: datetime
+    expires_at: datetime
+    contact: Contact | None
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    answers: dict[str, Any]
+    at: datetime
+    by: str | None  # staff email; None for the patient's own
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str  # "sent", "version", "note", "status"
+    by: str | None
+    text: str
+
+
+class Casework:
+    def __init__(self, sessions: sessionmaker[Session], cipher: Cipher) -> None:
+        self.sessions = sessions
+        self.cipher = cipher
+
+    def worklist(self, statuses: tuple[Status, ...] | None, offset: int, limit: int,
+                 moment: datetime | None = None) -> tuple[list[WorkItem], int]:
+        """Urgent first, then oldest first; (one page, how many in all)."""
+        live = Submission.expires_at > (moment or now())
+        where = [live] if statuses is None else [live, Submission.status.in_(statuses)]
+        with self.sessions() as session:
+            total = session.scalar(select(func.count()).select_from(Submission)
+                                   .where(*where)) or 0
+            rows = session.execute(
+                select(Submission.id, Submission.status, Submission.urgent,
+                       Submission.created_at, Submission.expires_at, Submission.contact)
+                .where(*where)
+                .order_by(Submission.urgent.desc(), Submission.created_at, Submission.id)
+                .offset(offset).limit(limit)).all()
+        return [WorkItem(r.id, r.status, r.urgent, r.created_at, r.expires_at,
+                         Contact(**self.cipher.open(r.id, "contact", r.contact))
+                         if r.contact else None) for r in rows], total
+
+    def counts(self, moment: datetime | None = None) -> dict[Status, int]:
+        with self.sessions() as session:
+            found = dict(session.execute(
+                select(Submission.status, func.count()).where(
+                    Submission.expires_at > (moment or now()))
+                .group_by(Submission.status)).tuples().all())
+        return {status: found.get(status, 0) for status in Status}
+
+    def _live_row(self, session: Session, sid: str, moment: datetime) -> Submission | None:
+        return session.scalar(select(Submission).where(
+            Submission.id == sid, Submission.expires_at > moment,
+            Submission.status != Status.WITHDRAWN).with_for_update())
+
+    def versions(self, sid: str) -> list[Version]:
+        """Every version of the answers, the patient's first (number 1)."""
+        with self.sessions() as session:
+            row = session.get(Submission, sid)
+            if row is None or row.answers is None:
+                return []
+            found = [Version(1, self.cipher.open(sid, "answers", row.answers),
+                             row.created_at, None)]
+            for version, email in session.execute(
+                    select(SubmissionVersion, StaffAccount.email)
+                    .join(StaffAccount, StaffAccount.id == SubmissionVersion.staff_id)
+                    .where(SubmissionVersion.submission_id == sid)
+                    .order_by(SubmissionVersion.number)):
+                found.append(Version(version.number, self.cipher.open(
+                    f"{sid}/{version.number}", "answers", version.answers),
+                    version.created_at, email))
+            return found
+
+    def save_version(self, sid: str, staff_id: str, answers: dict[str, Any],
+                     moment: datetime | None = None) -> int | None:
+        """A new version by ``staff_id``; its number, or None if the submission is gone."""
+        moment = moment or now()
+        with self.sessions() as session:
+            if self._live_row(session, sid, moment) is None:
+                return None
+            last = session.scalar(select(func.max(SubmissionVersion.number)).where(
+                SubmissionVersion.submission_id == sid)) or 1
+            number = last + 1
+            session.add(SubmissionVersion(
+                submission_id=sid, number=number, staff_id=staff_id, created_at=moment,
+                answers=self.cipher.seal(f"{sid}/{number}", "answers", answers)))
+            session.commit()
+            return number
+
+    def add_note(self, sid: str, staff_id: str, text: str,
+                 moment: datetime | None = None) -> bool:
+        moment = moment or now()
+        with self.sessions() as session:
+            if self._live_row(session, sid, moment) is None:
+                return False
+            event = SubmissionEvent(submission_id=sid, staff_id=staff_id, at=moment,
+                                    kind=EventKind.NOTE)
+            session.add(event)
+            session.flush()
+            event.note = self.cipher.seal(f"{sid}/event/{event.id}", "note", text)
+            session.commit()
+            return True
+
+    def set_status(self, sid: str, staff_id: str, status: Status,
+                   moment: datetime | None = None) -> bool:
+        """Move a live submission to ``status`` (one the staff may set)."""
+        if status not in STAFF_STATUSES:
+            raise ValueError(f"staff cannot set {status}")
+        moment = moment or now()
+        with self.sessions() as session:
+            row = self._live_row(session, sid, moment)
+            if row is None:
+                return False
+            if row.status != status:
+                row.status = status
+                session.add(SubmissionEvent(submission_id=sid, staff_id=staff_id, at=moment,
+                                            kind=EventKind.STATUS, status=status))
+            session.commit()
+            return True
+
+    def history(self, sid: str) -> list[Event]:
+        """Sent, corrected, noted, moved on: oldest first."""
+        with self.sessions() as session:
+            row = session.get(Submission, sid)
+            if row is None:
+                return []
+            events = [Event(row.created_at, "sent", None, "")]
+            if row.withdrawn_at:
+                events.append(Event(row.withdrawn_at, "withdrawn", None, ""))
+            for version, email in session.execute(
+                    select(SubmissionVersion, StaffAccount.email)
+                    .join(StaffAccount, StaffAccount.id == SubmissionVersion.staff_id)
+                    .where(SubmissionVersion.submission_id == sid)):
+                events.append(Event(version.created_at, "version", email,
+                                    str(version.number)))
+            for event, email in session.execute(
+                    select(SubmissionEvent, StaffAccount.email)
+                    .join(StaffAccount, StaffAccount.id == SubmissionEvent.staff_id)
+                    .where(SubmissionEvent.submission_id == sid)):
+                if event.kind is EventKind.STATUS:
+                    events.append(Event(event.at, "status", email, str(event.status)))
+                elif event.note:
+                    events.append(Event(event.at, "note", email, self.cipher.open(
+                        f"{sid}/event/{event.id}", "note", event.note)))
+            return sorted(events, key=lambda e: e.at)
+
+    def rotate_keys(self) -> int:
+        changed = 0
+        with self.sessions() as session:
+            for model, name in ((SubmissionVersion, "answers"), (SubmissionEvent, "note")):
+                for row in session.scalars(select(model)):
+                    token = getattr(row, name)
+                    if token and self.cipher.needs_rotation(token):
+                        setattr(row, name, self.cipher.rotate(token))
+                        changed += 1
+            session.commit()
+        return changed

@@ -1,0 +1,117 @@
+"""The staff area under /staff: sign-in with a second factor, the worklist, the call, and
+(for admins) accounts, the audit log and usage counts.
+
+Only there when the clinic has switched the handoff on (else every page is a 404). Every
+page but sign-in and account setup needs a signed-in account; admin pages need the admin
+role. The staff session is its own cookie (``state.STAFF_COOKIE``, path /staff, 15 minutes
+idle, 8 hours in all), and holds the account id with its ``session_version``, so a reset or
+a disabled account signs out at once. Every view, edit, export and change is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, Flask, abort, current_app, flash, request
+from flask_login import LoginManager, UserMixin, current_user
+
+from ...nurse import answer_text
+from ...store.accounts import Staff
+from ...store.service import Store, current_store
+from ..state import is_staff_path
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+login_manager = LoginManager()
+login_manager.login_view = "staff.sign_in"
+login_manager.login_message = "Sign in to continue."
+login_manager.session_protection = "strong"
+
+# Reachable without an account; everything else needs one.
+OPEN_ENDPOINTS = {"staff.sign_in", "staff.second_factor", "staff.setup"}
+ADMIN_ENDPOINTS: set[str] = set()
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class StaffUser(UserMixin):
+    """The signed-in account; its id carries the session version it was made under."""
+
+    def __init__(self, staff: Staff) -> None:
+        self.staff = staff
+
+    def get_id(self) -> str:
+        return f"{self.staff.id}.{self.staff.session_version}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.staff.is_admin
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> StaffUser | None:
+    account_id, _, version = user_id.partition(".")
+    staff = store().accounts.get(account_id)
+    if staff is None or staff.state != "active" or str(staff.session_version) != version:
+        return None
+    return StaffUser(staff)
+
+
+def store() -> Store:
+    return current_store(current_app)
+
+
+def me() -> Staff:
+    return current_user.staff  # type: ignore[no-any-return]
+
+
+def admin_only(view: View) -> View:
+    ADMIN_ENDPOINTS.add(f"staff.{view.__name__}")
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+@bp.before_request
+def guard() -> Any:
+    if not current_app.config.get("HANDOFF"):
+        abort(404)
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if request.endpoint in ADMIN_ENDPOINTS and not current_user.is_admin:
+        abort(403)
+    return None
+
+
+@bp.after_request
+def never_kept(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_context_processor
+def staff_values() -> dict[str, Any]:
+    if not is_staff_path(request.path):
+        return {}
+    signed_in = current_user.is_authenticated
+    return {"staff_user": current_user.staff if signed_in else None}
+
+
+def init_staff(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.jinja_env.globals["staff_answer"] = lambda qid, value: answer_text(qid, value, "en")
+
+    @app.before_request
+    def say_staff_timed_out() -> None:
+        from flask import session
+
+        if is_staff_path(request.path) and getattr(session, "timed_out", False):
+            flash("You were signed out after a time without activity. Sign in again.")
+
+
+from . import admin, auth, work  # noqa: E402,F401  (the views register on bp)

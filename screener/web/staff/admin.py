@@ -1,0 +1,119 @@
+"""Admin pages: staff accounts, the audit log (and its export), usage counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+
+from ...store.accounts import AccountError
+from ...store.audit import Action, as_csv, as_json_lines
+from ...store.models import Role
+from ...usage import EVENTS
+from ..watch import usage_csv_response, usage_values
+from . import admin_only, bp, me, store
+from .forms import AccountForm, ConfirmForm
+
+AUDIT_PER_PAGE = 100
+
+
+def setup_link(token: str) -> str:
+    base = str(current_app.config.get("BASE_URL") or request.url_root).rstrip("/")
+    return f"{base}{url_for('staff.setup', token=token)}"
+
+
+@bp.route("/admin/accounts", methods=["GET", "POST"])
+@admin_only
+def accounts() -> Any:
+    form = AccountForm()
+    link = None
+    if request.method == "POST":
+        if form.validate():
+            try:
+                staff, token = store().accounts.add(form.email.data or "",
+                                                    Role(form.role.data))
+            except AccountError as exc:
+                flash(f"Not added: {exc}.")
+            else:
+                store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
+                                     detail=f"add {staff.role} {staff.email}")
+                link = (staff.email, setup_link(token))
+        else:
+            flash("Enter an email and choose a role.")
+    return render_template("staff/accounts.html", form=form, link=link,
+                           people=store().accounts.all(), confirm=ConfirmForm())
+
+
+@bp.post("/admin/accounts/<account_id>/<change>")
+@admin_only
+def account_change(account_id: str, change: str) -> Any:
+    if change not in ("disable", "enable", "reset") or not ConfirmForm().validate():
+        abort(400)
+    staff = store().accounts.get(account_id)
+    if staff is None:
+        abort(404)
+    if staff.id == me().id and change != "enable":
+        flash("You cannot disable or reset your own account here; ask another admin.")
+        return redirect(url_for(".accounts"))
+    link = None
+    try:
+        if change == "reset":
+            staff, token = store().accounts.reset(staff.email)
+            link = (staff.email, setup_link(token))
+        else:
+            getattr(store().accounts, change)(staff.email)
+    except AccountError as exc:
+        flash(f"Not done: {exc}.")
+        return redirect(url_for(".accounts"))
+    store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
+                         detail=f"{change} {staff.email}")
+    if link:
+        return render_template("staff/accounts.html", form=AccountForm(), link=link,
+                               people=store().accounts.all(), confirm=ConfirmForm())
+    flash(f"{staff.email}: {change}d.")
+    return redirect(url_for(".accounts"))
+
+
+@bp.get("/admin/audit")
+@admin_only
+def audit() -> str:
+    page = request.args.get("page", "1")
+    page_number = int(page) if page.isdigit() and 0 < len(page) < 7 and int(page) else 1
+    action = request.args.get("action", "")
+    action = action if action in {str(a) for a in Action} else ""
+    lines, total = store().audit.page((page_number - 1) * AUDIT_PER_PAGE, AUDIT_PER_PAGE,
+                                      action or None)
+    emails = {s.id: s.email for s in store().accounts.all()}
+    return render_template("staff/audit.html", lines=lines, total=total, page=page_number,
+                           pages=max(1, -(-total // AUDIT_PER_PAGE)), emails=emails,
+                           actions=[str(a) for a in Action], action=action)
+
+
+@bp.get("/admin/audit.<fmt>")
+@admin_only
+def audit_export(fmt: str) -> Response:
+    if fmt not in ("csv", "jsonl"):
+        abort(404)
+    days = request.args.get("days", "90")
+    since = datetime.now(UTC) - timedelta(days=int(days) if days.isdigit() and
+                                          len(days) < 6 else 90)
+    store().audit.record(Action.AUDIT_EXPORT, staff_id=me().id, detail=fmt)
+    lines = store().audit.since(since)
+    body = as_csv(lines) if fmt == "csv" else as_json_lines(lines)
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="screener-audit.{fmt}"'})
+
+
+@bp.get("/admin/usage")
+@admin_only
+def usage() -> str:
+    return render_template("usage.html", events=EVENTS, layout="staff/base.html",
+                           csv_url=url_for(".usage_csv"), **usage_values())
+
+
+@bp.get("/admin/usage.csv")
+@admin_only
+def usage_csv() -> Response:
+    return usage_csv_response()

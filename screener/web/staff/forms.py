@@ -1,0 +1,57 @@
+"""The staff area's forms (Flask-WTF: CSRF on every one)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ...store.casework import STAFF_STATUSES
+
+STATUS_LABELS = {"new": "New", "contacted": "Contacted", "booked": "Booked",
+                 "not_now": "Not now", "referred_elsewhere": "Referred elsewhere",
+                 "closed": "Closed", "withdrawn": "Withdrawn"}
+STATUS_CHOICES = [(str(s), STATUS_LABELS[str(s)]) for s in STAFF_STATUSES]
+
+
+class SignInForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired("Enter your email."),
+                                             Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
+                                                     Length(max=200)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code from your authenticator app, or a recovery code",
+                       validators=[DataRequired("Enter the code."), Length(max=40)])
+
+
+class SetupForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired("Choose a password.")])
+    confirm = PasswordField("The same password again",
+                            validators=[DataRequired("Type the password again.")])
+    code = StringField("The 6-digit code your app shows now",
+                       validators=[DataRequired("Enter the code from your app.")])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Status", choices=STATUS_CHOICES)
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField("Note", validators=[DataRequired("Write the note first."),
+                                             Length(max=2000)])
+
+
+class WithdrawForm(FlaskForm):
+    confirm = BooleanField("The caller asked to withdraw: erase their answers and details",
+                           validators=[DataRequired("Tick the box to confirm.")])
+
+
+class AccountForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired("Enter an email."), Length(max=254)])
+    role = SelectField("Role", choices=[("nurse", "Nurse"), ("admin", "Admin")])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF only."""

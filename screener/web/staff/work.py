@@ -1,0 +1,255 @@
+"""The nurse's work: the worklist, one submission, the call, notes, status, withdrawal and
+exports. Each view and change writes an audit line (ids and action names, no health data).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+
+from ... import current_rules
+from ...answers import AnswersError, validate_answers, visible_questions
+from ...evaluate import Result, evaluate
+from ...fhir import questionnaire_response
+from ...forms import form_class, form_data, read_answers
+from ...nurse import FIELD_NAMES
+from ...questions import QUESTIONS, STEPS
+from ...render import result_text
+from ...store.audit import Action
+from ...store.casework import OPEN, Version
+from ...store.models import Status
+from ...store.reference import grouped
+from ...store.submissions import Opened
+from . import bp, me, store
+from .forms import STATUS_LABELS, NoteForm, StatusForm, WithdrawForm
+
+PER_PAGE = 50
+ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
+FILTERS = {"open": OPEN, "all": None, **{str(s): (s,) for s in Status}}
+
+
+def _evaluate(answers: dict[str, Any], language: str) -> Result:
+    locale = language if language in current_app.config["LANGUAGES"] else "en"
+    return evaluate(current_rules(current_app), answers,
+                    emergency_number=current_app.config["EMERGENCY_NUMBER"], locale=locale)
+
+
+def _int_arg(name: str, default: int) -> int:
+    value = request.args.get(name, "")
+    return max(int(value), 1) if value.isdigit() and len(value) < 7 else default
+
+
+@bp.get("/")
+def worklist() -> Any:
+    wanted = request.args.get("status", "open")
+    if wanted not in FILTERS:
+        wanted = "open"
+    typed = request.args.get("code", "").strip()
+    if typed:
+        sid = store().submissions.by_reference(typed)
+        if sid is not None:
+            return redirect(url_for(".submission", sid=sid))
+        flash("No submission has that reference code. It may have expired or been "
+              "withdrawn, or a character may be mistyped.")
+    page = _int_arg("page", 1)
+    items, total = store().casework.worklist(FILTERS[wanted], (page - 1) * PER_PAGE, PER_PAGE)
+    store().audit.record(Action.VIEW, staff_id=me().id, detail=f"worklist {wanted} p{page}")
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template("staff/worklist.html", items=items, total=total, page=page,
+                           pages=pages, wanted=wanted, counts=store().casework.counts(),
+                           labels=STATUS_LABELS, typed=typed, now=datetime.now(UTC))
+
+
+def _opened(sid: str) -> Opened:
+    if len(sid) > 32:
+        abort(404)
+    opened = store().submissions.open(sid)
+    if opened is None:
+        abort(404)
+    return opened
+
+
+def _current(opened: Opened) -> tuple[dict[str, Any] | None, Version | None, list[Version]]:
+    versions = store().casework.versions(opened.id)
+    latest = versions[-1] if versions else None
+    return (latest.answers if latest else None), latest, versions
+
+
+def _differences(opened: Opened, result_now: Result | None) -> dict[str, list[str]] | None:
+    """What today's rules show differently from what the patient saw, by topic title."""
+    if opened.guidance is None or opened.answers is None or result_now is None:
+        return None
+    topics = current_rules(current_app).topics
+    then, now = set(opened.guidance), {t.id for t in result_now.topics}
+    if then == now:
+        return {"added": [], "removed": []}
+
+    def title(topic_id: str) -> str:
+        topic = topics.get(topic_id)
+        return topic.title.in_locale("en") if topic else topic_id
+
+    return {"added": sorted(title(t) for t in now - then),
+            "removed": sorted(title(t) for t in then - now)}
+
+
+@bp.get("/submissions/<sid>")
+def submission(sid: str) -> Any:
+    opened = _opened(sid)
+    answers, latest, versions = _current(opened)
+    shown = versions[0] if request.args.get("version") == "1" and versions else latest
+    result = _evaluate(shown.answers, opened.language) if shown else None
+    patient_now = (_evaluate(opened.answers, opened.language)
+                   if opened.answers is not None else None)
+    store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id)
+    return render_template(
+        "staff/submission.html", s=opened, code=grouped(opened.reference or "") or None,
+        shown=shown, versions=versions, result=result, steps=STEPS, questions=QUESTIONS,
+        visible={q.id for q in visible_questions(shown.answers)} if shown else set(),
+        field_names=FIELD_NAMES, history=store().casework.history(opened.id),
+        differences=_differences(opened, patient_now),
+        today_version=current_rules(current_app).version, labels=STATUS_LABELS,
+        status_form=StatusForm(status=str(opened.status)), note_form=NoteForm(),
+        withdraw_form=WithdrawForm(), live=opened.status is not Status.WITHDRAWN)
+
+
+@bp.route("/submissions/<sid>/call", methods=["GET", "POST"])
+def call(sid: str) -> Any:
+    """The intake page, prefilled with the latest answers; saving makes a new version."""
+    opened = _opened(sid)
+    answers, latest, _ = _current(opened)
+    if answers is None:
+        flash("This submission was withdrawn: there are no answers to confirm.")
+        return redirect(url_for(".submission", sid=sid))
+    form_type = form_class(ALL_QUESTIONS)
+    form = form_type() if request.method == "POST" else form_type(data=form_data(answers))
+    status_form = StatusForm(prefix="outcome", status=str(
+        Status.CONTACTED if opened.status is Status.NEW else opened.status))
+    note_form = NoteForm(prefix="call")
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate():
+        corrected, errors = read_answers(form, ALL_QUESTIONS, {}, require=True)
+        if not errors:
+            return _save_call(opened, answers, corrected, status_form, note_form)
+    elif request.method == "POST":
+        errors = {"form": "This page had expired. Check the answers and save again."}
+    return render_template("staff/call.html", s=opened, form=form, errors=errors,
+                           steps=STEPS, questions=QUESTIONS, latest=latest,
+                           status_form=status_form, note_form=note_form,
+                           code=grouped(opened.reference or ""), field_names=FIELD_NAMES), (
+        422 if errors else 200)
+
+
+def _save_call(opened: Opened, before: dict[str, Any], corrected: dict[str, Any],
+               status_form: StatusForm, note_form: NoteForm) -> Response:
+    casework, audit, staff = store().casework, store().audit, me()
+    done = []
+    if corrected != before:
+        number = casework.save_version(opened.id, staff.id, corrected)
+        if number is None:
+            abort(404)
+        audit.record(Action.EDIT, staff_id=staff.id, submission_id=opened.id,
+                     detail=f"version {number}")
+        done.append(f"answers saved as version {number}")
+    note = (note_form.note.data or "").strip()[:2000]
+    if note and casework.add_note(opened.id, staff.id, note):
+        audit.record(Action.NOTE, staff_id=staff.id, submission_id=opened.id)
+        done.append("call note added")
+    status = Status(status_form.status.data) if status_form.status.data in STATUS_LABELS \
+        and status_form.status.data != "withdrawn" else None
+    if status is not None and status is not opened.status:
+        casework.set_status(opened.id, staff.id, status)
+        audit.record(Action.STATUS_CHANGE, staff_id=staff.id, submission_id=opened.id,
+                     detail=str(status))
+        done.append(f"status {STATUS_LABELS[str(status)]}")
+    flash("Saved: " + ", ".join(done) + "." if done else "Nothing had changed.")
+    return redirect(url_for(".submission", sid=opened.id))
+
+
+@bp.post("/submissions/<sid>/status")
+def status(sid: str) -> Response:
+    opened = _opened(sid)
+    form = StatusForm()
+    if form.validate() and opened.status is not Status.WITHDRAWN:
+        new = Status(form.status.data)
+        if new is not opened.status and store().casework.set_status(opened.id, me().id, new):
+            store().audit.record(Action.STATUS_CHANGE, staff_id=me().id,
+                                 submission_id=opened.id, detail=str(new))
+            flash(f"Status changed to {STATUS_LABELS[str(new)]}.")
+    else:
+        flash("The status was not changed. Try again.")
+    return redirect(url_for(".submission", sid=sid))
+
+
+@bp.post("/submissions/<sid>/notes")
+def note(sid: str) -> Any:
+    opened = _opened(sid)
+    form = NoteForm()
+    if form.validate() and store().casework.add_note(opened.id, me().id,
+                                                     (form.note.data or "").strip()):
+        store().audit.record(Action.NOTE, staff_id=me().id, submission_id=opened.id)
+        flash("Note added.")
+    else:
+        flash("Write the note first.")
+    return redirect(url_for(".submission", sid=sid) + "#history-title")
+
+
+@bp.post("/submissions/<sid>/withdraw")
+def withdraw(sid: str) -> Response:
+    opened = _opened(sid)
+    form = WithdrawForm()
+    if not form.validate():
+        flash("Tick the box to confirm the caller asked to withdraw.")
+        return redirect(url_for(".submission", sid=sid) + "#withdraw-title")
+    store().submissions.withdraw(opened.id, staff_id=me().id)
+    flash("Withdrawn: the caller's answers, contact details and notes are erased.")
+    return redirect(url_for(".submission", sid=sid))
+
+
+def _export_source(sid: str) -> tuple[Opened, dict[str, Any], Result, str]:
+    opened = _opened(sid)
+    answers, latest, _ = _current(opened)
+    if answers is None or latest is None:
+        abort(404)
+    try:
+        answers = validate_answers(answers, complete=False)
+    except AnswersError:
+        abort(404)
+    return opened, answers, _evaluate(answers, opened.language), str(latest.number)
+
+
+@bp.get("/submissions/<sid>/summary.txt")
+def summary_text(sid: str) -> Response:
+    opened, answers, result, version = _export_source(sid)
+    code = grouped(opened.reference or "") or "-"
+    head = [f"Reference code: {code}",
+            f"Sent by the patient: {opened.created_at:%Y-%m-%d %H:%M} UTC",
+            f"Answers: version {version}" + (" (the patient's own)" if version == "1"
+                                              else " (confirmed on a call)"),
+            f"Rule set the patient saw: {opened.ruleset_version}", ""]
+    body = "\n".join(head) + "\n" + result_text(result, answers)
+    store().audit.record(Action.EXPORT, staff_id=me().id, submission_id=opened.id,
+                         detail="text")
+    return _attachment(body, "text/plain", f"screening-{code}.txt")
+
+
+@bp.get("/submissions/<sid>/fhir.json")
+def summary_fhir(sid: str) -> Response:
+    opened, answers, result, _ = _export_source(sid)
+    canonical = current_app.config["FHIR_CANONICAL"]
+    resource = questionnaire_response(answers, result, canonical, authored=opened.created_at)
+    code = grouped(opened.reference or "")
+    if code:
+        resource["identifier"] = {"system": f"{canonical}/reference-code", "value": code}
+    store().audit.record(Action.EXPORT, staff_id=me().id, submission_id=opened.id,
+                         detail="fhir")
+    return _attachment(json.dumps(resource, indent=2, ensure_ascii=False),
+                       "application/fhir+json", f"screening-{code or opened.id}.json")
+
+
+def _attachment(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
