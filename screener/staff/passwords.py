@@ -44,9 +44,14 @@ def problem(password: str, email: str = "", clinic: str = "") -> str | None:
         return "This password is on a list of common passwords. Choose another."
     if len(set(lowered)) <= 2 or _sequential(lowered):
         return "Avoid repeated or sequential characters. Choose another."
-    words = [*CONTEXT_WORDS, email.split("@")[0].lower(), clinic.lower().replace(" ", "")]
-    squeezed = lowered.replace(" ", "")
-    if any(len(w) >= 4 and w in squeezed and len(squeezed) - len(w) < 8 for w in words):
+    local, _, domain = email.lower().partition("@")
+    words = [*CONTEXT_WORDS, local, domain.split(".")[0], clinic.lower().replace(" ", "")]
+    squeezed = "".join(ch for ch in lowered if ch.isalnum())
+    rest = squeezed
+    for word in words:
+        if len(word) >= 4:
+            rest = rest.replace(word, "")
+    if len(rest) < 8:
         return "Avoid your name, email or the clinic's name. Choose another."
     return None
 

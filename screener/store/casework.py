@@ -85,7 +85,7 @@ class Casework:
             found = dict(session.execute(
                 select(Submission.status, func.count()).where(
                     Submission.expires_at > (moment or now()))
-                .group_by(Submission.status)).tuples().all())
+                .group_by(Submission.status)).all())
         return {status: found.get(status, 0) for status in Status}
 
     def _live_row(self, session: Session, sid: str, moment: datetime) -> Submission | None:

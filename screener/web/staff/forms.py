@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length
 
 from ...store.casework import STAFF_STATUSES
@@ -11,7 +18,7 @@ from ...store.casework import STAFF_STATUSES
 STATUS_LABELS = {"new": "New", "contacted": "Contacted", "booked": "Booked",
                  "not_now": "Not now", "referred_elsewhere": "Referred elsewhere",
                  "closed": "Closed", "withdrawn": "Withdrawn"}
-STATUS_CHOICES = [(str(s), STATUS_LABELS[str(s)]) for s in STAFF_STATUSES]
+STATUS_CHOICES = [SelectChoice(str(s), STATUS_LABELS[str(s)]) for s in STAFF_STATUSES]
 
 
 class SignInForm(FlaskForm):
@@ -50,7 +57,8 @@ class WithdrawForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     email = StringField("Email", validators=[DataRequired("Enter an email."), Length(max=254)])
-    role = SelectField("Role", choices=[("nurse", "Nurse"), ("admin", "Admin")])
+    role = SelectField("Role", choices=[SelectChoice("nurse", "Nurse"),
+                                        SelectChoice("admin", "Admin")])
 
 
 class ConfirmForm(FlaskForm):
