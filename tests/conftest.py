@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.handlers import Message
 from hypothesis import strategies as st
 
 from screener import create_app
@@ -385,3 +386,33 @@ def sent(store):
         return sid, code
 
     return make
+
+
+# A real SMTP server on loopback (aiosmtpd) that keeps what it receives.
+
+
+class Inbox(Message):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[Any] = []
+
+    def handle_message(self, message: Any) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    from .servers import free_port
+
+    return free_port()
+
+
+@pytest.fixture
+def inbox(smtp_port):
+    from aiosmtpd.controller import Controller
+
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield handler
+    controller.stop()

@@ -8,39 +8,14 @@ import time
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
 from screener.store.models import Submission
 
-from .conftest import COMPLETE_ANSWERS
-from .servers import free_port
+from .conftest import COMPLETE_ANSWERS, Inbox
 from .test_handoff import CONTACT, URGENT, Patient
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
-
-
-class Inbox(Message):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message) -> None:
-        self.messages.append(message)
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def inbox(smtp_port):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield handler
-    controller.stop()
 
 
 def notified_app(make_handoff_app, port: int, delays=(0.2, 0.2, 0.5, 1.0)):
