@@ -7,6 +7,7 @@ import json
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -414,3 +415,22 @@ def test_admins_add_reset_and_disable_accounts(admin_client, store):
 def test_admins_see_usage_counts_in_the_staff_area(admin_client):
     assert "Usage counts" in page(admin_client, "/staff/admin/usage")
     assert admin_client.get("/staff/admin/usage.csv").status_code == 200
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_database_outage_gets_a_clear_page_not_a_500(nurse_client, store, tmp_path):
+    """The database file is moved away under a signed-in nurse: a real failure."""
+    store.engine.dispose()
+    database = Path(store.engine.url.database)
+    database.rename(tmp_path / "moved-away.db")
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    response = nurse_client.get("/staff/")
+    assert response.status_code == 503
+    assert "The database cannot be reached" in response.get_data(as_text=True)
+
+
+def test_staff_error_pages_keep_the_staff_header(nurse_client):
+    response = nurse_client.get("/staff/submissions/" + "x" * 22)
+    assert response.status_code == 404 and "Go to the worklist" in response.get_data(
+        as_text=True)

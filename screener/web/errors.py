@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from ..fhir_read import Issue
 from ..i18n import N_
 from .fhir import outcome
+from .state import is_staff_path
 
 MESSAGES = {
     400: (N_("Something went wrong with that request"), N_("Please go back and try again.")),
@@ -36,6 +37,8 @@ def _page(code: int, title: str, text: str) -> tuple[Any, int]:
                                     severity="fatal" if code >= 500 else "error")]), code
     if request.path.startswith("/api/"):
         return jsonify({"errors": [f"{title}. {text}"]}), code
+    if is_staff_path(request.path):  # staff pages are in English, with the staff header
+        return render_template("staff/error.html", code=code, title=title, text=text), code
     return render_template("error.html", code=code, title=gettext(title),
                            text=gettext(text)), code
 

@@ -10,18 +10,30 @@ a disabled account signs out at once. Every view, edit, export and change is aud
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, abort, current_app, flash, request
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    render_template,
+    request,
+)
 from flask_login import LoginManager, UserMixin, current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from ...nurse import answer_text
 from ...store.accounts import Staff
 from ...store.service import Store, current_store
 from ..state import is_staff_path
 
+log = logging.getLogger("screener.staff")
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 login_manager = LoginManager()
 login_manager.login_view = "staff.sign_in"
@@ -86,6 +98,17 @@ def guard() -> Any:
     if request.endpoint in ADMIN_ENDPOINTS and not current_user.is_admin:
         abort(403)
     return None
+
+
+@bp.errorhandler(SQLAlchemyError)
+def database_down(exc: SQLAlchemyError) -> Any:
+    """The database is unreachable or busy: say so, never a 500; nothing was half-saved."""
+    log.warning("Staff area: database unavailable (%s)", type(exc).__name__)
+    g._login_user = login_manager.anonymous_user()  # the page must not ask the database
+    return render_template(
+        "staff/error.html", title="The database cannot be reached",
+        text="Nothing was changed. Try again in a minute; if it goes on, tell the person "
+             "who runs the screener."), 503
 
 
 @bp.after_request

@@ -135,6 +135,9 @@ def call(sid: str) -> Any:
             return _save_call(opened, answers, corrected, status_form, note_form)
     elif request.method == "POST":
         errors = {"form": "This page had expired. Check the answers and save again."}
+    else:
+        store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id,
+                             detail="call")
     return render_template("staff/call.html", s=opened, form=form, errors=errors,
                            steps=STEPS, questions=QUESTIONS, latest=latest,
                            status_form=status_form, note_form=note_form,
