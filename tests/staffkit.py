@@ -42,7 +42,12 @@ class Person:
 
 def make_person(app: Any, email: str, role: str = "nurse") -> Person:
     """An account set up as its owner would: setup link, password, authenticator."""
-    accounts = app.extensions["screener.store"].accounts
+    return make_person_in(app.extensions["screener.store"], email, role)
+
+
+def make_person_in(store: Any, email: str, role: str = "nurse") -> Person:
+    """The same over a ``Store`` the test opened itself (a served app's database)."""
+    accounts = store.accounts
     staff, token = accounts.add(email, Role(role))
     secret = pyotp.random_base32()
     step = pyotp.TOTP(secret).timecode(time.time()) - 1

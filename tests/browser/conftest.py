@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,42 @@ def desktop_page(chromium):
     context.close()
 
 
+@dataclass
+class StaffServer:
+    """gunicorn with the handoff on, and the test's own ``Store`` over the same SQLite file
+    (same data key and secret key), to make accounts and submissions directly."""
+
+    base: str
+    log: Path
+    url: str
+    store: Any
+
+
+@pytest.fixture(scope="session")
+def staff_server(tmp_path_factory, tls):
+    from screener.store.db import make_engine, upgrade
+    from screener.store.service import Store
+
+    from ..conftest import TEST_DATA_KEYS
+    from ..servers import SECRET, start_gunicorn
+
+    folder = tmp_path_factory.mktemp("staff-server")
+    url = f"sqlite:///{folder / 'screener.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    # Every browser test signs in afresh from 127.0.0.1: the per-client pause stays out
+    # of the way (the per-email failure count is kept as configured).
+    served = start_gunicorn(folder, tls, HANDOFF="true", DATABASE_URL=url,
+                            DATA_KEYS=TEST_DATA_KEYS[0], CLINIC_NAME="Riverside Spine",
+                            CLINIC_PHONE="555 0100",
+                            STAFF_SIGN_IN_RATE_LIMIT="1000 per minute")
+    store = Store(url, TEST_DATA_KEYS[0], SECRET)
+    yield StaffServer(served.base, served.log, url, store)
+    store.dispose()
+    served.stop()
+
+
 class Person:
     """Fills the patient flow with the mouse, as most people on a phone would tap."""
 
@@ -107,6 +144,67 @@ class Person:
 @pytest.fixture
 def person(page, base_url) -> Person:
     return Person(page, base_url)
+
+
+FOCUS_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el);
+  return {visible: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+          html: el.outerHTML.slice(0, 80)};
+}"""
+MATCHES_JS = """([s, t]) => { const el = document.activeElement;
+  return !!el && el.matches(s) && (t === null || el.textContent.trim() === t); }"""
+
+
+class Keyboard:
+    """Moves through a page with Tab, Shift+Tab, Space, arrows and Enter only, checking
+    that focus shows on every element it lands on."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def tab_to(self, selector: str, text: str | None = None, limit: int = 250,
+               back: bool = False) -> None:
+        """Press Tab (Shift+Tab when ``back``) until the focused element matches
+        ``selector`` (and shows ``text``)."""
+        for _ in range(limit):
+            self.page.keyboard.press("Shift+Tab" if back else "Tab")
+            focus = self.page.evaluate(FOCUS_JS)
+            if focus is not None:
+                assert focus["visible"], f"focus not visible on {focus['html']}"
+            if self.page.evaluate(MATCHES_JS, [selector, text]):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    def answer(self, qid: str, value: Any) -> None:
+        from screener.questions import QUESTIONS
+
+        question = QUESTIONS[qid]
+        if self.page.locator(f'input[type="number"][name="{qid}"]').count():
+            self.tab_to(f'input[name="{qid}"]')
+            self.page.keyboard.type(str(value))
+        elif question.kind == "multiple":
+            for v in value:
+                self.tab_to(f'input[name="{qid}"][value="{v}"]')
+                self.page.keyboard.press("Space")
+        else:
+            self.tab_to(f'input[name="{qid}"]')
+            values = [str(v) for v in (question.values or range(11))]
+            target = values.index(str(value))
+            if target == 0:
+                self.page.keyboard.press("Space")
+            for _ in range(target):
+                self.page.keyboard.press("ArrowDown")
+
+    def press_button(self, name: str) -> None:
+        self.follow("a, button", text=name)
+
+    def follow(self, selector: str, text: str | None = None, back: bool = False) -> None:
+        """Tab to a link or button and press Enter on it; waits for the next page."""
+        self.tab_to(selector, text=text, back=back)
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
 
 
 def axe_violations(page) -> list[dict[str, Any]]:

@@ -2,71 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from screener.answers import visible_steps
 from screener.disclaimer import disclaimer
-from screener.questions import QUESTIONS
 
 from ..conftest import COMPLETE_ANSWERS
-from .conftest import Person, _context
+from .conftest import Keyboard, Person, _context
 
 pytestmark = pytest.mark.slow
-
-FOCUS_JS = """() => {
-  const el = document.activeElement;
-  if (!el || el === document.body) return null;
-  const s = getComputedStyle(el);
-  return {visible: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
-          html: el.outerHTML.slice(0, 80)};
-}"""
-
-
-class Keyboard:
-    """Moves through a page with Tab, Space, arrows and Enter only, checking focus shows."""
-
-    def __init__(self, page) -> None:
-        self.page = page
-
-    def tab_to(self, selector: str, text: str | None = None, limit: int = 250) -> None:
-        """Press Tab until the focused element matches ``selector`` (and shows ``text``)."""
-        for _ in range(limit):
-            self.page.keyboard.press("Tab")
-            focus = self.page.evaluate(FOCUS_JS)
-            if focus is not None:
-                assert focus["visible"], f"focus not visible on {focus['html']}"
-            if self.page.evaluate(
-                    "([s, t]) => { const el = document.activeElement; "
-                    "return !!el && el.matches(s) && "
-                    "(t === null || el.textContent.trim() === t); }",
-                    [selector, text]):
-                return
-        raise AssertionError(f"Tab never reached {selector}")
-
-    def answer(self, qid: str, value: Any) -> None:
-        question = QUESTIONS[qid]
-        if self.page.locator(f'input[type="number"][name="{qid}"]').count():
-            self.tab_to(f'input[name="{qid}"]')
-            self.page.keyboard.type(str(value))
-        elif question.kind == "multiple":
-            for v in value:
-                self.tab_to(f'input[name="{qid}"][value="{v}"]')
-                self.page.keyboard.press("Space")
-        else:
-            self.tab_to(f'input[name="{qid}"]')
-            values = [str(v) for v in (question.values or range(11))]
-            target = values.index(str(value))
-            if target == 0:
-                self.page.keyboard.press("Space")
-            for _ in range(target):
-                self.page.keyboard.press("ArrowDown")
-
-    def press_button(self, name: str) -> None:
-        self.tab_to("a, button", text=name)
-        with self.page.expect_navigation():
-            self.page.keyboard.press("Enter")
 
 
 def test_whole_patient_flow_by_keyboard(page, base_url):
