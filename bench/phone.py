@@ -3,9 +3,12 @@
 Run: .venv/bin/python bench/phone.py
 
 Starts gunicorn on a free loopback port and drives Debian's Chromium (Playwright) at
-375 x 800, as the browser tests do. Prints, for each page, its height in pixels and in
-phone screens (800 px), the number of steps, the words on the question pages with the
-landing page's time estimate, and the pages of the PDF handout for two typical results.
+375 x 667, a small phone. Prints, for each page, its height in pixels and in phone screens
+(667 px): each step as it opens and at its tallest (every follow-up revealed, every other
+question sent empty so all the errors show; tests/browser/test_steps_on_a_phone.py holds it to
+two screens), in English and Spanish; then the number of steps, the words on the question
+pages with the landing page's time estimate, and the pages of the PDF handout for two
+typical results.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from bench.load import free_port, start_gunicorn  # noqa: E402
 from screener.answers import visible_steps  # noqa: E402
 from screener.questions import STEPS  # noqa: E402
 from screener.reading import reading_minutes, words_to_read  # noqa: E402
+from screener.sampling import revealing  # noqa: E402
 
-SCREEN = 800
+SCREEN = 667
 HERNIATED = {
     "red_flags": ["none"], "diagnosis": ["herniated_disc"], "imaging": ["mri"],
     "imaging_within_12_months": "yes", "main_symptom": "leg_pain",
@@ -47,11 +51,25 @@ def choose(page: Any, answers: dict[str, Any], question_ids: tuple[str, ...]) ->
         value = answers[qid]
         for v in value if isinstance(value, list) else [value]:
             page.locator(f'input[name="{qid}"][value="{v}"]').check()
-    page.locator("form.step-form button.button").click()
+    with page.expect_navigation():
+        page.locator("form.step-form button.button").click()
 
 
 def height(page: Any) -> int:
     return page.evaluate("document.documentElement.scrollHeight")
+
+
+def tallest(page: Any, step: Any) -> int:
+    """The step with every follow-up revealed and errors showing, the taller of: sent
+    empty, then the triggers ticked; or sent with the triggers only (as the test does)."""
+    triggers = revealing(step, FAILED_FUSION)
+    choose(page, {}, step.questions)
+    for qid, value in triggers.items():
+        for v in value if isinstance(value, list) else [value]:
+            page.locator(f'input[name="{qid}"][value="{v}"]').check()
+    first = height(page)
+    choose(page, {}, step.questions)
+    return max(first, height(page))
 
 
 def main() -> None:
@@ -70,18 +88,15 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 375, "height": SCREEN})
             page.goto(base + "/")
             rows.append(("landing", height(page)))
-            page.goto(base + "/step/urgent")
-            for step in STEPS:
-                rows.append((f"step {step.id}", height(page)))
-                page.locator("form.step-form button.button").click()
-                rows.append((f"step {step.id}, all errors", height(page)))
-                if step.id == "surgery":
-                    page.locator('input[name="prior_surgery"][value="one"]').check()
-                    rows.append(("step surgery, after 'Yes, once'", height(page)))
-                    page.locator('input[name="prior_surgery"][value="none"]').check()
-                    rows.append(("step surgery, after 'No'", height(page)))
-                choose(page, HERNIATED, step.questions)
-            rows.append(("review", height(page)))
+            for lang in ("en", "es"):
+                page.context.clear_cookies()
+                page.goto(base + f"/?lang={lang}")
+                page.goto(base + "/step/urgent")
+                for step in visible_steps(FAILED_FUSION):
+                    rows.append((f"step {step.id} ({lang})", height(page)))
+                    rows.append((f"step {step.id}, tallest ({lang})", tallest(page, step)))
+                    choose(page, FAILED_FUSION, step.questions)
+            rows.append(("review (es)", height(page)))
             for name, answers in (("herniated disc, failed PT", HERNIATED),
                                   ("failed fusion", FAILED_FUSION)):
                 page.context.clear_cookies()

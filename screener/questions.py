@@ -273,10 +273,9 @@ _QUESTIONS: tuple[Question, ...] = (
                          ("more_than_one", "Yes, more than once")),
     ),
     Question(
-        "prior_surgery_when", "single", "surgery",
-        "If you had spine surgery: when was the last one?",
+        "prior_surgery_when", "single", "surgery_details",
+        "When was your last spine surgery?",
         "Healing takes time, so how recent it was matters.",
-        say="When was your last spine surgery?",
         choices=_choices(("lt_6_months", "Less than 6 months ago"),
                          ("6_to_12_months", "6 to 12 months ago"),
                          ("1_to_5_years", "1 to 5 years ago"),
@@ -284,8 +283,8 @@ _QUESTIONS: tuple[Question, ...] = (
         shown_when=_unless("prior_surgery", "none", "single"),
     ),
     Question(
-        "prior_surgery_type", "multiple", "surgery",
-        "If you had spine surgery: what kind was it?",
+        "prior_surgery_type", "multiple", "surgery_details",
+        "What kind of spine surgery was it?",
         "Each kind of surgery leaves the spine in a different state.",
         say="Do you know what kind of surgery it was?",
         choices=_choices(
@@ -299,8 +298,8 @@ _QUESTIONS: tuple[Question, ...] = (
         shown_when=_unless("prior_surgery", "none", "single"),
     ),
     Question(
-        "prior_surgery_outcome", "single", "surgery",
-        "If you had spine surgery: how did you do after it?",
+        "prior_surgery_outcome", "single", "surgery_details",
+        "How did you do after the surgery?",
         "Pain that comes back after surgery often has a cause a specialist can look for.",
         say="How did you do after that surgery?",
         choices=_choices(
@@ -385,8 +384,15 @@ STEPS: tuple[Step, ...] = (
     Step("treatments", "Care you have tried", "Care without surgery you have had for this pain.",
          ("treatments_tried", "treatment_duration", "treatment_result"), _NOT_EMERGENCY),
     Step("surgery", "Past spine surgery", "Any surgery you have had on your spine.",
-         ("prior_surgery", "prior_surgery_when", "prior_surgery_type",
-          "prior_surgery_outcome"), _NOT_EMERGENCY),
+         ("prior_surgery",), _NOT_EMERGENCY),
+    # The follow-ups get their own page, which appears only once "Yes" is answered: with or
+    # without script nobody who said "No" sees them, and the step count grows only then.
+    Step("surgery_details", "About your spine surgery",
+         "When it was, what kind, and how you did after it.",
+         ("prior_surgery_when", "prior_surgery_type", "prior_surgery_outcome"),
+         AllOf.model_validate({"all": [
+             _NOT_EMERGENCY, {"question": "prior_surgery", "answered": True},
+             _unless("prior_surgery", "none", "single")]})),
     Step("health", "Your health", "Things that can affect healing.",
          ("age_band", "health_factors"), _NOT_EMERGENCY),
     Step("goals", "Your goals", "What matters most to you.",

@@ -45,6 +45,11 @@ COMPLETE_ANSWERS: dict[str, Any] = {
     "goals": ["less_pain"],
     "surgery_preference": "open_to_it",
 }
+# With a past surgery every step is asked, its follow-up page included.
+EVERY_STEP_ANSWERS: dict[str, Any] = COMPLETE_ANSWERS | {
+    "prior_surgery": "one", "prior_surgery_when": "gt_5_years",
+    "prior_surgery_type": ["discectomy"], "prior_surgery_outcome": "still_better",
+}
 
 
 @pytest.fixture(scope="session")

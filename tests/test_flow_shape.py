@@ -67,8 +67,8 @@ def test_urgent_card_without_a_session_restarts_politely(client):
     assert client.get("/see-a-doctor-soon").location == "/"
 
 
-def test_no_step_asks_more_than_four_questions():
-    assert max(len(step.questions) for step in STEPS) <= 4
+def test_no_step_asks_more_than_three_questions():
+    assert max(len(step.questions) for step in STEPS) <= 3
 
 
 def test_split_steps_keep_every_question_id_once_and_in_order():

@@ -20,7 +20,7 @@ from screener.loader import RuleSetError, load_ruleset
 from screener.questions import STEPS
 from screener.safety_net import safety_net
 
-from .conftest import COMPLETE_ANSWERS, WizardActions, form_encode
+from .conftest import COMPLETE_ANSWERS, EVERY_STEP_ANSWERS, WizardActions, form_encode
 
 SPANISH_DISCLAIMER = disclaimer("911", "es")
 
@@ -78,7 +78,7 @@ def spanish_pages(client) -> dict[str, str]:
     pages = {"landing": client.get("/").get_data(as_text=True)}
     for step in STEPS:
         pages[f"errors-{step.id}"] = client.post(f"/step/{step.id}", data={}).get_data(True)
-        wizard.answer(step.id, COMPLETE_ANSWERS | {"red_flags": ["fever"]})
+        wizard.answer(step.id, EVERY_STEP_ANSWERS | {"red_flags": ["fever"]})
         pages[f"step-{step.id}"] = client.get(f"/step/{step.id}").get_data(as_text=True)
     for path in ("/review", "/result", "/result/print", "/no-such-page"):
         pages[path] = client.get(path).get_data(as_text=True)

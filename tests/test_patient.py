@@ -8,13 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from screener import create_app
+from screener.conditions import leaves
 from screener.config import ConfigError
 from screener.disclaimer import disclaimer
 from screener.questions import EMERGENCY_VALUES, QUESTIONS, STEP_BY_ID, STEPS
 from screener.reading import reading_minutes
 from screener.safety_net import safety_net
 
-from .conftest import WizardActions, answer_sets, form_encode
+from .conftest import EVERY_STEP_ANSWERS, WizardActions, answer_sets, form_encode
 
 
 def text(response) -> str:
@@ -38,7 +39,8 @@ def test_urgent_symptoms_come_first():
 
 
 @pytest.mark.parametrize("step", STEPS, ids=lambda s: s.id)
-def test_each_step_accepts_valid_answers_and_moves_on(wizard, answers, step):
+def test_each_step_accepts_valid_answers_and_moves_on(wizard, step):
+    answers = EVERY_STEP_ANSWERS
     for earlier in STEPS[: STEPS.index(step)]:
         assert wizard.answer(earlier.id, answers).status_code == 302
     response = wizard.answer(step.id, answers)
@@ -48,15 +50,21 @@ def test_each_step_accepts_valid_answers_and_moves_on(wizard, answers, step):
 
 
 @pytest.mark.parametrize("step", STEPS, ids=lambda s: s.id)
-def test_each_step_rejects_missing_answers_with_a_linked_summary(wizard, answers, step):
+def test_each_step_rejects_missing_answers_with_a_linked_summary(wizard, step):
+    answers = EVERY_STEP_ANSWERS
     for earlier in STEPS[: STEPS.index(step)]:
         wizard.answer(earlier.id, answers)
     response = wizard.client.post(f"/step/{step.id}", data={})
     page = text(response)
     assert response.status_code == 422
     assert 'id="error-summary"' in page and "<title>Error: " in page
-    required = [q for q in step.questions if QUESTIONS[q].required
-                and QUESTIONS[q].shown_when is None]
+    # A follow-up waits for its trigger on the same page; one whose trigger was answered on
+    # an earlier page is asked for at once.
+    def waits_here(qid: str) -> bool:
+        cond = QUESTIONS[qid].shown_when
+        return bool(cond) and any(leaf.question in step.questions for leaf in leaves(cond))
+
+    required = [q for q in step.questions if QUESTIONS[q].required and not waits_here(q)]
     for qid in required:
         assert f'href="#{qid}-0"' in page
         assert f'id="{qid}-error"' in page
@@ -70,8 +78,8 @@ def test_progress_counts_the_steps_asked(wizard, answers):
     assert "<title>What you know so far (step 2 of 8)" in page
 
 
-def test_every_question_has_why_we_ask_and_labels(wizard, answers):
-    wizard.complete(answers)
+def test_every_question_has_why_we_ask_and_labels(wizard):
+    wizard.complete(EVERY_STEP_ANSWERS)
     for step in STEPS:
         page = text(wizard.client.get(f"/step/{step.id}"))
         for qid in step.questions:
@@ -112,14 +120,28 @@ def test_details_of_care_not_tried_are_not_stored(wizard, answers):
     assert "treatment_duration" not in stored and "treatment_result" not in stored
 
 
-def test_details_of_surgery_are_required_only_after_surgery(wizard, answers):
+def test_details_of_surgery_are_asked_only_after_surgery(wizard, answers):
     for step in STEPS[: STEPS.index(STEP_BY_ID["surgery"])]:
         wizard.answer(step.id, answers)
+    response = wizard.client.post("/step/surgery", data={"prior_surgery": "none"})
+    assert response.location == "/step/health"
+    assert wizard.client.get("/step/surgery_details").location == "/step/health"
     response = wizard.client.post("/step/surgery", data={"prior_surgery": "one"})
+    assert response.location == "/step/surgery_details"
+    response = wizard.client.post("/step/surgery_details", data={})
     assert response.status_code == 422
     for qid in ("prior_surgery_when", "prior_surgery_type", "prior_surgery_outcome"):
         assert f'id="{qid}-error"' in text(response)
-    assert wizard.client.post("/step/surgery", data={"prior_surgery": "none"}).status_code == 302
+        assert f'id="question-{qid}" data-shown-when' not in text(response), "asked already"
+
+
+def test_a_yes_from_the_review_asks_the_details_then_returns(wizard, answers):
+    wizard.complete(answers)
+    response = wizard.answer("surgery", {"prior_surgery": "one"}, returning=True)
+    assert response.location == "/step/surgery_details?return=review"
+    response = wizard.answer("surgery_details", EVERY_STEP_ANSWERS, returning=True)
+    assert response.location == "/review"
+    assert wizard.client.get("/review").status_code == 200
 
 
 def test_no_scan_drops_scan_age(wizard, answers):

@@ -75,8 +75,9 @@ def step(step_id: str) -> Any:
     if request.method == "POST" and form.validate():
         answers, errors = read_answers(form, current.questions, answers)
         if not errors:
-            save_state(answers, [d for d in done if d != current.id] + [current.id])
-            following = _after(current, answers, returning)
+            done = [d for d in done if d != current.id] + [current.id]
+            save_state(answers, done)
+            following = _after(current, answers, returning, done)
             if current is STEPS[0] and urgent_flags(answers) and len(visible_steps(answers)) > 1:
                 return redirect(url_for(".urgent_care", then="review" if returning else None))
             return redirect(following)
@@ -90,12 +91,16 @@ def step(step_id: str) -> Any:
     ), (422 if errors else 200)
 
 
-def _after(current: Step, answers: dict[str, Any], returning: bool) -> str:
+def _after(current: Step, answers: dict[str, Any], returning: bool, done: list[str]) -> str:
     steps = visible_steps(answers)
     if len(steps) == 1:
         return url_for(".result")
     if returning:
-        return url_for(".review")
+        # A changed answer may open a step not yet answered ("Yes" to past surgery): that
+        # step next, and then back to the review.
+        missing = first_incomplete(answers, done)
+        return (url_for(".step", step_id=missing.id, **{"return": "review"}) if missing
+                else url_for(".review"))
     _, following = neighbours(current, answers)
     return url_for(".step", step_id=following.id) if following else url_for(".review")
 
