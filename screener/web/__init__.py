@@ -59,6 +59,8 @@ def register(app: Flask) -> None:
     @app.before_request
     def choose_language() -> None:
         """``?lang=es`` on any page switches language and keeps it for the session."""
+        if not request.environ.get("QUERY_STRING"):
+            return  # most requests: no query string to parse
         wanted = request.args.get("lang")
         if wanted in app.config["LANGUAGES"] and session.get("lang") != wanted:
             session["lang"] = wanted

@@ -70,6 +70,8 @@ class EncryptedCookieSessions(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> CookieSession:
         if request.path.startswith(STATIC_PREFIX):
             return self.session_class()  # never read, never written: static files cache
+        if "HTTP_COOKIE" not in request.environ:
+            return self.session_class()  # no cookies at all (API clients): nothing to parse
         token = request.cookies.get(self.get_cookie_name(app))
         if not token:
             return self.session_class()

@@ -97,13 +97,22 @@ def init_watch(app: Flask) -> None:
     def start_clock() -> None:
         g.screener_started = time.perf_counter()
 
+    # The labelled series of each (endpoint, method, status), looked up once: ``labels``
+    # checks and joins its values on every call. prometheus_client keeps each series
+    # anyway, so this holds no more than it does.
+    series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
     @app.after_request
     def measure(response: Response) -> Response:
         started = g.get("screener_started")
         if started is not None:
-            endpoint = request.endpoint or "none"
-            latency.labels(endpoint).observe(time.perf_counter() - started)
-            requests.labels(endpoint, request.method, str(response.status_code)).inc()
+            key = (request.endpoint or "none", request.method, response.status_code)
+            found = series.get(key)
+            if found is None:
+                found = series[key] = (latency.labels(key[0]),
+                                       requests.labels(key[0], key[1], str(key[2])))
+            found[0].observe(time.perf_counter() - started)
+            found[1].inc()
         return response
 
     app.register_blueprint(bp)
