@@ -160,10 +160,10 @@ def _compile_answer(test: Answer) -> Predicate:
         return lambda a: a.get(q) in choices
     if op == "includes_any":
         wanted = frozenset(v)
-        return lambda a: not wanted.isdisjoint(_as_list(a.get(q, ())))
+        return lambda a: isinstance(x := a.get(q), _LISTS) and not wanted.isdisjoint(x)
     if op == "includes_all":
         wanted = frozenset(v)
-        return lambda a: wanted.issubset(_as_list(a.get(q, ())))
+        return lambda a: wanted.issubset(x if isinstance(x := a.get(q), _LISTS) else ())
     if op == "answered":
         return lambda a: (q in a) is v
     compare: dict[str, Callable[[int], bool]] = {
@@ -176,9 +176,9 @@ def _compile_answer(test: Answer) -> Predicate:
     return lambda a: _is_int(a.get(q)) and check(a[q])
 
 
-def _as_list(value: Any) -> list[Any] | tuple[Any, ...]:
-    """Lists as they are; anything else (a tampered or hidden answer) as empty."""
-    return value if isinstance(value, (list, tuple)) else ()
+# What the list tests read as a list; anything else (a tampered or hidden answer) counts
+# as empty. Checked inline: the helper call it replaces cost a third of each list test.
+_LISTS = (list, tuple)
 
 
 def _is_int(value: Any) -> bool:

@@ -5,6 +5,8 @@ It is not a topic and not a rule, so no rule file can remove or reword it.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .i18n import t
 
 DEFAULT_EMERGENCY_NUMBER = "911"
@@ -17,6 +19,8 @@ DISCLAIMER_TEXT = (
 )
 
 
+# Every result asks for it: the text of each (number, language) is worked out once.
+@lru_cache(maxsize=64)
 def disclaimer(emergency_number: str = DEFAULT_EMERGENCY_NUMBER, locale: str = "en") -> str:
     """The disclaimer in ``locale`` (English when that language has no translation)."""
     return t(DISCLAIMER_TEXT, locale).format(number=emergency_number)

@@ -8,6 +8,8 @@ rule file can remove or reword it.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .disclaimer import DEFAULT_EMERGENCY_NUMBER
 from .i18n import t
 
@@ -20,6 +22,8 @@ SAFETY_NET_TEXT = (
 )
 
 
+# Every result asks for it: the text of each (number, language) is worked out once.
+@lru_cache(maxsize=64)
 def safety_net(emergency_number: str = DEFAULT_EMERGENCY_NUMBER, locale: str = "en") -> str:
     """The safety net in ``locale`` (English when that language has no translation)."""
     return t(SAFETY_NET_TEXT, locale).format(number=emergency_number)

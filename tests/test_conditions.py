@@ -83,3 +83,14 @@ def test_matched_answers_of_a_false_condition_is_empty():
     cond = condition({"all": [{"question": "pain_score", "gte": 8},
                               {"question": "daily_impact", "equals": "severe"}]})
     assert matched_answers(cond, ANSWERS) == {}
+
+
+@pytest.mark.parametrize("tampered", ["herniated_disc", None, 3, {"herniated_disc": 1}])
+def test_list_tests_read_anything_but_a_list_as_empty(tampered):
+    answers = {"diagnosis": tampered}
+    assert compile_condition(condition(
+        {"question": "diagnosis", "includes_any": ["herniated_disc"]}))(answers) is False
+    assert compile_condition(condition(
+        {"question": "diagnosis", "includes_all": ["herniated_disc"]}))(answers) is False
+    assert compile_condition(condition(
+        {"not": {"question": "diagnosis", "includes_any": ["herniated_disc"]}}))(answers) is True

@@ -120,3 +120,31 @@ def test_intake_downloads_end_with_the_disclaimer(client, answers, fmt):
         assert response.json["disclaimer"] == disclaimer()
     else:
         assert body.rstrip().endswith(disclaimer())
+
+
+def test_options_are_drawn_as_the_form_fields_would_draw_them(app, answers):
+    """The pages draw answers from ``option_rows`` (built once) instead of iterating each
+    field's options: the same ids, values, checked state and words, in the same order."""
+    from flask import render_template_string
+
+    from screener.forms import form_class, form_data
+    from screener.i18n import template_gettext
+    from screener.nurse import nurse_label
+
+    block = ('{% from "_macros.html" import question_block with context %}'
+             "{{ question_block(field, question, intake=true) }}")
+    with app.test_request_context("/intake"):
+        form = form_class(tuple(QUESTIONS))(data=form_data(answers))
+        for qid, question in QUESTIONS.items():
+            if question.kind == "integer":
+                continue  # a number box on the intake page
+            field = form[qid]
+            html = render_template_string(block, field=field, question=question)
+            drawn = re.findall(r"<input type=\w+(?: id=(\S+))? name=\S+ value=(\S+?)( checked)?"
+                               r"(?: data-exclusive)?> (.*?)</label>", html)
+            said = template_gettext("en")
+            expected = [(option.id if i == 0 else "", option.data,
+                         " checked" if option.checked else "",
+                         str(said(nurse_label(qid, option.data))))
+                        for i, option in enumerate(field)]
+            assert drawn == expected, qid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
@@ -147,3 +148,19 @@ def test_the_memory_rate_limit_starts_no_thread_per_request_and_still_limits():
     storage._swept -= SWEEP_SECONDS
     window.hit(parse("3 per minute"), "api", "b")
     assert "gone" not in storage.storage
+
+
+def test_the_memory_rate_limit_starts_a_new_window_once_the_last_one_expired():
+    from limits import parse
+    from limits.strategies import FixedWindowRateLimiter
+
+    from screener.web.ratelimit_storage import ThreadlessMemoryStorage
+
+    storage = ThreadlessMemoryStorage("memory://")
+    window, limit = FixedWindowRateLimiter(storage), parse("2 per minute")
+    assert [window.hit(limit, "api", "a") for _ in range(3)] == [True, True, False]
+    key = limit.key_for("api", "a")
+    assert window.get_window_stats(limit, "api", "a").remaining == 0
+    storage.expirations[key] = 0.0  # the minute is over
+    assert window.hit(limit, "api", "a") and storage.storage[key] == 1
+    assert storage.expirations[key] > time.time() + 50

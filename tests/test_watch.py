@@ -153,3 +153,11 @@ def test_the_csv_has_one_row_a_day_and_a_column_an_event(app, client, wizard):
         "2", "1", "1")
     assert rows[1]["started"] == "0"
 
+
+
+def test_requests_refused_by_the_rate_limit_are_counted_too():
+    client = make_app(API_RATE_LIMIT="1 per minute", RATELIMIT_ENABLED=True).test_client()
+    assert [client.get("/api/v1/questions").status_code for _ in range(2)] == [200, 429]
+    body = client.get("/metrics").get_data(as_text=True)
+    assert ('screener_http_requests_total{endpoint="api.questions",method="GET",'
+            'status="429"} 1.0') in body

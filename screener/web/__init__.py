@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from flask import Flask, flash, request, session, url_for
 from flask_babel import gettext, refresh
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from ..conditions import leaves
 from ..do_now import do_now_text
 from ..i18n import N_, current_locale, name_of, template_gettext
 from ..nurse import nurse_label
+from ..questions import QUESTIONS
 from ..rulemodels import CATEGORIES
 from .api import bp as api
 from .errors import register_error_pages
@@ -49,7 +53,9 @@ def register(app: Flask) -> None:
     init_staff(app)
     register_error_pages(app)
     init_watch(app)
-    app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text)
+    app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text,
+                                 option_rows=option_rows,
+                                 shown_when_attributes=shown_when_attributes(app))
     app.jinja_env.filters["leaf_questions"] = lambda cond: sorted(
         {leaf.question for leaf in leaves(cond)})
 
@@ -62,6 +68,8 @@ def register(app: Flask) -> None:
     @app.before_request
     def choose_language() -> None:
         """``?lang=es`` on any page switches language and keeps it for the session."""
+        if not request.environ.get("QUERY_STRING"):
+            return  # most requests: no query string to parse
         wanted = request.args.get("lang")
         if wanted in app.config["LANGUAGES"] and session.get("lang") != wanted:
             session["lang"] = wanted
@@ -87,6 +95,48 @@ def register(app: Flask) -> None:
             "embedded": bool(config["EMBED_ORIGIN_LIST"])
             and request.headers.get("Sec-Fetch-Dest") == "iframe",
         }
+
+
+class OptionRow(NamedTuple):
+    """One answer of a question as the pages draw it."""
+
+    value: str
+    label: str  # as ``_()`` gives it for catalogue choices; the number itself on a scale
+    emergency: bool
+    exclusive: bool
+
+
+@lru_cache(maxsize=256)
+def option_rows(question_id: str, intake: bool, locale: str) -> tuple[OptionRow, ...]:
+    """A question's answers, worded (the nurse's words on the intake page) and translated
+    once per language: the same as iterating the form field's options, which builds a
+    field object per option and looks up its words on every page view."""
+    question = QUESTIONS[question_id]
+    if not question.choices:
+        low, high = question.minimum or 0, question.maximum or 0
+        return tuple(OptionRow(str(n), str(n), False, False) for n in range(low, high + 1))
+    translate = template_gettext(locale)
+    return tuple(
+        OptionRow(c.value, translate(nurse_label(question_id, c.value) if intake else c.label),
+                  c.level == "emergency", c.value in question.exclusive)
+        for c in question.choices)
+
+
+def shown_when_attributes(app: Flask) -> dict[str, Markup]:
+    """Each question's ``data-shown-when`` (its condition as JSON, for the page's script)
+    and ``data-after`` (the questions it depends on), written once at start-up."""
+    env = app.jinja_env
+    written = {}
+    for question in QUESTIONS.values():
+        if question.shown_when is None:
+            written[question.id] = Markup("")
+            continue
+        condition = question.shown_when.model_dump(by_alias=True, exclude_none=True)
+        written[question.id] = Markup(" data-shown-when='{}' data-after=\"{}\"").format(
+            htmlsafe_json_dumps(condition, dumps=env.policies["json.dumps_function"],
+                                **env.policies["json.dumps_kwargs"]),
+            " ".join(sorted({leaf.question for leaf in leaves(question.shown_when)})))
+    return written
 
 
 # The only query parameters a page keeps when its language changes: any other (an

@@ -28,6 +28,8 @@ csrf.exempt(bp)
 def requested_locale() -> str:
     """The language other systems ask for with Accept-Language (English by default)."""
     offered = offered_locales()
+    if "HTTP_ACCEPT_LANGUAGE" not in request.environ:
+        return offered[0]  # what best_match gives for no header, without parsing one
     return request.accept_languages.best_match(offered, default=offered[0]) or offered[0]
 
 
@@ -60,8 +62,8 @@ def answers_from_request() -> dict[str, Any] | tuple[Any, int]:
 def whole_numbers(data: Any) -> Any:
     """``7.0`` read as ``7`` for number questions: JSON Schema (and so the API description)
     counts a number with a zero fraction as an integer."""
-    if not isinstance(data, dict):
-        return data
+    if not isinstance(data, dict) or float not in set(map(type, data.values())):
+        return data  # nearly always: no float to look at
     return {qid: int(value) if isinstance(value, float) and value.is_integer()
             and qid in QUESTIONS and QUESTIONS[qid].kind == "integer" else value
             for qid, value in data.items()}

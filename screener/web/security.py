@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from functools import lru_cache, partial
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -56,13 +57,18 @@ def _rate_limit(app: Flask, blueprints: tuple[Blueprint, ...]) -> None:
     app.extensions["screener.ratelimit"] = window
 
     names = {blueprint.name for blueprint in blueprints}
+    storage, expiry, amount = window.storage, limit.get_expiry(), limit.amount
+    # Each client address's storage key, built once (``key_for`` costs as much as the
+    # count itself); the last 4,096 addresses are kept.
+    key_of = lru_cache(maxsize=4096)(partial(limit.key_for, "api"))
 
     @app.before_request
     def check() -> None:
         if request.blueprint not in names or not app.config.get("RATELIMIT_ENABLED", True):
             return
         client = request.remote_addr or "unknown"
-        if not window.hit(limit, "api", client):
+        # FixedWindowRateLimiter.hit, with the key and expiry worked out once.
+        if storage.incr(key_of(client), expiry) > amount:
             reset = window.get_window_stats(limit, "api", client).reset_time
             raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
 

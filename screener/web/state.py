@@ -84,6 +84,8 @@ class EncryptedCookieSessions(SessionInterface):
         if request.path.startswith(STATIC_PREFIX):
             return self.session_class()  # never read, never written: static files cache
         staff = is_staff_path(request.path)
+        if "HTTP_COOKIE" not in request.environ:
+            return self._new(staff)  # no cookies at all (API clients): nothing to parse
         token = request.cookies.get(STAFF_COOKIE if staff else self.get_cookie_name(app))
         if not token:
             return self._new(staff)

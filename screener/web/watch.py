@@ -34,7 +34,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -62,6 +61,7 @@ bp = Blueprint("watch", __name__)
 CHART_DAYS = 30
 # Counted once per session: a reload or a second visit to the result counts nothing.
 _ONCE = ("started", "finished")
+_STARTED = "screener.started"  # the WSGI environ key of the request's start time
 
 
 def usage(app: Flask | None = None) -> UsageCounts | None:
@@ -94,17 +94,33 @@ def init_watch(app: Flask) -> None:
                         "Time to answer a request, by endpoint.", ["endpoint"], registry=registry,
                         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 
-    @app.before_request
-    def start_clock() -> None:
-        g.screener_started = time.perf_counter()
+    # The clock starts when the request reaches the app (a WSGI wrapper: no hook to run,
+    # no ``g`` to write), so requests refused by a hook (rate limit, CSRF) count too.
+    inner = app.wsgi_app
+
+    def start_clock(environ: dict[str, Any], start_response: Any) -> Any:
+        environ[_STARTED] = time.perf_counter()
+        return inner(environ, start_response)
+
+    app.wsgi_app = start_clock  # type: ignore[method-assign]
+
+    # The labelled series of each (endpoint, method, status), looked up once: ``labels``
+    # checks and joins its values on every call. prometheus_client keeps each series
+    # anyway, so this holds no more than it does.
+    series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     @app.after_request
     def measure(response: Response) -> Response:
-        started = g.get("screener_started")
+        here = request._get_current_object()  # type: ignore[attr-defined]  # one lookup
+        started = here.environ.get(_STARTED)
         if started is not None:
-            endpoint = request.endpoint or "none"
-            latency.labels(endpoint).observe(time.perf_counter() - started)
-            requests.labels(endpoint, request.method, str(response.status_code)).inc()
+            key = (here.endpoint or "none", here.method, response.status_code)
+            found = series.get(key)
+            if found is None:
+                found = series[key] = (latency.labels(key[0]),
+                                       requests.labels(key[0], key[1], str(key[2])))
+            found[0].observe(time.perf_counter() - started)
+            found[1].inc()
         return response
 
     app.register_blueprint(bp)
