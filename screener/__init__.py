@@ -50,5 +50,6 @@ def evaluate_here(answers: dict[str, Any], locale: str) -> Result:
     """Evaluate with the running app's rule set and emergency number."""
     from flask import current_app
 
-    return evaluate(current_rules(current_app), answers,
-                    emergency_number=current_app.config["EMERGENCY_NUMBER"], locale=locale)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # one lookup
+    return evaluate(current_rules(app), answers,
+                    emergency_number=app.config["EMERGENCY_NUMBER"], locale=locale)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Request, jsonify, request
 
 from .. import csrf, evaluate_here
 from ..answers import AnswersError, validate_answers
@@ -25,32 +25,39 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-def requested_locale() -> str:
+def current_request() -> Request:
+    """The request itself: every use of Flask's ``request`` proxy is a context lookup
+    (about a microsecond), so the evaluate view looks it up once and passes it on."""
+    return request._get_current_object()  # type: ignore[attr-defined]
+
+
+def requested_locale(req: Request | None = None) -> str:
     """The language other systems ask for with Accept-Language (English by default)."""
+    req = current_request() if req is None else req
     offered = offered_locales()
-    if "HTTP_ACCEPT_LANGUAGE" not in request.environ:
+    if "HTTP_ACCEPT_LANGUAGE" not in req.environ:
         return offered[0]  # what best_match gives for no header, without parsing one
-    return request.accept_languages.best_match(offered, default=offered[0]) or offered[0]
+    return req.accept_languages.best_match(offered, default=offered[0]) or offered[0]
 
 
 def problem(status: int, errors: list[str]) -> tuple[Any, int]:
     return jsonify({"errors": errors}), status
 
 
-def evaluated_request() -> tuple[dict[str, Any], Result] | tuple[Any, int]:
+def evaluated_request(req: Request) -> tuple[dict[str, Any], Result] | tuple[Any, int]:
     """(answers, result) for a JSON request, or the 4xx response to send instead."""
-    answers = answers_from_request()
+    answers = answers_from_request(req)
     if not isinstance(answers, dict):
         return answers
-    return answers, evaluate_here(answers, requested_locale())
+    return answers, evaluate_here(answers, requested_locale(req))
 
 
-def answers_from_request() -> dict[str, Any] | tuple[Any, int]:
+def answers_from_request(req: Request) -> dict[str, Any] | tuple[Any, int]:
     """The validated answer set of a JSON request, or the 4xx response to send instead."""
-    if not request.is_json:
+    if not req.is_json:
         return problem(415, ["Send the answers as a JSON object with "
                              "'Content-Type: application/json'."])
-    data = request.get_json(silent=True)
+    data = req.get_json(silent=True)
     if data is None:
         return problem(400, ["The body is not valid JSON."])
     try:
@@ -78,11 +85,12 @@ def questions() -> Any:
 def evaluate_answers() -> Any:
     """The result as JSON, or with ``Accept: application/fhir+json`` the answers as a
     QuestionnaireResponse to the FHIR Questionnaire (guidance in its narrative)."""
-    found = evaluated_request()
+    req = current_request()
+    found = evaluated_request(req)
     if not isinstance(found[1], Result):
         return found
-    if (FHIR_JSON in request.headers.get("Accept", "")
-            and request.accept_mimetypes.best_match(["application/json", FHIR_JSON]) == FHIR_JSON):
+    if (FHIR_JSON in req.headers.get("Accept", "")
+            and req.accept_mimetypes.best_match(["application/json", FHIR_JSON]) == FHIR_JSON):
         return fhir_response(questionnaire_response(found[0], found[1], canonical()))
     return jsonify(result_json(found[1]))
 

@@ -64,9 +64,10 @@ def _rate_limit(app: Flask, blueprints: tuple[Blueprint, ...]) -> None:
 
     @app.before_request
     def check() -> None:
-        if request.blueprint not in names or not app.config.get("RATELIMIT_ENABLED", True):
+        here = request._get_current_object()  # type: ignore[attr-defined]  # one lookup
+        if here.blueprint not in names or not app.config.get("RATELIMIT_ENABLED", True):
             return
-        client = request.remote_addr or "unknown"
+        client = here.remote_addr or "unknown"
         # FixedWindowRateLimiter.hit, with the key and expiry worked out once.
         if storage.incr(key_of(client), expiry) > amount:
             reset = window.get_window_stats(limit, "api", client).reset_time
