@@ -234,16 +234,8 @@ def redis_url(tmp_path_factory):
 @pytest.fixture(scope="session")
 def handoff_server(tmp_path_factory, tls):
     """gunicorn over HTTPS with the clinic handoff on, over a migrated SQLite file."""
-    from screener.store.db import make_engine, upgrade
-
     folder = tmp_path_factory.mktemp("handoff-server")
-    url = f"sqlite:///{folder / 'screener.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    served = start_gunicorn(folder, tls, HANDOFF="true", DATABASE_URL=url,
-                            DATA_KEYS=TEST_DATA_KEYS[0], CLINIC_NAME="Riverside Spine",
-                            CLINIC_PHONE="555 0100")
+    served, _ = start_handoff_server(folder, tls)
     yield served.base, served.log
     served.stop()
 
@@ -283,6 +275,27 @@ def _sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'handoff' / 'screener.db'}"
 
 
+def migrated_sqlite(folder: Path) -> str:
+    """The URL of a SQLite file in ``folder`` migrated as ``screener db upgrade`` does."""
+    from screener.store.db import make_engine, upgrade
+
+    url = f"sqlite:///{folder / 'screener.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def start_handoff_server(folder: Path, tls: Tls, **settings: str) -> tuple[Any, str]:
+    """gunicorn over HTTPS with the handoff on over a migrated SQLite file in ``folder``;
+    (the server, the database URL)."""
+    url = migrated_sqlite(folder)
+    served = start_gunicorn(folder, tls, HANDOFF="true", DATABASE_URL=url,
+                            DATA_KEYS=TEST_DATA_KEYS[0], CLINIC_NAME="Riverside Spine",
+                            CLINIC_PHONE="555 0100", **settings)
+    return served, url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request) -> str:
     return request.param
@@ -300,13 +313,7 @@ def empty_database_url(backend, request, tmp_path) -> str:
 def database_url(backend, request, tmp_path) -> str:
     """A migrated, empty database on each backend."""
     if backend == "sqlite":
-        from screener.store.db import make_engine, upgrade
-
-        url = _sqlite_url(tmp_path)
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        return url
+        return migrated_sqlite(tmp_path / "handoff")
     return request.getfixturevalue("postgres").create_database(
         f"test_{next(_databases)}", template="screener_template")
 

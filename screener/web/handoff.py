@@ -10,10 +10,8 @@ form (double click, back and resend) find the first submission instead of adding
 from __future__ import annotations
 
 import logging
-import math
 import re
 import secrets
-import time
 from typing import Any
 
 from flask import (
@@ -31,9 +29,7 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from limits import parse
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import TooManyRequests
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 from .. import consent, evaluate_here
@@ -46,6 +42,7 @@ from ..store.reference import grouped
 from ..store.service import Store, current_store, enabled, init_store
 from ..store.submissions import Contact, NewSubmission
 from ..wizard import first_incomplete
+from .security import limit_client
 from .state import load_state
 from .watch import count_event
 
@@ -150,14 +147,8 @@ def _urgent(answers: dict[str, Any]) -> bool:
 
 
 def _rate_limited(name: str, setting: str) -> None:
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return
-    window = current_app.extensions["screener.ratelimit"]
-    limit = parse(current_app.config[setting])
-    client = request.remote_addr or "unknown"
-    if not window.hit(limit, name, client):
-        reset = window.get_window_stats(limit, name, client).reset_time
-        raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        limit_client(name, current_app.config[setting])
 
 
 def _ready_answers() -> tuple[dict[str, Any], Result] | Response:

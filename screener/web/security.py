@@ -50,6 +50,17 @@ def healthz() -> Response:
                     "ruleset_version": rules.version})
 
 
+def limit_client(name: str, limit_text: str) -> None:
+    """Count this request against ``limit_text`` for its client address under ``name``;
+    past it, 429 with Retry-After. For the few posts that have their own limit."""
+    window = current_app.extensions["screener.ratelimit"]
+    limit = parse(limit_text)
+    client = request.remote_addr or "unknown"
+    if not window.hit(limit, name, client):
+        reset = window.get_window_stats(limit, name, client).reset_time
+        raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+
+
 def _rate_limit(app: Flask, blueprints: tuple[Blueprint, ...]) -> None:
     """Limit each client address to ``API_RATE_LIMIT`` over all API and FHIR endpoints."""
     window = FixedWindowRateLimiter(limit_storage(app.config["RATELIMIT_STORAGE_URI"]))

@@ -82,23 +82,15 @@ class StaffServer:
 
 @pytest.fixture(scope="session")
 def staff_server(tmp_path_factory, tls):
-    from screener.store.db import make_engine, upgrade
     from screener.store.service import Store
 
-    from ..conftest import TEST_DATA_KEYS
-    from ..servers import SECRET, start_gunicorn
+    from ..conftest import TEST_DATA_KEYS, start_handoff_server
+    from ..servers import SECRET
 
-    folder = tmp_path_factory.mktemp("staff-server")
-    url = f"sqlite:///{folder / 'screener.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
     # Every browser test signs in afresh from 127.0.0.1: the per-client pause stays out
     # of the way (the per-email failure count is kept as configured).
-    served = start_gunicorn(folder, tls, HANDOFF="true", DATABASE_URL=url,
-                            DATA_KEYS=TEST_DATA_KEYS[0], CLINIC_NAME="Riverside Spine",
-                            CLINIC_PHONE="555 0100",
-                            STAFF_SIGN_IN_RATE_LIMIT="1000 per minute")
+    served, url = start_handoff_server(tmp_path_factory.mktemp("staff-server"), tls,
+                                       STAFF_SIGN_IN_RATE_LIMIT="1000 per minute")
     store = Store(url, TEST_DATA_KEYS[0], SECRET)
     yield StaffServer(served.base, served.log, url, store)
     store.dispose()

@@ -7,7 +7,6 @@ counted per email (known or not) in the rate-limit storage: after
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -23,12 +22,12 @@ from flask import (
 )
 from flask_login import login_user, logout_user
 from limits import parse
-from werkzeug.exceptions import TooManyRequests
 
 from ...staff import factors
 from ...store.accounts import AccountError, normal_email
 from ...store.audit import Action
 from ...store.reference import digest
+from ..security import limit_client
 from . import StaffUser, bp, me, store
 from .forms import CodeForm, ConfirmForm, SetupForm, SignInForm
 
@@ -58,11 +57,8 @@ def _failed(email: str, staff_id: str | None, step: str) -> None:
 
 
 def _throttle_client() -> None:
-    limit = parse(current_app.config["STAFF_SIGN_IN_RATE_LIMIT"])
-    client = request.remote_addr or "unknown"
-    if not _window().hit(limit, "staff-sign-in", client):
-        reset = _window().get_window_stats(limit, "staff-sign-in", client).reset_time
-        raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+    """Always on, unlike the patient-side limits: it guards passwords, not load."""
+    limit_client("staff-sign-in", current_app.config["STAFF_SIGN_IN_RATE_LIMIT"])
 
 
 def _next_url() -> str:
