@@ -117,20 +117,25 @@ class Person:
         for qid in question_ids:
             if qid in answers:
                 self.choose(qid, answers[qid])
-        with self.page.expect_navigation():
-            self.page.locator("form.step-form button[type=submit]").click()
+        self.follow(self.page.locator("form.step-form button[type=submit]"))
 
     def walk(self, answers: dict[str, Any]) -> None:
         from screener.answers import visible_steps
 
         self.page.goto(self.base_url + "/")
-        self.page.locator("main a.button").click()
+        self.follow(self.page.locator("main a.button"))
         for step in visible_steps(answers):
             self.answer_step(answers, step.questions)
             if self.page.url.endswith("/see-a-doctor-soon"):
-                self.page.get_by_role("link", name="Go on with the questions").click()
+                self.follow(self.page.get_by_role("link", name="Go on with the questions"))
         if len(visible_steps(answers)) > 1:
-            self.page.locator("main a.button[href='/result']").click()
+            self.follow(self.page.locator("main a.button[href='/result']"))
+
+    def follow(self, link) -> None:
+        """Click a link or button and wait for the page it opens, so that what comes
+        next reads the new page, not the old one."""
+        with self.page.expect_navigation():
+            link.click()
 
 
 @pytest.fixture

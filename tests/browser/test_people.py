@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from screener.answers import visible_steps
 from screener.disclaimer import disclaimer
@@ -152,7 +153,7 @@ def test_start_over_confirms_without_javascript(no_js_page, base_url):
     person.answer_step(COMPLETE_ANSWERS, ["red_flags"])
     no_js_page.get_by_role("link", name="Start over").click()
     no_js_page.get_by_role("button", name="Yes, clear my answers").click()
-    assert no_js_page.url == base_url + "/"
+    expect(no_js_page).to_have_url(base_url + "/")
 
 
 def test_folded_explainers_open_by_keyboard_and_without_javascript(no_js_page, page, base_url):

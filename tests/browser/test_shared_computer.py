@@ -57,10 +57,8 @@ def test_a_walk_away_clears_the_answers_with_a_kind_note(page, impatient_server)
 def test_back_after_start_over_shows_no_answers(page, base_url):
     person = Person(page, base_url)
     person.walk(COMPLETE_ANSWERS)
-    with page.expect_navigation():
-        page.get_by_role("link", name="Start over").click()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Yes, clear my answers").click()
+    person.follow(page.get_by_role("link", name="Start over"))
+    person.follow(page.get_by_role("button", name="Yes, clear my answers"))
     assert page.url == base_url + "/"
     assert "Your answers have been cleared" in page.content()
     page.go_back()
