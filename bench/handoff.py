@@ -30,9 +30,9 @@ from pathlib import Path
 
 import requests
 
-from screener.answers import validate_answers, visible_steps
-from screener.questions import QUESTIONS
-from screener.sampling import RandomChooser, answer_set
+from screener.catalogue.answers import validate_answers, visible_steps
+from screener.catalogue.questions import QUESTIONS
+from screener.catalogue.sampling import RandomChooser, answer_set
 from screener.store.crypto import new_key
 from screener.store.db import make_engine, upgrade
 from screener.store.localpg import LocalPostgres, _free_port

@@ -24,8 +24,8 @@ from collections import defaultdict
 
 import requests
 
-from screener.answers import validate_answers, visible_steps
-from screener.sampling import RandomChooser, answer_set
+from screener.catalogue.answers import validate_answers, visible_steps
+from screener.catalogue.sampling import RandomChooser, answer_set
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

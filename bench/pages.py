@@ -27,8 +27,8 @@ from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import RadioField
 
 from screener import create_app
-from screener.answers import validate_answers
-from screener.sampling import RandomChooser, answer_set
+from screener.catalogue.answers import validate_answers
+from screener.catalogue.sampling import RandomChooser, answer_set
 
 SECONDS = 1.0
 ROUNDS = 5

@@ -21,10 +21,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load import free_port, start_gunicorn  # noqa: E402
-from screener.answers import visible_steps  # noqa: E402
-from screener.questions import STEPS  # noqa: E402
-from screener.reading import reading_minutes, words_to_read  # noqa: E402
-from screener.sampling import revealing  # noqa: E402
+from screener.catalogue.answers import visible_steps  # noqa: E402
+from screener.catalogue.questions import STEPS  # noqa: E402
+from screener.catalogue.reading import reading_minutes, words_to_read  # noqa: E402
+from screener.catalogue.sampling import revealing  # noqa: E402
 
 SCREEN = 667
 HERNIATED = {

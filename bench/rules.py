@@ -19,12 +19,12 @@ from pathlib import Path
 
 import yaml
 
-from screener.answers import validate_answers
+from screener.catalogue.answers import validate_answers
+from screener.catalogue.questions import QUESTIONS
+from screener.catalogue.sampling import RandomChooser, answer_set
 from screener.evaluate import evaluate
 from screener.loader import RuleSet, load_ruleset
-from screener.questions import QUESTIONS
 from screener.resources import data_dir
-from screener.sampling import RandomChooser, answer_set
 
 ANSWER_SETS = 200
 REPEATS = 5

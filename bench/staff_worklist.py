@@ -43,8 +43,8 @@ import pyotp
 from sqlalchemy import event
 
 from screener import create_app
-from screener.answers import validate_answers
-from screener.sampling import RandomChooser, answer_set
+from screener.catalogue.answers import validate_answers
+from screener.catalogue.sampling import RandomChooser, answer_set
 from screener.store.casework import OPEN
 from screener.store.crypto import new_key
 from screener.store.db import make_engine, upgrade

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from .answers import AnswersError, validate_answers
+from .catalogue.answers import AnswersError, validate_answers
+from .catalogue.questions import catalogue_json
 from .evaluate import evaluate
 from .i18n import SUPPORTED
 from .language import (
@@ -26,7 +27,6 @@ from .language import (
 )
 from .loader import RuleSet, RuleSetError, load_ruleset
 from .problems import ProblemsError
-from .questions import catalogue_json
 from .render import result_json, result_text
 from .resources import data_dir
 from .scenarios import load_scenarios, run_scenarios

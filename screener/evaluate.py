@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .conditions import Answers
+from .catalogue.conditions import Answers
+from .catalogue.questions import EMERGENCY_VALUES
 from .disclaimer import DEFAULT_EMERGENCY_NUMBER, disclaimer
 from .loader import CompiledRule, RuleSet
-from .questions import EMERGENCY_VALUES
 from .rulemodels import CATEGORIES, Topic
 from .safety_net import safety_net
 

@@ -18,10 +18,10 @@ from typing import Any
 import orjson
 from markupsafe import escape
 
-from .conditions import AllOf, Answer, AnyOf, Not
+from .catalogue.conditions import AllOf, Answer, AnyOf, Not
+from .catalogue.questions import QUESTIONS, STEPS, Question, catalogue_json
 from .evaluate import Result
 from .i18n import N_, t
-from .questions import QUESTIONS, STEPS, Question, catalogue_json
 from .render import answered_rows
 from .safety_net import safety_net_title
 

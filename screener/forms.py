@@ -15,10 +15,10 @@ from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, SelectMultipleField
 
-from .answers import check_value, exclusive_conflict, prune, question_shown
-from .conditions import leaves
+from .catalogue.answers import check_value, exclusive_conflict, prune, question_shown
+from .catalogue.conditions import leaves
+from .catalogue.questions import QUESTIONS, Question
 from .i18n import N_
-from .questions import QUESTIONS, Question
 
 REQUIRED_MESSAGE = {
     "single": N_("Choose one answer."),

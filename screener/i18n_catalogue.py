@@ -16,10 +16,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from .catalogue.questions import QUESTIONS, STEPS
 from .disclaimer import DISCLAIMER_TEXT
 from .i18n import TRANSLATIONS_DIR
 from .loader import RuleSet
-from .questions import QUESTIONS, STEPS
 from .resources import data_dir
 from .rulemodels import CATEGORIES
 from .safety_net import SAFETY_NET_TEXT, SAFETY_NET_TITLE
@@ -49,7 +49,7 @@ def extract() -> Catalog:
                 options_map={"**.html": {"trimmed": "true"}}):
             template.add(message, locations=[(filename, lineno)], auto_comments=comments)
     for text in catalogue_texts():
-        template.add(text, locations=[("screener/questions.py", 0)])
+        template.add(text, locations=[("screener/catalogue/questions.py", 0)])
     return template
 
 

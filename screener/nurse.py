@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .answers import visible_questions
+from .catalogue.answers import visible_questions
+from .catalogue.questions import EMERGENCY_VALUES, QUESTIONS
 from .evaluate import Result
 from .i18n import N_, t
-from .questions import EMERGENCY_VALUES, QUESTIONS
 from .render import closing_lines
 
 NURSE_LABELS: dict[tuple[str, str], str] = {

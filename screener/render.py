@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .answers import visible_questions
-from .conditions import Answers
+from .catalogue.answers import visible_questions
+from .catalogue.conditions import Answers
+from .catalogue.questions import QUESTIONS, STEP_BY_ID
 from .evaluate import Result
 from .i18n import t
-from .questions import QUESTIONS, STEP_BY_ID
 from .safety_net import safety_net_title
 
 # The topic whose questions the nurse's summary lists as "questions the patient may bring".

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import Field, StrictStr, ValidationError
 
-from .answers import AnswersError, validate_answers
-from .conditions import Located
+from .catalogue.answers import AnswersError, validate_answers
+from .catalogue.conditions import Located
 from .evaluate import evaluate
 from .loader import RuleSet
 from .problems import Problem, ProblemsError, did_you_mean

@@ -13,7 +13,7 @@
     return a;
   }
 
-  /* The declarative conditions of screener/conditions.py. */
+  /* The declarative conditions of screener/catalogue/conditions.py. */
   function holds(c, a) {
     if (c.all) { return c.all.every(function (x) { return holds(x, a); }); }
     if (c.any) { return c.any.some(function (x) { return holds(x, a); }); }

@@ -14,11 +14,11 @@ from aiosmtpd.handlers import Message
 from hypothesis import strategies as st
 
 from screener import create_app
-from screener.answers import visible_steps
+from screener.catalogue.answers import visible_steps
+from screener.catalogue.questions import STEP_BY_ID
+from screener.catalogue.sampling import answer_set
 from screener.loader import RuleSet, load_ruleset
-from screener.questions import STEP_BY_ID
 from screener.resources import data_dir
-from screener.sampling import answer_set
 
 from .servers import Tls, make_tls, start_gunicorn, start_nginx, start_redis
 from .staffkit import make_person, sign_in

@@ -10,10 +10,10 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from screener.catalogue.questions import QUESTIONS, STEPS
 from screener.config import DEFAULTS
 from screener.disclaimer import disclaimer
 from screener.fhir import DISCLAIMER_LINK_ID, coding_system, group_link_id, versioned
-from screener.questions import QUESTIONS, STEPS
 
 from .conftest import COMPLETE_ANSWERS, WizardActions
 

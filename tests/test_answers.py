@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screener.answers import AnswersError, prune, validate_answers, visible_steps
+from screener.catalogue.answers import AnswersError, prune, validate_answers, visible_steps
 
 
 def problems(data, **kwargs) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from screener.conditions import compile_condition, condition, matched_answers
+from screener.catalogue.conditions import compile_condition, condition, matched_answers
 
 ANSWERS = {"diagnosis": ["herniated_disc", "spinal_stenosis"], "daily_impact": "severe",
            "pain_score": 7}

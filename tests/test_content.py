@@ -9,6 +9,7 @@ import statistics
 
 import pytest
 
+from screener.catalogue.questions import QUESTIONS, STEPS
 from screener.disclaimer import disclaimer
 from screener.i18n_catalogue import po_path
 from screener.language import (
@@ -20,7 +21,6 @@ from screener.language import (
     reading_grade,
 )
 from screener.loader import PROCEDURE_PREFIX
-from screener.questions import QUESTIONS, STEPS
 from screener.resources import data_dir
 from screener.safety_net import SAFETY_NET_TITLE, safety_net
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
-from screener.answers import validate_answers
+from screener.catalogue.answers import validate_answers
+from screener.catalogue.questions import EMERGENCY_VALUES, URGENT_VALUES
 from screener.disclaimer import disclaimer
 from screener.evaluate import evaluate
 from screener.language import decision_phrases
-from screener.questions import EMERGENCY_VALUES, URGENT_VALUES
 from screener.render import result_json, result_text
 from screener.rulemodels import CATEGORIES, NUMBER_PLACEHOLDER
 from screener.safety_net import safety_net

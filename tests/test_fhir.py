@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from markupsafe import escape
 
 from screener import create_app, fhir
-from screener.answers import question_shown, validate_answers
-from screener.conditions import compile_condition, condition
+from screener.catalogue.answers import question_shown, validate_answers
+from screener.catalogue.conditions import compile_condition, condition
+from screener.catalogue.questions import QUESTIONS, STEPS
 from screener.config import DEFAULTS, ConfigError
 from screener.disclaimer import disclaimer
 from screener.evaluate import evaluate
@@ -32,7 +33,6 @@ from screener.fhir import (
 )
 from screener.fhir_guidance import SECTION_SYSTEM, TOPIC_SYSTEM, guidance_sections
 from screener.fhir_read import read_response
-from screener.questions import QUESTIONS, STEPS
 from screener.safety_net import safety_net, safety_net_title
 
 from .conftest import COMPLETE_ANSWERS, answer_sets

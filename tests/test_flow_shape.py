@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from screener.catalogue.questions import EMERGENCY_VALUES, QUESTIONS, STEPS, URGENT_VALUES
+from screener.catalogue.reading import reading_minutes
 from screener.forms import MISSING_MESSAGE
-from screener.questions import EMERGENCY_VALUES, QUESTIONS, STEPS, URGENT_VALUES
-from screener.reading import reading_minutes
 
 from .conftest import COMPLETE_ANSWERS, WizardActions
 from .test_i18n import VisibleText

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screener import create_app
-from screener.answers import MAX_PROBLEMS
+from screener.catalogue.answers import MAX_PROBLEMS
 
 from .conftest import COMPLETE_ANSWERS, WizardActions
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from screener.catalogue.questions import QUESTIONS, STEPS
 from screener.disclaimer import disclaimer
-from screener.questions import QUESTIONS, STEPS
 from screener.safety_net import safety_net
 
 from .conftest import form_encode

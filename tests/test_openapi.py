@@ -14,9 +14,9 @@ from jsonschema import Draft202012Validator
 from schemathesis.checks import CHECKS, load_all_checks
 
 from screener import create_app
-from screener.answers import AnswersError, validate_answers
+from screener.catalogue.answers import AnswersError, validate_answers
+from screener.catalogue.questions import QUESTIONS, Question
 from screener.openapi import openapi_document
-from screener.questions import QUESTIONS, Question
 
 from .conftest import answer_sets
 

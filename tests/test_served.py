@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from screener.answers import visible_steps
+from screener.catalogue.answers import visible_steps
 from screener.disclaimer import disclaimer
 
 from .conftest import form_encode

@@ -10,7 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from screener import create_app
-from screener.questions import QUESTIONS
+from screener.catalogue.questions import QUESTIONS
 from screener.web import state
 
 from .conftest import COMPLETE_ANSWERS, WizardActions, form_encode

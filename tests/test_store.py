@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import create_engine, text
 
 from screener import create_app
-from screener.answers import validate_answers
+from screener.catalogue.answers import validate_answers
 from screener.cli import main
 from screener.store.crypto import Cipher, DataKeyError, SealError, new_key
 from screener.store.db import SchemaBehind, make_engine, upgrade

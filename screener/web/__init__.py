@@ -10,11 +10,11 @@ from flask_babel import gettext, refresh
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from ..conditions import leaves
+from ..catalogue.conditions import leaves
+from ..catalogue.questions import QUESTIONS
 from ..do_now import do_now_text
 from ..i18n import N_, current_locale, name_of, template_gettext
 from ..nurse import nurse_label
-from ..questions import QUESTIONS
 from ..rulemodels import CATEGORIES
 from .api import bp as api
 from .errors import register_error_pages

@@ -12,12 +12,12 @@ from typing import Any
 from flask import Blueprint, Request, jsonify, request
 
 from .. import csrf, evaluate_here
-from ..answers import AnswersError, validate_answers
+from ..catalogue.answers import AnswersError, validate_answers
+from ..catalogue.questions import QUESTIONS, catalogue_json
 from ..evaluate import Result
 from ..fhir import questionnaire_response
 from ..i18n import offered_locales
 from ..openapi import openapi_document
-from ..questions import QUESTIONS, catalogue_json
 from ..render import result_json
 from .fhir import FHIR_JSON, canonical, fhir_response
 

@@ -33,15 +33,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 from .. import consent, evaluate_here
-from ..answers import AnswersError, validate_answers
+from ..catalogue.answers import AnswersError, validate_answers
+from ..catalogue.questions import QUESTIONS
+from ..catalogue.wizard import first_incomplete
 from ..evaluate import Result
 from ..i18n import N_, current_locale
-from ..questions import QUESTIONS
 from ..store.db import SchemaBehind
 from ..store.reference import grouped
 from ..store.service import Store, current_store, enabled, init_store
 from ..store.submissions import Contact, NewSubmission
-from ..wizard import first_incomplete
 from .security import limit_client
 from .state import load_state
 from .watch import count_event

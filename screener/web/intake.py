@@ -27,13 +27,13 @@ from flask import (
 from flask_babel import gettext
 
 from .. import evaluate_here
-from ..answers import AnswersError, validate_answers
+from ..catalogue.answers import AnswersError, validate_answers
+from ..catalogue.questions import EMERGENCY_VALUES, QUESTIONS, STEPS, Step
 from ..do_now import do_now_text
 from ..evaluate import Result
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
 from ..nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text
-from ..questions import EMERGENCY_VALUES, QUESTIONS, STEPS, Step
 from ..render import answer_label
 from .exports import download
 

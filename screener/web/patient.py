@@ -24,14 +24,14 @@ from flask import (
 from flask_babel import format_date, gettext
 
 from .. import evaluate_here
-from ..answers import AnswersError, validate_answers, visible_steps
+from ..catalogue.answers import AnswersError, validate_answers, visible_steps
+from ..catalogue.questions import QUESTIONS, STEP_BY_ID, STEPS, URGENT_VALUES, Step
+from ..catalogue.reading import reading_minutes
+from ..catalogue.wizard import first_incomplete, may_open, neighbours, progress, urgent_flags
 from ..evaluate import Result
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
-from ..questions import QUESTIONS, STEP_BY_ID, STEPS, URGENT_VALUES, Step
-from ..reading import reading_minutes
 from ..render import answered_rows
-from ..wizard import first_incomplete, may_open, neighbours, progress, urgent_flags
 from .exports import download, pdf_download
 from .state import clear_state, load_state, save_state
 

@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, Request, Response, session
 from flask.sessions import SecureCookieSession, SessionInterface, session_json_serializer
 
-from ..answers import AnswersError, validate_answers
-from ..questions import STEP_BY_ID
+from ..catalogue.answers import AnswersError, validate_answers
+from ..catalogue.questions import STEP_BY_ID
 
 STATE_VERSION = 1
 STATIC_PREFIX = "/static/"

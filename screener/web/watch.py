@@ -54,7 +54,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..questions import STEPS
+from ..catalogue.questions import STEPS
 from ..usage import EVENTS, TOPIC, UsageCounts
 
 bp = Blueprint("watch", __name__)

@@ -120,7 +120,7 @@ class Person:
         self.follow(self.page.locator("form.step-form button[type=submit]"))
 
     def walk(self, answers: dict[str, Any]) -> None:
-        from screener.answers import visible_steps
+        from screener.catalogue.answers import visible_steps
 
         self.page.goto(self.base_url + "/")
         self.follow(self.page.locator("main a.button"))
@@ -175,7 +175,7 @@ class Keyboard:
         raise AssertionError(f"Tab never reached {selector}")
 
     def answer(self, qid: str, value: Any) -> None:
-        from screener.questions import QUESTIONS
+        from screener.catalogue.questions import QUESTIONS
 
         question = QUESTIONS[qid]
         if self.page.locator(f'input[type="number"][name="{qid}"]').count():

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from screener.answers import validate_answers, visible_questions
+from screener.catalogue.answers import validate_answers, visible_questions
+from screener.catalogue.questions import QUESTIONS
 from screener.config import DEFAULTS
 from screener.evaluate import evaluate
 from screener.fhir import DISCLAIMER_LINK_ID, coding_system, emergency_link_id
 from screener.fhir_guidance import TOPIC_SYSTEM
-from screener.questions import QUESTIONS
 
 from ..conftest import COMPLETE_ANSWERS
 from .conftest import screenshot

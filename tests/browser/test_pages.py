@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from screener.questions import STEPS
+from screener.catalogue.questions import STEPS
 
 from ..conftest import COMPLETE_ANSWERS, EVERY_STEP_ANSWERS
 from .conftest import Person, axe_violations, screenshot

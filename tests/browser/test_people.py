@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from screener.answers import visible_steps
+from screener.catalogue.answers import visible_steps
 from screener.disclaimer import disclaimer
 
 from ..conftest import COMPLETE_ANSWERS

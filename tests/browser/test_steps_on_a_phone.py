@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from screener.answers import visible_steps
-from screener.questions import STEPS
-from screener.sampling import revealing
+from screener.catalogue.answers import visible_steps
+from screener.catalogue.questions import STEPS
+from screener.catalogue.sampling import revealing
 
 from ..conftest import EVERY_STEP_ANSWERS
 from .conftest import Person, _context, screenshot

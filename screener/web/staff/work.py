@@ -11,12 +11,12 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ... import current_rules
-from ...answers import AnswersError, validate_answers, visible_questions
+from ...catalogue.answers import AnswersError, validate_answers, visible_questions
+from ...catalogue.questions import QUESTIONS, STEPS
 from ...evaluate import Result, evaluate
 from ...fhir import questionnaire_response
 from ...forms import form_class, form_data, read_answers
 from ...nurse import FIELD_NAMES
-from ...questions import QUESTIONS, STEPS
 from ...render import result_text
 from ...store.audit import Action
 from ...store.casework import OPEN, Version

@@ -11,8 +11,8 @@ import reprlib
 from collections.abc import Mapping
 from typing import Any
 
+from ..problems import did_you_mean
 from .conditions import Answers, Predicate, compile_condition
-from .problems import did_you_mean
 from .questions import QUESTIONS, STEPS, Question, Step
 
 MAX_PROBLEMS = 10

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from .i18n import t
+from ..i18n import t
 from .questions import QUESTIONS, STEPS
 
 # Plain text on a screen: about 200 words a minute for a quick reader, 150 for a slower

@@ -405,7 +405,7 @@ STEP_BY_ID: dict[str, Step] = {s.id: s for s in STEPS}
 
 def catalogue_json(locale: str = "en") -> dict[str, object]:
     """The catalogue as plain data in ``locale``, for the CLI and the API."""
-    from .i18n import t
+    from ..i18n import t
 
     def shown(cond: Answer | AllOf | AnyOf | Not | None) -> object:
         return cond.model_dump(by_alias=True, exclude_none=True) if cond else None
