@@ -22,8 +22,8 @@ import yaml
 from screener.catalogue.answers import validate_answers
 from screener.catalogue.questions import QUESTIONS
 from screener.catalogue.sampling import RandomChooser, answer_set
-from screener.evaluate import evaluate
-from screener.loader import RuleSet, load_ruleset
+from screener.engine.evaluate import evaluate
+from screener.engine.loader import RuleSet, load_ruleset
 from screener.resources import data_dir
 
 ANSWER_SETS = 200

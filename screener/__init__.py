@@ -9,10 +9,10 @@ from flask_babel import Babel
 from flask_wtf import CSRFProtect
 
 from .config import configure
-from .evaluate import Result, evaluate
+from .engine.evaluate import Result, evaluate
 from .i18n import TRANSLATIONS_DIR, select_locale
 from .jsonprovider import OrjsonProvider
-from .loader import RuleSet, load_ruleset
+from .engine.loader import RuleSet, load_ruleset
 from .resources import data_dir
 
 csrf = CSRFProtect()

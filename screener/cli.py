@@ -15,9 +15,9 @@ import click
 
 from .catalogue.answers import AnswersError, validate_answers
 from .catalogue.questions import catalogue_json
-from .evaluate import evaluate
+from .engine.evaluate import evaluate
 from .i18n import SUPPORTED
-from .language import (
+from .engine.language import (
     MAX_GRADE,
     MIN_EASE,
     TARGET_MEAN_EASE,
@@ -25,11 +25,11 @@ from .language import (
     reading_ease,
     reading_grade,
 )
-from .loader import RuleSet, RuleSetError, load_ruleset
+from .engine.loader import RuleSet, RuleSetError, load_ruleset
 from .problems import ProblemsError
 from .render import result_json, result_text
 from .resources import data_dir
-from .scenarios import load_scenarios, run_scenarios
+from .engine.scenarios import load_scenarios, run_scenarios
 
 
 def default_rules_dir() -> Path:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from .clinic import CLINIC_DEFAULTS, check_clinic, read_clinic_file
-from .disclaimer import DEFAULT_EMERGENCY_NUMBER
+from .engine.disclaimer import DEFAULT_EMERGENCY_NUMBER
 from .resources import data_dir
 
 DEFAULTS: dict[str, Any] = {

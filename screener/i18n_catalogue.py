@@ -17,12 +17,12 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from .catalogue.questions import QUESTIONS, STEPS
-from .disclaimer import DISCLAIMER_TEXT
+from .engine.disclaimer import DISCLAIMER_TEXT
 from .i18n import TRANSLATIONS_DIR
-from .loader import RuleSet
+from .engine.loader import RuleSet
 from .resources import data_dir
-from .rulemodels import CATEGORIES
-from .safety_net import SAFETY_NET_TEXT, SAFETY_NET_TITLE
+from .engine.rulemodels import CATEGORIES
+from .engine.safety_net import SAFETY_NET_TEXT, SAFETY_NET_TITLE
 
 KEYWORDS = {"_": None, "gettext": None, "t": None, "N_": None, "lazy_gettext": None}
 METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]

@@ -14,7 +14,7 @@ from typing import Any
 
 from .catalogue.answers import visible_questions
 from .catalogue.questions import EMERGENCY_VALUES, QUESTIONS
-from .evaluate import Result
+from .engine.evaluate import Result
 from .i18n import N_, t
 from .render import closing_lines
 

@@ -13,9 +13,9 @@ from typing import Any
 from .catalogue.answers import visible_questions
 from .catalogue.conditions import Answers
 from .catalogue.questions import QUESTIONS, STEP_BY_ID
-from .evaluate import Result
+from .engine.evaluate import Result
 from .i18n import t
-from .safety_net import safety_net_title
+from .engine.safety_net import safety_net_title
 
 # The topic whose questions the nurse's summary lists as "questions the patient may bring".
 QUESTIONS_TOPIC = "questions-for-your-specialist"

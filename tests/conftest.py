@@ -17,7 +17,7 @@ from screener import create_app
 from screener.catalogue.answers import visible_steps
 from screener.catalogue.questions import STEP_BY_ID
 from screener.catalogue.sampling import answer_set
-from screener.loader import RuleSet, load_ruleset
+from screener.engine.loader import RuleSet, load_ruleset
 from screener.resources import data_dir
 
 from .servers import Tls, make_tls, start_gunicorn, start_nginx, start_redis

@@ -10,10 +10,10 @@ from jsonschema import Draft202012Validator, ValidationError
 from openapi_spec_validator import validate
 
 from screener.cli import main
-from screener.disclaimer import disclaimer
+from screener.engine.disclaimer import disclaimer
 from screener.openapi import openapi_document
 from screener.resources import data_dir
-from screener.scenarios import load_scenarios
+from screener.engine.scenarios import load_scenarios
 
 
 def schema(name: str) -> Draft202012Validator:

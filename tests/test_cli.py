@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from screener.cli import main
-from screener.disclaimer import disclaimer
+from screener.engine.disclaimer import disclaimer
 
 
 @pytest.fixture

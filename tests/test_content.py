@@ -10,9 +10,9 @@ import statistics
 import pytest
 
 from screener.catalogue.questions import QUESTIONS, STEPS
-from screener.disclaimer import disclaimer
+from screener.engine.disclaimer import disclaimer
 from screener.i18n_catalogue import po_path
-from screener.language import (
+from screener.engine.language import (
     MAX_GRADE,
     TARGET_MEAN_GRADE,
     balance_gaps,
@@ -20,9 +20,9 @@ from screener.language import (
     promotional_words,
     reading_grade,
 )
-from screener.loader import PROCEDURE_PREFIX
+from screener.engine.loader import PROCEDURE_PREFIX
 from screener.resources import data_dir
-from screener.safety_net import SAFETY_NET_TITLE, safety_net
+from screener.engine.safety_net import SAFETY_NET_TITLE, safety_net
 
 from .conftest import SPEC
 

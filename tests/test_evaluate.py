@@ -8,12 +8,12 @@ from hypothesis import given, settings
 
 from screener.catalogue.answers import validate_answers
 from screener.catalogue.questions import EMERGENCY_VALUES, URGENT_VALUES
-from screener.disclaimer import disclaimer
-from screener.evaluate import evaluate
-from screener.language import decision_phrases
+from screener.engine.disclaimer import disclaimer
+from screener.engine.evaluate import evaluate
+from screener.engine.language import decision_phrases
 from screener.render import result_json, result_text
-from screener.rulemodels import CATEGORIES, NUMBER_PLACEHOLDER
-from screener.safety_net import safety_net
+from screener.engine.rulemodels import CATEGORIES, NUMBER_PLACEHOLDER
+from screener.engine.safety_net import safety_net
 
 from .conftest import answer_sets
 

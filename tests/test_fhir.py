@@ -21,8 +21,8 @@ from screener.catalogue.answers import question_shown, validate_answers
 from screener.catalogue.conditions import compile_condition, condition
 from screener.catalogue.questions import QUESTIONS, STEPS
 from screener.config import DEFAULTS, ConfigError
-from screener.disclaimer import disclaimer
-from screener.evaluate import evaluate
+from screener.engine.disclaimer import disclaimer
+from screener.engine.evaluate import evaluate
 from screener.fhir import (
     DISCLAIMER_LINK_ID,
     EXT,
@@ -33,7 +33,7 @@ from screener.fhir import (
 )
 from screener.fhir_guidance import SECTION_SYSTEM, TOPIC_SYSTEM, guidance_sections
 from screener.fhir_read import read_response
-from screener.safety_net import safety_net, safety_net_title
+from screener.engine.safety_net import safety_net, safety_net_title
 
 from .conftest import COMPLETE_ANSWERS, answer_sets
 

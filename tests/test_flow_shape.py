@@ -27,7 +27,7 @@ def test_urgent_values_are_the_catalogues_non_emergency_red_flags():
 
 @pytest.mark.parametrize("flag", sorted(URGENT_VALUES))
 def test_each_urgent_value_gets_urgent_guidance_from_the_rules(ruleset, flag):
-    from screener.evaluate import evaluate
+    from screener.engine.evaluate import evaluate
 
     result = evaluate(ruleset, {"red_flags": [flag]})
     assert not result.stopped

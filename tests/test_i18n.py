@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from screener import create_app
 from screener.catalogue.questions import STEPS
 from screener.cli import main
-from screener.disclaimer import disclaimer
+from screener.engine.disclaimer import disclaimer
 from screener.i18n import SUPPORTED
 from screener.i18n_catalogue import extract, report
-from screener.language import MIN_EASE, TARGET_MEAN_EASE, reading_ease
-from screener.loader import RuleSetError, load_ruleset
-from screener.safety_net import safety_net
+from screener.engine.language import MIN_EASE, TARGET_MEAN_EASE, reading_ease
+from screener.engine.loader import RuleSetError, load_ruleset
+from screener.engine.safety_net import safety_net
 
 from .conftest import COMPLETE_ANSWERS, EVERY_STEP_ANSWERS, WizardActions, form_encode
 

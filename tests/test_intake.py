@@ -7,8 +7,8 @@ import re
 import pytest
 
 from screener.catalogue.questions import QUESTIONS, STEPS
-from screener.disclaimer import disclaimer
-from screener.safety_net import safety_net
+from screener.engine.disclaimer import disclaimer
+from screener.engine.safety_net import safety_net
 
 from .conftest import form_encode
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from screener import create_app
-from screener.loader import RuleSetError, load_ruleset
+from screener.engine.loader import RuleSetError, load_ruleset
 
 
 def problems_of(directory) -> list[str]:

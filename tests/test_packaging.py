@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from screener.loader import load_ruleset
+from screener.engine.loader import load_ruleset
 
 from .conftest import RULES_DIR
 

@@ -12,8 +12,8 @@ from screener.catalogue.conditions import leaves
 from screener.catalogue.questions import EMERGENCY_VALUES, QUESTIONS, STEP_BY_ID, STEPS
 from screener.catalogue.reading import reading_minutes
 from screener.config import ConfigError
-from screener.disclaimer import disclaimer
-from screener.safety_net import safety_net
+from screener.engine.disclaimer import disclaimer
+from screener.engine.safety_net import safety_net
 
 from .conftest import EVERY_STEP_ANSWERS, WizardActions, answer_sets, form_encode
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from screener.catalogue.questions import QUESTIONS, STEPS
-from screener.disclaimer import disclaimer
+from screener.engine.disclaimer import disclaimer
 from screener.nurse import OUTCOMES, RED_FLAG_NAMES, nurse_label
 
 from .conftest import COMPLETE_ANSWERS, form_encode

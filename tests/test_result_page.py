@@ -9,8 +9,8 @@ import pytest
 from pypdf import PdfReader
 
 from screener import create_app
-from screener.disclaimer import disclaimer
-from screener.do_now import DO_NOW
+from screener.engine.disclaimer import disclaimer
+from screener.engine.do_now import DO_NOW
 
 from .conftest import COMPLETE_ANSWERS, WizardActions
 

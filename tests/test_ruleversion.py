@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from screener.loader import load_ruleset
+from screener.engine.loader import load_ruleset
 from screener.render import result_json, result_text
 
 from .conftest import COMPLETE_ANSWERS, RULES_DIR
@@ -27,7 +27,7 @@ def test_any_edit_to_a_rule_file_changes_the_version(write_rules):
 
 
 def test_every_export_names_the_version(ruleset):
-    from screener.evaluate import evaluate
+    from screener.engine.evaluate import evaluate
     from screener.fhir import questionnaire_response
 
     result = evaluate(ruleset, COMPLETE_ANSWERS)

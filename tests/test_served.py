@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from screener.catalogue.answers import visible_steps
-from screener.disclaimer import disclaimer
+from screener.engine.disclaimer import disclaimer
 
 from .conftest import form_encode
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Request, jsonify, request
 from .. import csrf, evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import QUESTIONS, catalogue_json
-from ..evaluate import Result
+from ..engine.evaluate import Result
 from ..fhir import questionnaire_response
 from ..i18n import offered_locales
 from ..openapi import openapi_document

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Response
 
-from ..evaluate import Result
+from ..engine.evaluate import Result
 from ..render import result_json, result_text
 from ..resources import data_dir
 

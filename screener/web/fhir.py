@@ -17,7 +17,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from .. import csrf, evaluate_here
 from ..config import ConfigError
-from ..disclaimer import disclaimer
+from ..engine.disclaimer import disclaimer
 from ..fhir import QUESTIONNAIRE_ID, catalogue_version, questionnaire
 from ..fhir_guidance import guidance_bundle, operation_outcome
 from ..fhir_read import Issue, ResponseError, read_response

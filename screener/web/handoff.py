@@ -36,7 +36,7 @@ from .. import consent, evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import QUESTIONS
 from ..catalogue.wizard import first_incomplete
-from ..evaluate import Result
+from ..engine.evaluate import Result
 from ..i18n import N_, current_locale
 from ..store.db import SchemaBehind
 from ..store.reference import grouped

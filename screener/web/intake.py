@@ -29,8 +29,8 @@ from flask_babel import gettext
 from .. import evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import EMERGENCY_VALUES, QUESTIONS, STEPS, Step
-from ..do_now import do_now_text
-from ..evaluate import Result
+from ..engine.do_now import do_now_text
+from ..engine.evaluate import Result
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
 from ..nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text

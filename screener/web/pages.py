@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, redirect, render_temp
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from ..clinic import LOGO_TYPES, brand_css, favicon_svg
-from ..loader import RuleSet
+from ..engine.loader import RuleSet
 from ..resources import data_dir
 from .assets import register_assets
 

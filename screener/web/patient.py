@@ -28,7 +28,7 @@ from ..catalogue.answers import AnswersError, validate_answers, visible_steps
 from ..catalogue.questions import QUESTIONS, STEP_BY_ID, STEPS, URGENT_VALUES, Step
 from ..catalogue.reading import reading_minutes
 from ..catalogue.wizard import first_incomplete, may_open, neighbours, progress, urgent_flags
-from ..evaluate import Result
+from ..engine.evaluate import Result
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
 from ..render import answered_rows

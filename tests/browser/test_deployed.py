@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from screener.catalogue.answers import visible_steps
-from screener.disclaimer import disclaimer
+from screener.engine.disclaimer import disclaimer
 
 from ..conftest import COMPLETE_ANSWERS
 from ..servers import StaticHttps, start_gunicorn

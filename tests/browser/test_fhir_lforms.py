@@ -12,7 +12,7 @@ import pytest
 from screener.catalogue.answers import validate_answers, visible_questions
 from screener.catalogue.questions import QUESTIONS
 from screener.config import DEFAULTS
-from screener.evaluate import evaluate
+from screener.engine.evaluate import evaluate
 from screener.fhir import DISCLAIMER_LINK_ID, coding_system, emergency_link_id
 from screener.fhir_guidance import TOPIC_SYSTEM
 

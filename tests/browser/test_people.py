@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from screener.catalogue.answers import visible_steps
-from screener.disclaimer import disclaimer
+from screener.engine.disclaimer import disclaimer
 
 from ..conftest import COMPLETE_ANSWERS
 from .conftest import Keyboard, Person, _context

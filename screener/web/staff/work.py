@@ -13,7 +13,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from ... import current_rules
 from ...catalogue.answers import AnswersError, validate_answers, visible_questions
 from ...catalogue.questions import QUESTIONS, STEPS
-from ...evaluate import Result, evaluate
+from ...engine.evaluate import Result, evaluate
 from ...fhir import questionnaire_response
 from ...forms import form_class, form_data, read_answers
 from ...nurse import FIELD_NAMES

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .i18n import t
+from ..i18n import t
 
 DEFAULT_EMERGENCY_NUMBER = "911"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .catalogue.conditions import (
+from ..catalogue.conditions import (
     AllOf,
     Answer,
     AnyOf,
@@ -23,12 +23,12 @@ from .catalogue.conditions import (
     compile_explainer,
     leaves,
 )
-from .catalogue.questions import QUESTIONS, Question
+from ..catalogue.questions import QUESTIONS, Question
 from .language import balance_gaps, decision_phrases, promotional_words
-from .problems import Problem, ProblemsError, did_you_mean
+from ..problems import Problem, ProblemsError, did_you_mean
 from .rulemodels import NUMBER_PLACEHOLDER, Reference, Rule, RuleFile, Topic
 from .ruleversion import ruleset_version
-from .yamlsource import LineDict, LineList, line_at, load_yaml
+from ..yamlsource import LineDict, LineList, line_at, load_yaml
 
 _ALLOWED_OPERATORS = {
     "single": {"equals", "one_of", "answered"},

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .catalogue.conditions import Answers
-from .catalogue.questions import EMERGENCY_VALUES
+from ..catalogue.conditions import Answers
+from ..catalogue.questions import EMERGENCY_VALUES
 from .disclaimer import DEFAULT_EMERGENCY_NUMBER, disclaimer
 from .loader import CompiledRule, RuleSet
 from .rulemodels import CATEGORIES, Topic

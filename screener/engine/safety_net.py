@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .disclaimer import DEFAULT_EMERGENCY_NUMBER
-from .i18n import t
+from ..i18n import t
 
 SAFETY_NET_TITLE = "Get help at once if it gets worse"
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, StrictStr, model_validator
 
-from .catalogue.conditions import Condition, Located
+from ..catalogue.conditions import Condition, Located
 
 CATEGORIES = ("urgent", "discuss", "prepare", "risk", "learn")
 # Topic texts may name the clinic's configured emergency number (911, 999, 112).
