@@ -10,9 +10,9 @@ from flask_wtf import CSRFProtect
 
 from .config import configure
 from .engine.evaluate import Result, evaluate
-from .i18n import TRANSLATIONS_DIR, select_locale
-from .jsonprovider import OrjsonProvider
 from .engine.loader import RuleSet, load_ruleset
+from .exports.jsonprovider import OrjsonProvider
+from .i18n import TRANSLATIONS_DIR, select_locale
 from .resources import data_dir
 
 csrf = CSRFProtect()

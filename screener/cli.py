@@ -16,7 +16,6 @@ import click
 from .catalogue.answers import AnswersError, validate_answers
 from .catalogue.questions import catalogue_json
 from .engine.evaluate import evaluate
-from .i18n import SUPPORTED
 from .engine.language import (
     MAX_GRADE,
     MIN_EASE,
@@ -26,10 +25,11 @@ from .engine.language import (
     reading_grade,
 )
 from .engine.loader import RuleSet, RuleSetError, load_ruleset
-from .problems import ProblemsError
-from .render import result_json, result_text
-from .resources import data_dir
 from .engine.scenarios import load_scenarios, run_scenarios
+from .exports.render import result_json, result_text
+from .i18n import SUPPORTED
+from .problems import ProblemsError
+from .resources import data_dir
 
 
 def default_rules_dir() -> Path:
@@ -83,7 +83,7 @@ def rules_check(directory: Path | None) -> None:
 
 def _check_language(ruleset: RuleSet, locale: str) -> int:
     """Print reading ease and translation status for ``locale``; return texts too hard."""
-    from .i18n_catalogue import report
+    from .i18n.catalogue import report
 
     status = report(locale, ruleset)
     ease = {t.id: reading_ease(t.body.in_locale(locale), locale)
@@ -147,7 +147,7 @@ def i18n() -> None:
 @click.argument("locale")
 def i18n_update(locale: str) -> None:
     """Create or update LOCALE's catalogue (screener/translations/LOCALE/.../messages.po)."""
-    from .i18n_catalogue import update
+    from .i18n.catalogue import update
 
     click.echo(f"updated {update(locale)}; translate its empty entries, then reinstall "
                "(make test or make run) to compile it")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from screener.catalogue.questions import QUESTIONS, STEPS
 from screener.config import DEFAULTS
 from screener.engine.disclaimer import disclaimer
-from screener.fhir import DISCLAIMER_LINK_ID, coding_system, group_link_id, versioned
+from screener.exports.fhir import DISCLAIMER_LINK_ID, coding_system, group_link_id, versioned
 
 from .conftest import COMPLETE_ANSWERS, WizardActions
 

@@ -11,9 +11,9 @@ from openapi_spec_validator import validate
 
 from screener.cli import main
 from screener.engine.disclaimer import disclaimer
-from screener.openapi import openapi_document
-from screener.resources import data_dir
 from screener.engine.scenarios import load_scenarios
+from screener.exports.openapi import openapi_document
+from screener.resources import data_dir
 
 
 def schema(name: str) -> Draft202012Validator:

@@ -11,7 +11,6 @@ import pytest
 
 from screener.catalogue.questions import QUESTIONS, STEPS
 from screener.engine.disclaimer import disclaimer
-from screener.i18n_catalogue import po_path
 from screener.engine.language import (
     MAX_GRADE,
     TARGET_MEAN_GRADE,
@@ -21,8 +20,9 @@ from screener.engine.language import (
     reading_grade,
 )
 from screener.engine.loader import PROCEDURE_PREFIX
-from screener.resources import data_dir
 from screener.engine.safety_net import SAFETY_NET_TITLE, safety_net
+from screener.i18n.catalogue import po_path
+from screener.resources import data_dir
 
 from .conftest import SPEC
 

@@ -11,9 +11,9 @@ from screener.catalogue.questions import EMERGENCY_VALUES, URGENT_VALUES
 from screener.engine.disclaimer import disclaimer
 from screener.engine.evaluate import evaluate
 from screener.engine.language import decision_phrases
-from screener.render import result_json, result_text
 from screener.engine.rulemodels import CATEGORIES, NUMBER_PLACEHOLDER
 from screener.engine.safety_net import safety_net
+from screener.exports.render import result_json, result_text
 
 from .conftest import answer_sets
 

@@ -16,14 +16,16 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import HealthCheck, given, settings
 from markupsafe import escape
 
-from screener import create_app, fhir
+from screener import create_app
 from screener.catalogue.answers import question_shown, validate_answers
 from screener.catalogue.conditions import compile_condition, condition
 from screener.catalogue.questions import QUESTIONS, STEPS
 from screener.config import DEFAULTS, ConfigError
 from screener.engine.disclaimer import disclaimer
 from screener.engine.evaluate import evaluate
-from screener.fhir import (
+from screener.engine.safety_net import safety_net, safety_net_title
+from screener.exports import fhir
+from screener.exports.fhir import (
     DISCLAIMER_LINK_ID,
     EXT,
     catalogue_version,
@@ -31,9 +33,8 @@ from screener.fhir import (
     emergency_link_id,
     help_link_id,
 )
-from screener.fhir_guidance import SECTION_SYSTEM, TOPIC_SYSTEM, guidance_sections
-from screener.fhir_read import read_response
-from screener.engine.safety_net import safety_net, safety_net_title
+from screener.exports.fhir_guidance import SECTION_SYSTEM, TOPIC_SYSTEM, guidance_sections
+from screener.exports.fhir_read import read_response
 
 from .conftest import COMPLETE_ANSWERS, answer_sets
 

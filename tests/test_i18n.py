@@ -14,11 +14,11 @@ from screener import create_app
 from screener.catalogue.questions import STEPS
 from screener.cli import main
 from screener.engine.disclaimer import disclaimer
-from screener.i18n import SUPPORTED
-from screener.i18n_catalogue import extract, report
 from screener.engine.language import MIN_EASE, TARGET_MEAN_EASE, reading_ease
 from screener.engine.loader import RuleSetError, load_ruleset
 from screener.engine.safety_net import safety_net
+from screener.i18n import SUPPORTED
+from screener.i18n.catalogue import extract, report
 
 from .conftest import COMPLETE_ANSWERS, EVERY_STEP_ANSWERS, WizardActions, form_encode
 

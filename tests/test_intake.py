@@ -127,9 +127,9 @@ def test_options_are_drawn_as_the_form_fields_would_draw_them(app, answers):
     field's options: the same ids, values, checked state and words, in the same order."""
     from flask import render_template_string
 
+    from screener.exports.nurse import nurse_label
     from screener.forms import form_class, form_data
     from screener.i18n import template_gettext
-    from screener.nurse import nurse_label
 
     block = ('{% from "_macros.html" import question_block with context %}'
              "{{ question_block(field, question, intake=true) }}")

@@ -16,7 +16,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from screener import create_app
 from screener.catalogue.answers import AnswersError, validate_answers
 from screener.catalogue.questions import QUESTIONS, Question
-from screener.openapi import openapi_document
+from screener.exports.openapi import openapi_document
 
 from .conftest import answer_sets
 

@@ -9,7 +9,7 @@ import pytest
 
 from screener.catalogue.questions import QUESTIONS, STEPS
 from screener.engine.disclaimer import disclaimer
-from screener.nurse import OUTCOMES, RED_FLAG_NAMES, nurse_label
+from screener.exports.nurse import OUTCOMES, RED_FLAG_NAMES, nurse_label
 
 from .conftest import COMPLETE_ANSWERS, form_encode
 

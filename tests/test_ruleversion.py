@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from screener.engine.loader import load_ruleset
-from screener.render import result_json, result_text
+from screener.exports.render import result_json, result_text
 
 from .conftest import COMPLETE_ANSWERS, RULES_DIR
 
@@ -28,7 +28,7 @@ def test_any_edit_to_a_rule_file_changes_the_version(write_rules):
 
 def test_every_export_names_the_version(ruleset):
     from screener.engine.evaluate import evaluate
-    from screener.fhir import questionnaire_response
+    from screener.exports.fhir import questionnaire_response
 
     result = evaluate(ruleset, COMPLETE_ANSWERS)
     data = result_json(result)

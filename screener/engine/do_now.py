@@ -6,8 +6,8 @@ is the most important one; the sentence says what to do about it in plain words.
 
 from __future__ import annotations
 
-from .evaluate import Result
 from ..i18n import N_
+from .evaluate import Result
 
 DO_NOW = {
     "urgent": N_("Please see a doctor soon, today or in the next few days. Call your doctor "

@@ -24,11 +24,11 @@ from ..catalogue.conditions import (
     leaves,
 )
 from ..catalogue.questions import QUESTIONS, Question
-from .language import balance_gaps, decision_phrases, promotional_words
 from ..problems import Problem, ProblemsError, did_you_mean
+from ..yamlsource import LineDict, LineList, line_at, load_yaml
+from .language import balance_gaps, decision_phrases, promotional_words
 from .rulemodels import NUMBER_PLACEHOLDER, Reference, Rule, RuleFile, Topic
 from .ruleversion import ruleset_version
-from ..yamlsource import LineDict, LineList, line_at, load_yaml
 
 _ALLOWED_OPERATORS = {
     "single": {"equals", "one_of", "answered"},

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .disclaimer import DEFAULT_EMERGENCY_NUMBER
 from ..i18n import t
+from .disclaimer import DEFAULT_EMERGENCY_NUMBER
 
 SAFETY_NET_TITLE = "Get help at once if it gets worse"
 

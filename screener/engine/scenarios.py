@@ -14,10 +14,10 @@ from pydantic import Field, StrictStr, ValidationError
 
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.conditions import Located
-from .evaluate import evaluate
-from .loader import RuleSet
 from ..problems import Problem, ProblemsError, did_you_mean
 from ..yamlsource import LineDict, LineList, line_at, load_yaml
+from .evaluate import evaluate
+from .loader import RuleSet
 
 
 class Scenario(Located):

@@ -13,9 +13,9 @@ from markupsafe import Markup
 from ..catalogue.conditions import leaves
 from ..catalogue.questions import QUESTIONS
 from ..engine.do_now import do_now_text
-from ..i18n import N_, current_locale, name_of, template_gettext
-from ..nurse import nurse_label
 from ..engine.rulemodels import CATEGORIES
+from ..exports.nurse import nurse_label
+from ..i18n import N_, current_locale, name_of, template_gettext
 from .api import bp as api
 from .errors import register_error_pages
 from .fhir import bp as fhir

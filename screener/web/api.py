@@ -15,10 +15,10 @@ from .. import csrf, evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import QUESTIONS, catalogue_json
 from ..engine.evaluate import Result
-from ..fhir import questionnaire_response
+from ..exports.fhir import questionnaire_response
+from ..exports.openapi import openapi_document
+from ..exports.render import result_json
 from ..i18n import offered_locales
-from ..openapi import openapi_document
-from ..render import result_json
 from .fhir import FHIR_JSON, canonical, fhir_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..fhir_read import Issue
+from ..exports.fhir_read import Issue
 from ..i18n import N_
 from .fhir import outcome
 from .state import is_staff_path

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response
 
 from ..engine.evaluate import Result
-from ..render import result_json, result_text
+from ..exports.render import result_json, result_text
 from ..resources import data_dir
 
 

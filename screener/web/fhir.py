@@ -18,9 +18,9 @@ from flask.sansio.blueprints import BlueprintSetupState
 from .. import csrf, evaluate_here
 from ..config import ConfigError
 from ..engine.disclaimer import disclaimer
-from ..fhir import QUESTIONNAIRE_ID, catalogue_version, questionnaire
-from ..fhir_guidance import guidance_bundle, operation_outcome
-from ..fhir_read import Issue, ResponseError, read_response
+from ..exports.fhir import QUESTIONNAIRE_ID, catalogue_version, questionnaire
+from ..exports.fhir_guidance import guidance_bundle, operation_outcome
+from ..exports.fhir_read import Issue, ResponseError, read_response
 from ..i18n import SUPPORTED
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")

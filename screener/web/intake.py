@@ -31,10 +31,10 @@ from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import EMERGENCY_VALUES, QUESTIONS, STEPS, Step
 from ..engine.do_now import do_now_text
 from ..engine.evaluate import Result
+from ..exports.nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text
+from ..exports.render import answer_label
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
-from ..nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text
-from ..render import answer_label
 from .exports import download
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")

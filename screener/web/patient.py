@@ -29,9 +29,9 @@ from ..catalogue.questions import QUESTIONS, STEP_BY_ID, STEPS, URGENT_VALUES, S
 from ..catalogue.reading import reading_minutes
 from ..catalogue.wizard import first_incomplete, may_open, neighbours, progress, urgent_flags
 from ..engine.evaluate import Result
+from ..exports.render import answered_rows
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
-from ..render import answered_rows
 from .exports import download, pdf_download
 from .state import clear_state, load_state, save_state
 

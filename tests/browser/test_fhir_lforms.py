@@ -13,8 +13,8 @@ from screener.catalogue.answers import validate_answers, visible_questions
 from screener.catalogue.questions import QUESTIONS
 from screener.config import DEFAULTS
 from screener.engine.evaluate import evaluate
-from screener.fhir import DISCLAIMER_LINK_ID, coding_system, emergency_link_id
-from screener.fhir_guidance import TOPIC_SYSTEM
+from screener.exports.fhir import DISCLAIMER_LINK_ID, coding_system, emergency_link_id
+from screener.exports.fhir_guidance import TOPIC_SYSTEM
 
 from ..conftest import COMPLETE_ANSWERS
 from .conftest import screenshot

@@ -28,7 +28,7 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...nurse import answer_text
+from ...exports.nurse import answer_text
 from ...store.accounts import Staff
 from ...store.service import Store, current_store
 from ..state import is_staff_path

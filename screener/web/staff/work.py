@@ -14,10 +14,10 @@ from ... import current_rules
 from ...catalogue.answers import AnswersError, validate_answers, visible_questions
 from ...catalogue.questions import QUESTIONS, STEPS
 from ...engine.evaluate import Result, evaluate
-from ...fhir import questionnaire_response
+from ...exports.fhir import questionnaire_response
+from ...exports.nurse import FIELD_NAMES
+from ...exports.render import result_text
 from ...forms import form_class, form_data, read_answers
-from ...nurse import FIELD_NAMES
-from ...render import result_text
 from ...store.audit import Action
 from ...store.casework import OPEN, Version
 from ...store.models import Status

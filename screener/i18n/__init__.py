@@ -16,7 +16,7 @@ from babel.support import NullTranslations, Translations
 from flask import current_app, request, session
 from markupsafe import Markup
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 DEFAULT_LOCALE = "en"
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .catalogue.answers import visible_questions
-from .catalogue.conditions import Answers
-from .catalogue.questions import QUESTIONS, STEP_BY_ID
-from .engine.evaluate import Result
-from .i18n import t
-from .engine.safety_net import safety_net_title
+from ..catalogue.answers import visible_questions
+from ..catalogue.conditions import Answers
+from ..catalogue.questions import QUESTIONS, STEP_BY_ID
+from ..engine.evaluate import Result
+from ..engine.safety_net import safety_net_title
+from ..i18n import t
 
 # The topic whose questions the nurse's summary lists as "questions the patient may bring".
 QUESTIONS_TOPIC = "questions-for-your-specialist"

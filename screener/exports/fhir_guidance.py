@@ -14,11 +14,11 @@ from typing import Any
 
 from markupsafe import escape
 
-from .engine.evaluate import Result
+from ..engine.evaluate import Result
+from ..engine.rulemodels import Topic
+from ..engine.safety_net import safety_net_title
+from ..i18n import t
 from .fhir_read import Issue
-from .i18n import t
-from .engine.rulemodels import Topic
-from .engine.safety_net import safety_net_title
 
 TOPIC_SYSTEM = "urn:miss-screener:topic"
 SECTION_SYSTEM = "urn:miss-screener:section"

@@ -12,10 +12,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from .catalogue.conditions import AllOf, Answer, AnyOf, Not
-from .catalogue.questions import QUESTIONS, STEP_BY_ID, Question
+from ..catalogue.conditions import AllOf, Answer, AnyOf, Not
+from ..catalogue.questions import QUESTIONS, STEP_BY_ID, Question
+from ..i18n import SUPPORTED
 from .fhir import QUESTIONNAIRE_ID
-from .i18n import SUPPORTED
 
 _ERRORS = {"$ref": "#/components/schemas/Errors"}
 JSON = "application/json"

@@ -18,7 +18,7 @@ from fhir.resources.R4B.questionnaireresponse import (
 )
 from pydantic import ValidationError
 
-from .catalogue.answers import (
+from ..catalogue.answers import (
     MAX_PROBLEMS,
     AnswersError,
     check_value,
@@ -27,10 +27,10 @@ from .catalogue.answers import (
     validate_answers,
     visible_questions,
 )
-from .catalogue.questions import QUESTIONS, STEPS, Question
+from ..catalogue.questions import QUESTIONS, STEPS, Question
+from ..i18n import SUPPORTED
+from ..problems import did_you_mean
 from .fhir import coding_system, display_link_ids, group_link_id
-from .i18n import SUPPORTED
-from .problems import did_you_mean
 
 GROUP_IDS = frozenset(group_link_id(s.id) for s in STEPS)
 EVALUATED_STATUSES = ("completed", "amended")

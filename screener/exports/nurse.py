@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .catalogue.answers import visible_questions
-from .catalogue.questions import EMERGENCY_VALUES, QUESTIONS
-from .engine.evaluate import Result
-from .i18n import N_, t
+from ..catalogue.answers import visible_questions
+from ..catalogue.questions import EMERGENCY_VALUES, QUESTIONS
+from ..engine.evaluate import Result
+from ..i18n import N_, t
 from .render import closing_lines
 
 NURSE_LABELS: dict[tuple[str, str], str] = {

@@ -18,12 +18,12 @@ from typing import Any
 import orjson
 from markupsafe import escape
 
-from .catalogue.conditions import AllOf, Answer, AnyOf, Not
-from .catalogue.questions import QUESTIONS, STEPS, Question, catalogue_json
-from .engine.evaluate import Result
-from .i18n import N_, t
+from ..catalogue.conditions import AllOf, Answer, AnyOf, Not
+from ..catalogue.questions import QUESTIONS, STEPS, Question, catalogue_json
+from ..engine.evaluate import Result
+from ..engine.safety_net import safety_net_title
+from ..i18n import N_, t
 from .render import answered_rows
-from .engine.safety_net import safety_net_title
 
 QUESTIONNAIRE_ID = "miss-screener"
 RULESET_VERSION_SYSTEM = "urn:miss-screener:ruleset-version"
