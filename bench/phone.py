@@ -4,11 +4,10 @@ Run: .venv/bin/python bench/phone.py
 
 Starts gunicorn on a free loopback port and drives Debian's Chromium (Playwright) at
 375 x 667, a small phone. Prints, for each page, its height in pixels and in phone screens
-(667 px): each step as it opens and at its tallest (every follow-up revealed, every other
-question sent empty so all the errors show; tests/browser/test_steps_on_a_phone.py holds it to
-two screens), in English and Spanish; then the number of steps, the words on the question
-pages with the landing page's time estimate, and the pages of the PDF handout for two
-typical results.
+(667 px): each question page as it opens and at its tallest (sent empty, so its errors show;
+tests/browser/test_steps_on_a_phone.py holds it to two screens), in English and Spanish;
+then the number of pages, the words on the question pages with the landing page's time
+estimate, and the pages of the PDF handout for two typical results.
 """
 
 from __future__ import annotations
@@ -21,10 +20,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load import free_port, start_gunicorn  # noqa: E402
-from screener.catalogue.answers import visible_steps  # noqa: E402
-from screener.catalogue.questions import STEPS  # noqa: E402
+from screener.catalogue.answers import visible_pages  # noqa: E402
+from screener.catalogue.questions import PAGES, QUESTIONS  # noqa: E402
 from screener.catalogue.reading import reading_minutes, words_to_read  # noqa: E402
-from screener.catalogue.sampling import revealing  # noqa: E402
 
 SCREEN = 667
 HERNIATED = {
@@ -59,17 +57,13 @@ def height(page: Any) -> int:
     return page.evaluate("document.documentElement.scrollHeight")
 
 
-def tallest(page: Any, step: Any) -> int:
-    """The step with every follow-up revealed and errors showing, the taller of: sent
-    empty, then the triggers ticked; or sent with the triggers only (as the test does)."""
-    triggers = revealing(step, FAILED_FUSION)
-    choose(page, {}, step.questions)
-    for qid, value in triggers.items():
-        for v in value if isinstance(value, list) else [value]:
-            page.locator(f'input[name="{qid}"][value="{v}"]').check()
-    first = height(page)
-    choose(page, {}, step.questions)
-    return max(first, height(page))
+def tallest(page: Any, question_id: str) -> int:
+    """The page sent empty (a required question shows its errors), or as it opens."""
+    opened = height(page)
+    if not QUESTIONS[question_id].required:
+        return opened
+    choose(page, {}, (question_id,))
+    return max(opened, height(page))
 
 
 def main() -> None:
@@ -92,17 +86,18 @@ def main() -> None:
                 page.context.clear_cookies()
                 page.goto(base + f"/?lang={lang}")
                 page.goto(base + "/step/urgent")
-                for step in visible_steps(FAILED_FUSION):
-                    rows.append((f"step {step.id} ({lang})", height(page)))
-                    rows.append((f"step {step.id}, tallest ({lang})", tallest(page, step)))
-                    choose(page, FAILED_FUSION, step.questions)
+                for each in visible_pages(FAILED_FUSION):
+                    rows.append((f"page {each.id} ({lang})", height(page)))
+                    rows.append((f"page {each.id}, tallest ({lang})",
+                                 tallest(page, each.question)))
+                    choose(page, FAILED_FUSION, each.questions)
             rows.append(("review (es)", height(page)))
             for name, answers in (("herniated disc, failed PT", HERNIATED),
                                   ("failed fusion", FAILED_FUSION)):
                 page.context.clear_cookies()
                 page.goto(base + "/step/urgent")
-                for step in visible_steps(answers):
-                    choose(page, answers, step.questions)
+                for each in visible_pages(answers):
+                    choose(page, answers, each.questions)
                 page.goto(base + "/result")
                 rows.append((f"result: {name}", height(page)))
                 box = page.locator(".do-now").bounding_box()
@@ -121,8 +116,9 @@ def main() -> None:
     print(f"{'page at 375 px':48} {'px':>6} {'screens':>8}")
     for name, px in rows:
         print(f"{name:48} {px:6d} {px / SCREEN:8.1f}")
-    print(f"\nsteps: {len(STEPS)}; longest step: "
-          f"{max(len(s.questions) for s in STEPS)} questions")
+    print(f"\npages: {len(PAGES)} in all; asked after a failed fusion: "
+          f"{len(visible_pages(FAILED_FUSION))}, after a herniated disc: "
+          f"{len(visible_pages(HERNIATED))}")
     for locale in ("en", "es"):
         low, high = reading_minutes(locale)
         print(f"words on the question pages ({locale}): {words_to_read(locale)}; "

@@ -14,8 +14,8 @@ from aiosmtpd.handlers import Message
 from hypothesis import strategies as st
 
 from screener import create_app
-from screener.catalogue.answers import visible_steps
-from screener.catalogue.questions import STEP_BY_ID
+from screener.catalogue.answers import visible_pages
+from screener.catalogue.questions import PAGE_BY_ID
 from screener.catalogue.sampling import answer_set
 from screener.engine.loader import RuleSet, load_ruleset
 from screener.resources import data_dir
@@ -141,23 +141,23 @@ def form_encode(answers: dict[str, Any]) -> dict[str, Any]:
 
 
 class WizardActions:
-    """Walks the patient flow the way a person does: one step at a time."""
+    """Walks the patient flow the way a person does: one page (one question) at a time."""
 
     def __init__(self, client) -> None:
         self.client = client
 
-    def answer(self, step_id: str, answers: dict[str, Any], returning: bool = False):
-        url = f"/step/{step_id}" + ("?return=review" if returning else "")
-        step = STEP_BY_ID[step_id]
-        posted = {k: v for k, v in answers.items() if k in step.questions}
+    def answer(self, page_id: str, answers: dict[str, Any], returning: bool = False):
+        url = f"/step/{page_id}" + ("?return=review" if returning else "")
+        page = PAGE_BY_ID[page_id]
+        posted = {k: v for k, v in answers.items() if k in page.questions}
         return self.client.post(url, data=form_encode(posted))
 
     def complete(self, answers: dict[str, Any]):
-        """Answer every step that applies, in order; returns the last response."""
+        """Answer every page that applies, in order; returns the last response."""
         response = None
-        for step in visible_steps(answers):
-            response = self.answer(step.id, answers)
-            assert response.status_code == 302, (step.id, response.get_data(as_text=True)[:2000])
+        for page in visible_pages(answers):
+            response = self.answer(page.id, answers)
+            assert response.status_code == 302, (page.id, response.get_data(as_text=True)[:2000])
         return response
 
     def session_answers(self) -> dict[str, Any]:

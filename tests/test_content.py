@@ -80,7 +80,7 @@ def all_catalogue_texts() -> list[str]:
     texts = [disclaimer(), safety_net(), SAFETY_NET_TITLE]
     for q in QUESTIONS.values():
         texts += [q.prompt, q.help, q.say] + [t for c in q.choices for t in (c.label, c.say)]
-    return texts + [f"{s.title} {s.intro}" for s in STEPS]
+    return texts + [s.title for s in STEPS]
 
 
 def test_no_decision_language_in_catalogue_or_disclaimer():

@@ -1,13 +1,12 @@
-"""The shape of the patient flow: urgent answers interrupt after step 1, short steps with
-specific messages, a confirmed start over, and a time estimate that matches the words."""
+"""The shape of the patient flow: urgent answers interrupt after step 1, one question a page
+with specific messages, follow-ups after the answer that asks for them, a confirmed start
+over, and a time estimate that matches the words."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from screener.catalogue.questions import EMERGENCY_VALUES, QUESTIONS, STEPS, URGENT_VALUES
+from screener.catalogue.questions import EMERGENCY_VALUES, PAGES, QUESTIONS, STEPS, URGENT_VALUES
 from screener.catalogue.reading import reading_minutes
 from screener.forms import MISSING_MESSAGE
 
@@ -67,8 +66,8 @@ def test_urgent_card_without_a_session_restarts_politely(client):
     assert client.get("/see-a-doctor-soon").location == "/"
 
 
-def test_no_step_asks_more_than_three_questions():
-    assert max(len(step.questions) for step in STEPS) <= 3
+def test_no_page_asks_more_than_one_question():
+    assert all(len(page.questions) == 1 for page in PAGES)
 
 
 def test_split_steps_keep_every_question_id_once_and_in_order():
@@ -84,24 +83,29 @@ def test_every_required_question_has_its_own_missing_message():
     assert len(set(MISSING_MESSAGE.values())) == len(MISSING_MESSAGE)
 
 
+def _answer_until(wizard, page_id: str, answers) -> None:
+    for page in PAGES[: [p.id for p in PAGES].index(page_id)]:
+        wizard.answer(page.id, answers)
+
+
 def test_missing_answers_name_what_to_choose(wizard, answers):
-    wizard.answer("urgent", answers)
-    wizard.answer("diagnosis", answers)
-    page = text(wizard.client.post("/step/symptoms", data={}))
+    _answer_until(wizard, "symptom_duration", answers)
+    page = text(wizard.client.post("/step/symptom_duration", data={}))
     assert "Choose how long you have had this pain." in page
     assert "Choose one answer." not in page
     summary = page[page.index('id="error-summary"'): page.index("</ul>")]
-    assert summary.count("<li>") == 2
+    assert summary.count("<li>") == 1
 
 
-def test_follow_ups_wait_for_the_answer_that_triggers_them(wizard, answers):
-    wizard.answer("urgent", answers)
-    wizard.answer("diagnosis", answers)
-    wizard.answer("symptoms", answers)
-    wizard.answer("pain", answers)
+def test_follow_ups_come_after_the_answer_that_asks_for_them(wizard, answers):
+    _answer_until(wizard, "treatments", answers)
     page = text(wizard.client.get("/step/treatments"))
-    block = re.search(r'<div class="question" id="question-treatment_duration"[^>]*>', page)
-    assert block and 'data-after="treatments_tried"' in block.group(0)
+    assert 'id="question-treatment_duration"' not in page and "data-shown-when" not in page
+    response = wizard.answer("treatments", answers | {"treatments_tried": ["none"]})
+    assert response.location == "/step/surgery", "no care tried: no questions about it"
+    response = wizard.answer("treatments", answers)
+    assert response.location == "/step/treatment_duration"
+    assert 'id="question-treatment_duration"' in text(wizard.client.get(response.location))
 
 
 def test_start_over_asks_first_and_clears_only_when_confirmed(wizard, answers):
@@ -130,11 +134,11 @@ def _step_page_words(client, locale: str) -> int:
                                   "prior_surgery_type": ["discectomy"],
                                   "prior_surgery_outcome": "still_better"}
     words = 0
-    for step in STEPS:
-        page = text(client.get(f"/step/{step.id}"))
+    for each in PAGES:
+        page = text(client.get(f"/step/{each.id}"))
         main = page[page.index("<main"): page.index("</main>")]
         words += len(VisibleText.of(main).split())
-        wizard.answer(step.id, answers)
+        wizard.answer(each.id, answers)
     return words
 
 

@@ -1,4 +1,4 @@
-"""The patient flow, step by step, as a person on a clinic's website uses it."""
+"""The patient flow, a page (one question) at a time, as a person on a clinic's website uses it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from screener import create_app
-from screener.catalogue.conditions import leaves
-from screener.catalogue.questions import EMERGENCY_VALUES, QUESTIONS, STEP_BY_ID, STEPS
+from screener.catalogue.answers import visible_pages
+from screener.catalogue.questions import (
+    EMERGENCY_VALUES,
+    PAGE_BY_ID,
+    PAGE_OF,
+    PAGES,
+    QUESTIONS,
+    STEPS,
+)
 from screener.catalogue.reading import reading_minutes
 from screener.config import ConfigError
 from screener.engine.disclaimer import disclaimer
@@ -36,56 +43,63 @@ def test_landing_explains_and_starts(client):
 
 def test_urgent_symptoms_come_first():
     assert STEPS[0].questions == ("red_flags",)
+    assert PAGES[0].id == "urgent" and PAGES[0].questions == ("red_flags",)
 
 
-@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.id)
-def test_each_step_accepts_valid_answers_and_moves_on(wizard, step):
+def test_each_question_has_a_page_of_its_own_in_catalogue_order():
+    assert [p.question for p in PAGES] == [q for s in STEPS for q in s.questions]
+    assert [p.id for p in PAGES if p.id in {s.id for s in STEPS}] == [s.id for s in STEPS]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.id)
+def test_each_page_accepts_a_valid_answer_and_moves_on(wizard, page):
     answers = EVERY_STEP_ANSWERS
-    for earlier in STEPS[: STEPS.index(step)]:
+    for earlier in PAGES[: PAGES.index(page)]:
         assert wizard.answer(earlier.id, answers).status_code == 302
-    response = wizard.answer(step.id, answers)
+    response = wizard.answer(page.id, answers)
     assert response.status_code == 302
-    following = STEPS[STEPS.index(step) + 1].id if step is not STEPS[-1] else None
+    following = PAGES[PAGES.index(page) + 1].id if page is not PAGES[-1] else None
     assert response.location == (f"/step/{following}" if following else "/review")
 
 
-@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.id)
-def test_each_step_rejects_missing_answers_with_a_linked_summary(wizard, step):
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.id)
+def test_each_page_rejects_a_missing_answer_with_a_linked_summary(wizard, page):
     answers = EVERY_STEP_ANSWERS
-    for earlier in STEPS[: STEPS.index(step)]:
+    for earlier in PAGES[: PAGES.index(page)]:
         wizard.answer(earlier.id, answers)
-    response = wizard.client.post(f"/step/{step.id}", data={})
-    page = text(response)
+    response = wizard.client.post(f"/step/{page.id}", data={})
+    qid = page.question
+    if not QUESTIONS[qid].required:
+        assert response.status_code == 302
+        return
+    page_text = text(response)
     assert response.status_code == 422
-    assert 'id="error-summary"' in page and "<title>Error: " in page
-    # A follow-up waits for its trigger on the same page; one whose trigger was answered on
-    # an earlier page is asked for at once.
-    def waits_here(qid: str) -> bool:
-        cond = QUESTIONS[qid].shown_when
-        return bool(cond) and any(leaf.question in step.questions for leaf in leaves(cond))
-
-    required = [q for q in step.questions if QUESTIONS[q].required and not waits_here(q)]
-    for qid in required:
-        assert f'href="#{qid}-0"' in page
-        assert f'id="{qid}-error"' in page
-        assert f'aria-describedby="{qid}-help {qid}-error"' in page
+    assert 'id="error-summary"' in page_text and "<title>Error: " in page_text
+    assert f'href="#{qid}-0"' in page_text
+    assert f'id="{qid}-error"' in page_text
+    assert f'aria-describedby="{qid}-help {qid}-error"' in page_text
 
 
-def test_progress_counts_the_steps_asked(wizard, answers):
+def test_the_question_is_the_page_heading_under_its_part_and_progress(wizard, answers):
     wizard.answer("urgent", answers)
     page = text(wizard.client.get("/step/diagnosis"))
-    assert "Step 2 of 8" in page
-    assert "<title>What you know so far (step 2 of 8)" in page
+    # Follow-ups not yet asked for (the scan date, the details of care and surgery) are
+    # not counted until an answer opens them.
+    assert len(visible_pages({"red_flags": answers["red_flags"]})) == 13
+    assert "Step 2 of 13" in page and '<span class="section-name">What you know so far' in page
+    assert "<title>Has a doctor told you what is causing your pain? (step 2 of 13)" in page
+    assert re.search(r'<legend class="page-heading"><h1>Has a doctor told you', page)
+    assert page.count("<h1") == 1
 
 
 def test_every_question_has_why_we_ask_and_labels(wizard):
     wizard.complete(EVERY_STEP_ANSWERS)
-    for step in STEPS:
-        page = text(wizard.client.get(f"/step/{step.id}"))
-        for qid in step.questions:
-            assert f'id="{qid}-help"><b>Why we ask:</b>' in page
-            options = re.findall(rf"<label[^>]*><input type=\w+(?: id=\S+)? name={qid} ", page)
-            assert len(options) == (len(QUESTIONS[qid].choices) or 11)
+    for each in PAGES:
+        page = text(wizard.client.get(f"/step/{each.id}"))
+        qid = each.question
+        assert f'id="{qid}-help"><b>Why we ask:</b>' in page
+        options = re.findall(rf"<label[^>]*><input type=\w+(?: id=\S+)? name={qid} ", page)
+        assert len(options) == (len(QUESTIONS[qid].choices) or 11)
 
 
 @pytest.mark.parametrize(
@@ -121,18 +135,21 @@ def test_details_of_care_not_tried_are_not_stored(wizard, answers):
 
 
 def test_details_of_surgery_are_asked_only_after_surgery(wizard, answers):
-    for step in STEPS[: STEPS.index(STEP_BY_ID["surgery"])]:
-        wizard.answer(step.id, answers)
+    for page in PAGES[: PAGES.index(PAGE_BY_ID["surgery"])]:
+        wizard.answer(page.id, answers)
     response = wizard.client.post("/step/surgery", data={"prior_surgery": "none"})
     assert response.location == "/step/health"
     assert wizard.client.get("/step/surgery_details").location == "/step/health"
     response = wizard.client.post("/step/surgery", data={"prior_surgery": "one"})
     assert response.location == "/step/surgery_details"
-    response = wizard.client.post("/step/surgery_details", data={})
-    assert response.status_code == 422
-    for qid in ("prior_surgery_when", "prior_surgery_type", "prior_surgery_outcome"):
+    for page_id, qid in (("surgery_details", "prior_surgery_when"),
+                         ("prior_surgery_type", "prior_surgery_type"),
+                         ("prior_surgery_outcome", "prior_surgery_outcome")):
+        response = wizard.client.post(f"/step/{page_id}", data={})
+        assert response.status_code == 422
         assert f'id="{qid}-error"' in text(response)
-        assert f'id="question-{qid}" data-shown-when' not in text(response), "asked already"
+        assert "data-shown-when" not in text(response), "asked already: nothing waits"
+        wizard.answer(page_id, EVERY_STEP_ANSWERS)
 
 
 def test_a_yes_from_the_review_asks_the_details_then_returns(wizard, answers):
@@ -140,6 +157,10 @@ def test_a_yes_from_the_review_asks_the_details_then_returns(wizard, answers):
     response = wizard.answer("surgery", {"prior_surgery": "one"}, returning=True)
     assert response.location == "/step/surgery_details?return=review"
     response = wizard.answer("surgery_details", EVERY_STEP_ANSWERS, returning=True)
+    assert response.location == "/step/prior_surgery_type?return=review"
+    response = wizard.answer("prior_surgery_type", EVERY_STEP_ANSWERS, returning=True)
+    assert response.location == "/step/prior_surgery_outcome?return=review"
+    response = wizard.answer("prior_surgery_outcome", EVERY_STEP_ANSWERS, returning=True)
     assert response.location == "/review"
     assert wizard.client.get("/review").status_code == 200
 
@@ -162,9 +183,10 @@ def test_review_lists_every_answer_with_a_change_link(wizard, answers):
     wizard.complete(answers)
     page = text(wizard.client.get("/review"))
     for qid in answers:
-        assert f"#question-{qid}" in page
+        assert f'href="/step/{PAGE_OF[qid].id}?return=review"' in page
     assert "Herniated, slipped or bulging disc" in page
-    assert 'href="/step/health?return=review#question-age_band"' in page
+    assert 'href="/step/health?return=review"' in page
+    assert 'href="/step/health_factors?return=review"' in page
 
 
 def test_change_from_review_returns_to_review(wizard, answers):
@@ -181,6 +203,9 @@ def test_change_that_opens_a_new_question_asks_it_before_review(wizard, answers)
     wizard.complete(answers)
     response = wizard.client.post("/step/treatments?return=review",
                                   data={"treatments_tried": ["injection"]})
+    assert response.location == "/step/treatment_duration?return=review"
+    assert wizard.client.get("/review").location == "/step/treatment_duration"
+    response = wizard.client.post(response.location, data={})
     assert response.status_code == 422
     assert 'id="treatment_duration-error"' in text(response)
 

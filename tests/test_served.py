@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from screener.catalogue.answers import visible_steps
+from screener.catalogue.answers import visible_pages
 from screener.engine.disclaimer import disclaimer
 
 from .conftest import form_encode
@@ -31,16 +31,16 @@ def wait_for_line(log, fragment: str, seconds: float = 10) -> str:
 
 
 def screen(browser: requests.Session, base: str, answers: dict) -> requests.Response:
-    """Every step as a browser posts it (same-origin Referer), then the result."""
+    """Every page as a browser posts it (same-origin Referer), then the result."""
     assert browser.get(base + "/", timeout=5).status_code == 200
-    for step in visible_steps(answers):
-        page = browser.get(f"{base}/step/{step.id}", timeout=5)
-        assert page.status_code == 200, step.id
-        posted = form_encode({k: v for k, v in answers.items() if k in step.questions})
-        response = browser.post(f"{base}/step/{step.id}", timeout=5, allow_redirects=False,
+    for each in visible_pages(answers):
+        page = browser.get(f"{base}/step/{each.id}", timeout=5)
+        assert page.status_code == 200, each.id
+        posted = form_encode({k: v for k, v in answers.items() if k in each.questions})
+        response = browser.post(f"{base}/step/{each.id}", timeout=5, allow_redirects=False,
                                 headers={"Referer": page.url},
                                 data=posted | {"csrf_token": csrf_token(page.text)})
-        assert response.status_code == 302, (step.id, response.text[:500])
+        assert response.status_code == 302, (each.id, response.text[:500])
     assert "Check your answers" in browser.get(base + "/review", timeout=5).text
     return browser.get(base + "/result", timeout=5)
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..problems import did_you_mean
-from .conditions import Answers, Predicate, compile_condition
-from .questions import QUESTIONS, STEPS, Question, Step
+from .conditions import Answers, Predicate, compile_condition, leaves
+from .questions import PAGES, QUESTIONS, STEPS, Page, Question, Step
 
 MAX_PROBLEMS = 10
 _SHORT = reprlib.Repr()
@@ -59,6 +59,25 @@ def step_shown(step: Step, answers: Answers) -> bool:
 
 def question_shown(question: Question, answers: Answers) -> bool:
     return _STEP_SHOWN[question.step](answers) and _QUESTION_SHOWN[question.id](answers)
+
+
+def _triggers_answered(question: Question) -> Predicate:
+    """True once every question a follow-up depends on is answered: until then its page
+    is not counted, and the count grows only when the answer asks for it."""
+    asked = {leaf.question for leaf in leaves(question.shown_when)} if question.shown_when else ()
+    return lambda answers: all(qid in answers for qid in asked)
+
+
+_PAGE_READY: dict[str, Predicate] = {p.id: _triggers_answered(QUESTIONS[p.question]) for p in PAGES}
+
+
+def page_shown(page: Page, answers: Answers) -> bool:
+    return question_shown(QUESTIONS[page.question], answers) and _PAGE_READY[page.id](answers)
+
+
+def visible_pages(answers: Answers) -> list[Page]:
+    """The pages this person is asked, in order (an emergency leaves only the first)."""
+    return [p for p in PAGES if page_shown(p, answers)]
 
 
 def visible_steps(answers: Answers) -> list[Step]:

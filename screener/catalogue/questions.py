@@ -68,9 +68,11 @@ class Question:
 
 @dataclass(frozen=True)
 class Step:
+    """A part of the screening: its questions share a heading on the nurse's page, the
+    review, FHIR and the record (a patient meets them a ``Page`` at a time)."""
+
     id: str
     title: str
-    intro: str
     questions: tuple[str, ...]
     shown_when: Answer | AllOf | AnyOf | Not | None = field(default=None)
 
@@ -374,32 +376,53 @@ _NOT_EMERGENCY = Not.model_validate(
 )
 
 STEPS: tuple[Step, ...] = (
-    Step("urgent", "Urgent symptoms", "First, a quick safety check.", ("red_flags",)),
-    Step("diagnosis", "What you know so far", "What a doctor has told you, and your scans.",
+    Step("urgent", "Urgent symptoms", ("red_flags",)),
+    Step("diagnosis", "What you know so far",
          ("diagnosis", "imaging", "imaging_within_12_months"), _NOT_EMERGENCY),
-    Step("symptoms", "Where it hurts", "Where you feel it, and for how long.",
-         ("main_symptom", "symptom_duration"), _NOT_EMERGENCY),
-    Step("pain", "How much it hurts", "How bad it is, and what it stops you doing.",
-         ("pain_score", "daily_impact"), _NOT_EMERGENCY),
-    Step("treatments", "Care you have tried", "Care without surgery you have had for this pain.",
+    Step("symptoms", "Where it hurts", ("main_symptom", "symptom_duration"), _NOT_EMERGENCY),
+    Step("pain", "How much it hurts", ("pain_score", "daily_impact"), _NOT_EMERGENCY),
+    Step("treatments", "Care you have tried",
          ("treatments_tried", "treatment_duration", "treatment_result"), _NOT_EMERGENCY),
-    Step("surgery", "Past spine surgery", "Any surgery you have had on your spine.",
-         ("prior_surgery",), _NOT_EMERGENCY),
-    # The follow-ups get their own page, which appears only once "Yes" is answered: with or
-    # without script nobody who said "No" sees them, and the step count grows only then.
+    Step("surgery", "Past spine surgery", ("prior_surgery",), _NOT_EMERGENCY),
+    # Asked only once "Yes" is answered: nobody who said "No" meets these pages, and the
+    # count of pages grows only then.
     Step("surgery_details", "About your spine surgery",
-         "When it was, what kind, and how you did after it.",
          ("prior_surgery_when", "prior_surgery_type", "prior_surgery_outcome"),
          AllOf.model_validate({"all": [
              _NOT_EMERGENCY, {"question": "prior_surgery", "answered": True},
              _unless("prior_surgery", "none", "single")]})),
-    Step("health", "Your health", "Things that can affect healing.",
-         ("age_band", "health_factors"), _NOT_EMERGENCY),
-    Step("goals", "Your goals", "What matters most to you.",
-         ("goals", "surgery_preference"), _NOT_EMERGENCY),
+    Step("health", "Your health", ("age_band", "health_factors"), _NOT_EMERGENCY),
+    Step("goals", "Your goals", ("goals", "surgery_preference"), _NOT_EMERGENCY),
 )
 
 STEP_BY_ID: dict[str, Step] = {s.id: s for s in STEPS}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One screen of the patient flow: one question, under its step's title.
+
+    Steps group questions for the nurse's page, the review, FHIR and the record; a patient
+    on a phone meets them one question at a time, so no screen runs long and a follow-up
+    comes after the answer that asks for it, never before. A page takes its step's id when
+    it opens the step (``/step/urgent``), else its question's (``/step/imaging``).
+    """
+
+    id: str
+    step: Step
+    question: str
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        return (self.question,)
+
+
+PAGES: tuple[Page, ...] = tuple(
+    Page(step.id if at == 0 else qid, step, qid)
+    for step in STEPS for at, qid in enumerate(step.questions)
+)
+PAGE_BY_ID: dict[str, Page] = {p.id: p for p in PAGES}
+PAGE_OF: dict[str, Page] = {p.question: p for p in PAGES}
 
 
 

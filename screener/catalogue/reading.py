@@ -11,7 +11,7 @@ import math
 from functools import cache
 
 from ..i18n import t
-from .questions import QUESTIONS, STEPS
+from .questions import PAGES, QUESTIONS
 
 # Plain text on a screen: about 200 words a minute for a quick reader, 150 for a slower
 # or older one (Brysbaert 2019 puts adult silent reading at 175 to 300).
@@ -22,14 +22,12 @@ _LEADS = ("Why we ask:",)
 
 def _texts() -> list[str]:
     texts: list[str] = []
-    for step in STEPS:
-        texts += [step.title, step.intro]
-        for qid in step.questions:
-            question = QUESTIONS[qid]
-            texts += [question.prompt, *_LEADS, question.help, question.low_label,
-                      question.high_label, *(c.label for c in question.choices)]
-            if question.kind == "multiple":
-                texts.append("Choose all that apply.")
+    for page in PAGES:
+        question = QUESTIONS[page.question]
+        texts += [page.step.title, question.prompt, *_LEADS, question.help,
+                  question.low_label, question.high_label, *(c.label for c in question.choices)]
+        if question.kind == "multiple":
+            texts.append("Choose all that apply.")
     return [text for text in texts if text]
 
 

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from .answers import question_shown
-from .conditions import leaves
-from .questions import QUESTIONS, STEPS, Step
+from .questions import QUESTIONS, STEPS
 
 
 class Chooser(Protocol):
@@ -42,17 +41,6 @@ def answer_set(choose: Chooser) -> dict[str, Any]:
                 chosen[qid] = choose.some([v for v in question.values
                                            if v not in question.exclusive])
     return chosen
-
-
-def revealing(step: Step, answers: dict[str, Any]) -> dict[str, Any]:
-    """Of ``answers``, only those to the questions on ``step`` that its follow-ups wait for.
-
-    Posted alone they give the step's tallest page: every follow-up shown (when ``answers``
-    reveals them) and every other question marked as missing.
-    """
-    triggers = {leaf.question for qid in step.questions if QUESTIONS[qid].shown_when
-                for leaf in leaves(QUESTIONS[qid].shown_when)}
-    return {qid: answers[qid] for qid in step.questions if qid in triggers and qid in answers}
 
 
 class RandomChooser:

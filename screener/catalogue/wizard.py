@@ -1,8 +1,8 @@
-"""The patient flow as pure functions over the answer set and the steps already done.
+"""The patient flow as pure functions over the answer set and the pages already done.
 
-No request, no session: the blueprint passes in what it read from the cookie. Step
-visibility comes from the catalogue's declarative conditions (an emergency answer leaves
-only the first step).
+No request, no session: the blueprint passes in what it read from the cookie. A page is
+one question (``questions.Page``); its visibility comes from the catalogue's declarative
+conditions (an emergency answer leaves only the first page).
 """
 
 from __future__ import annotations
@@ -10,43 +10,43 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from .answers import question_shown, visible_steps
-from .questions import QUESTIONS, URGENT_VALUES, Step
+from .answers import question_shown, visible_pages
+from .questions import QUESTIONS, URGENT_VALUES, Page
 
 
-def step_complete(step: Step, answers: dict[str, Any], done: Collection[str]) -> bool:
+def page_complete(page: Page, answers: dict[str, Any], done: Collection[str]) -> bool:
     """Submitted, and every required question that applies is answered."""
-    return step.id in done and all(
-        qid in answers for qid in step.questions
+    return page.id in done and all(
+        qid in answers for qid in page.questions
         if QUESTIONS[qid].required and question_shown(QUESTIONS[qid], answers))
 
 
-def first_incomplete(answers: dict[str, Any], done: Collection[str]) -> Step | None:
-    return next((s for s in visible_steps(answers) if not step_complete(s, answers, done)), None)
+def first_incomplete(answers: dict[str, Any], done: Collection[str]) -> Page | None:
+    return next((p for p in visible_pages(answers) if not page_complete(p, answers, done)), None)
 
 
-def neighbours(step: Step, answers: dict[str, Any]) -> tuple[Step | None, Step | None]:
-    """The steps before and after ``step`` among those this person is asked."""
-    steps = visible_steps(answers)
-    if step not in steps:
+def neighbours(page: Page, answers: dict[str, Any]) -> tuple[Page | None, Page | None]:
+    """The pages before and after ``page`` among those this person is asked."""
+    pages = visible_pages(answers)
+    if page not in pages:
         return None, None
-    at = steps.index(step)
-    return (steps[at - 1] if at else None), (steps[at + 1] if at + 1 < len(steps) else None)
+    at = pages.index(page)
+    return (pages[at - 1] if at else None), (pages[at + 1] if at + 1 < len(pages) else None)
 
 
-def progress(step: Step, answers: dict[str, Any]) -> tuple[int, int]:
-    """(this step's number, how many steps) among the steps this person is asked."""
-    steps = visible_steps(answers)
-    return (steps.index(step) + 1 if step in steps else 1), len(steps)
+def progress(page: Page, answers: dict[str, Any]) -> tuple[int, int]:
+    """(this page's number, how many pages) among the pages this person is asked."""
+    pages = visible_pages(answers)
+    return (pages.index(page) + 1 if page in pages else 1), len(pages)
 
 
-def may_open(step: Step, answers: dict[str, Any], done: Collection[str]) -> bool:
-    """A step opens when it applies and every step before it is complete."""
-    steps = visible_steps(answers)
-    if step not in steps:
+def may_open(page: Page, answers: dict[str, Any], done: Collection[str]) -> bool:
+    """A page opens when it applies and every page before it is complete."""
+    pages = visible_pages(answers)
+    if page not in pages:
         return False
     blocker = first_incomplete(answers, done)
-    return blocker is None or steps.index(blocker) >= steps.index(step)
+    return blocker is None or pages.index(blocker) >= pages.index(page)
 
 
 def urgent_flags(answers: dict[str, Any]) -> list[str]:

@@ -33,7 +33,7 @@ def catalogue_texts() -> list[str]:
     disclaimer."""
     texts = [DISCLAIMER_TEXT, SAFETY_NET_TITLE, SAFETY_NET_TEXT, *CATEGORIES]
     for step in STEPS:
-        texts += [step.title, step.intro]
+        texts.append(step.title)
     for q in QUESTIONS.values():
         texts += [q.prompt, q.help, q.say, q.low_label, q.high_label]
         texts += [text for c in q.choices for text in (c.label, c.say)]

@@ -24,8 +24,8 @@ from flask import (
 from flask_babel import format_date, gettext
 
 from .. import evaluate_here
-from ..catalogue.answers import AnswersError, validate_answers, visible_steps
-from ..catalogue.questions import QUESTIONS, STEP_BY_ID, STEPS, URGENT_VALUES, Step
+from ..catalogue.answers import AnswersError, validate_answers, visible_pages, visible_steps
+from ..catalogue.questions import PAGE_BY_ID, PAGE_OF, PAGES, QUESTIONS, URGENT_VALUES, Page
 from ..catalogue.reading import reading_minutes
 from ..catalogue.wizard import first_incomplete, may_open, neighbours, progress, urgent_flags
 from ..engine.evaluate import Result
@@ -51,15 +51,15 @@ def _restart_politely() -> Response:
 
 @bp.get("/")
 def landing() -> str:
-    return render_template("landing.html", first=STEPS[0],
+    return render_template("landing.html", first=PAGES[0],
                            minutes=reading_minutes(current_locale()))
 
 
 @bp.route("/step/<step_id>", methods=["GET", "POST"])
 def step(step_id: str) -> Any:
-    current = STEP_BY_ID.get(step_id) or abort(404)
+    current = PAGE_BY_ID.get(step_id) or abort(404)
     state = load_state()
-    if state is None and current is not STEPS[0]:
+    if state is None and current is not PAGES[0]:
         return _restart_politely()
     answers, done = state or ({}, [])
     if not may_open(current, answers, done):
@@ -78,26 +78,25 @@ def step(step_id: str) -> Any:
             done = [d for d in done if d != current.id] + [current.id]
             save_state(answers, done)
             following = _after(current, answers, returning, done)
-            if current is STEPS[0] and urgent_flags(answers) and len(visible_steps(answers)) > 1:
+            if current is PAGES[0] and urgent_flags(answers) and len(visible_pages(answers)) > 1:
                 return redirect(url_for(".urgent_care", then="review" if returning else None))
             return redirect(following)
     number, total = progress(current, answers)
     back, _ = neighbours(current, answers)
     return render_template(
-        "step.html", step=current, form=form, errors=errors, questions=QUESTIONS,
+        "step.html", page=current, form=form, errors=errors, questions=QUESTIONS,
         number=number, total=total, returning=returning,
         back_url=url_for(".review") if returning else
         (url_for(".step", step_id=back.id) if back else url_for(".landing")),
     ), (422 if errors else 200)
 
 
-def _after(current: Step, answers: dict[str, Any], returning: bool, done: list[str]) -> str:
-    steps = visible_steps(answers)
-    if len(steps) == 1:
+def _after(current: Page, answers: dict[str, Any], returning: bool, done: list[str]) -> str:
+    if len(visible_pages(answers)) == 1:
         return url_for(".result")
     if returning:
-        # A changed answer may open a step not yet answered ("Yes" to past surgery): that
-        # step next, and then back to the review.
+        # A changed answer may open a page not yet answered ("Yes" to past surgery): that
+        # page next, and then back to the review.
         missing = first_incomplete(answers, done)
         return (url_for(".step", step_id=missing.id, **{"return": "review"}) if missing
                 else url_for(".review"))
@@ -113,11 +112,11 @@ def urgent_care() -> Any:
         return _restart_politely()
     answers, done = state
     flags = urgent_flags(answers)
-    if not flags or STEPS[0].id not in done:
-        return redirect(url_for(".step", step_id=STEPS[0].id))
-    steps = visible_steps(answers)
-    following = (url_for(".review") if request.args.get("then") == "review" or len(steps) < 2
-                 else url_for(".step", step_id=steps[1].id))
+    if not flags or PAGES[0].id not in done:
+        return redirect(url_for(".step", step_id=PAGES[0].id))
+    pages = visible_pages(answers)
+    following = (url_for(".review") if request.args.get("then") == "review" or len(pages) < 2
+                 else url_for(".step", step_id=pages[1].id))
     early = evaluate_here({"red_flags": answers["red_flags"]}, current_locale())
     return render_template(
         "urgent_care.html", result=early, following=following,
@@ -151,7 +150,7 @@ def review() -> Any:
     if len(visible_steps(answers)) == 1:
         return redirect(url_for(".result"))
     return render_template("review.html", rows=answered_rows(answers, current_locale()),
-                           steps=visible_steps(answers))
+                           steps=visible_steps(answers), page_of=PAGE_OF)
 
 
 def _evaluated() -> tuple[dict[str, Any], Result] | Response:

@@ -27,9 +27,9 @@ from flask import Flask, Request, Response, session
 from flask.sessions import SecureCookieSession, SessionInterface, session_json_serializer
 
 from ..catalogue.answers import AnswersError, validate_answers
-from ..catalogue.questions import STEP_BY_ID
+from ..catalogue.questions import PAGE_BY_ID
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: "done" lists pages (one question each), not steps
 STATIC_PREFIX = "/static/"
 STAFF_PREFIX = "/staff"
 STAFF_COOKIE = "screener_staff"
@@ -162,7 +162,7 @@ def load_state() -> tuple[dict[str, Any], list[str]] | None:
     if session.get("v") != STATE_VERSION:
         return None
     done = session.get("done")
-    if not isinstance(done, list) or not all(isinstance(d, str) and d in STEP_BY_ID
+    if not isinstance(done, list) or not all(isinstance(d, str) and d in PAGE_BY_ID
                                              for d in done):
         return None
     try:

@@ -54,7 +54,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..catalogue.questions import STEPS
+from ..catalogue.questions import PAGES
 from ..usage import EVENTS, TOPIC, UsageCounts
 
 bp = Blueprint("watch", __name__)
@@ -141,7 +141,7 @@ def _count_page(app: Flask, template: Any, context: dict[str, Any], **_: Any) ->
     """Turn a drawn page into the day's counts (never with anything about the person)."""
     name = template.name
     events: list[str] = []
-    if name == "step.html" and context.get("step") is STEPS[0]:
+    if name == "step.html" and context.get("page") is PAGES[0]:
         events.append("started")
     elif name in ("result.html", "emergency.html"):
         result = context["result"]

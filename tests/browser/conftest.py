@@ -120,15 +120,15 @@ class Person:
         self.follow(self.page.locator("form.step-form button[type=submit]"))
 
     def walk(self, answers: dict[str, Any]) -> None:
-        from screener.catalogue.answers import visible_steps
+        from screener.catalogue.answers import visible_pages
 
         self.page.goto(self.base_url + "/")
         self.follow(self.page.locator("main a.button"))
-        for step in visible_steps(answers):
-            self.answer_step(answers, step.questions)
+        for page in visible_pages(answers):
+            self.answer_step(answers, page.questions)
             if self.page.url.endswith("/see-a-doctor-soon"):
                 self.follow(self.page.get_by_role("link", name="Go on with the questions"))
-        if len(visible_steps(answers)) > 1:
+        if len(visible_pages(answers)) > 1:
             self.follow(self.page.locator("main a.button[href='/result']"))
 
     def follow(self, link) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from screener.catalogue.answers import visible_steps
+from screener.catalogue.answers import visible_pages
 from screener.engine.disclaimer import disclaimer
 
 from ..conftest import COMPLETE_ANSWERS
@@ -64,8 +64,8 @@ def test_embedded_screening_keeps_its_session_and_fits_its_frame(page, clinic_si
     frame.locator("main a.button").click()
     inner = page.frames[1]
     person = Person(inner, base)
-    for step in visible_steps(COMPLETE_ANSWERS):
-        person.answer_step(COMPLETE_ANSWERS, step.questions)
+    for each in visible_pages(COMPLETE_ANSWERS):
+        person.answer_step(COMPLETE_ANSWERS, each.questions)
     frame.locator("main a.button[href='/result']").click()
     result = frame.locator('[data-topic="discuss-miss-with-specialist"]')
     result.wait_for()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from screener.catalogue.questions import PAGES as FLOW_PAGES
 from screener.catalogue.questions import STEPS
 
 from ..conftest import COMPLETE_ANSWERS, EVERY_STEP_ANSWERS
@@ -20,13 +21,13 @@ MAX_PAGE_BYTES = 30 * 1024
 MAX_INTAKE_BYTES = 36 * 1024
 
 
-def _step(step_id: str, with_errors: bool) -> Callable[[Person], None]:
+def _step(page_id: str, with_errors: bool) -> Callable[[Person], None]:
     def visit(person: Person) -> None:
         person.page.goto(person.base_url + "/step/urgent")
-        for step in STEPS:
-            if step.id == step_id:
+        for each in FLOW_PAGES:
+            if each.id == page_id:
                 break
-            person.answer_step(EVERY_STEP_ANSWERS, step.questions)
+            person.answer_step(EVERY_STEP_ANSWERS, each.questions)
         if with_errors:
             person.page.locator("form.step-form button[type=submit]").click()
     return visit
@@ -82,10 +83,12 @@ def _intake_script(person: Person) -> None:
 
 PAGES: dict[str, Callable[[Person], None]] = {
     "landing": lambda person: person.page.goto(person.base_url + "/"),
+    # Each step's first page, as it opens and with its error; every other question page is
+    # checked on one walk (test_every_question_page_passes_axe_on_a_phone).
     **{f"step-{s.id}": _step(s.id, False) for s in STEPS},
     **{f"step-{s.id}-errors": _step(s.id, True) for s in STEPS},
-    "review": lambda person: (_step("goals", False)(person),
-                              person.answer_step(COMPLETE_ANSWERS, STEPS[-1].questions)),
+    "review": lambda person: (_step(FLOW_PAGES[-1].id, False)(person),
+                              person.answer_step(COMPLETE_ANSWERS, FLOW_PAGES[-1].questions)),
     "result-ordinary": _result({}),
     "result-urgent": _result({"red_flags": ["fever", "trauma"]}),
     "result-emergency": _result({"red_flags": ["saddle_numbness"]}),
@@ -197,3 +200,19 @@ def test_page_has_a_language_and_one_main_heading(visited):
     expected = "es" if name.endswith("-es") else "en"
     assert page.evaluate("document.documentElement.lang") == expected
     assert page.locator("h1").count() == 1
+
+
+def test_every_question_page_passes_axe_on_a_phone(person):
+    """One walk through every page, each checked as the parametrized pages are."""
+    found: dict[str, object] = {}
+    person.page.goto(person.base_url + "/step/urgent")
+    for each in FLOW_PAGES:
+        assert person.page.url.endswith(f"/step/{each.id}"), each.id
+        page = person.page
+        problems = {"axe": axe_violations(page),
+                    "sideways": page.evaluate("document.documentElement.scrollWidth") > 375,
+                    "small targets": page.evaluate(TARGET_SIZE_JS),
+                    "h1": page.locator("h1").count() != 1}
+        found.update({each.id: problems} if any(problems.values()) else {})
+        person.answer_step(EVERY_STEP_ANSWERS, each.questions)
+    assert found == {}

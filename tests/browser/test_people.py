@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from screener.catalogue.answers import visible_steps
+from screener.catalogue.answers import visible_pages
+from screener.catalogue.questions import PAGE_BY_ID
 from screener.engine.disclaimer import disclaimer
 
 from ..conftest import COMPLETE_ANSWERS
@@ -18,8 +19,8 @@ def test_whole_patient_flow_by_keyboard(page, base_url):
     keys = Keyboard(page)
     page.goto(base_url + "/")
     keys.press_button("Start the questions")
-    for step in visible_steps(COMPLETE_ANSWERS):
-        for qid in step.questions:
+    for each in visible_pages(COMPLETE_ANSWERS):
+        for qid in each.questions:
             if qid in COMPLETE_ANSWERS:
                 keys.answer(qid, COMPLETE_ANSWERS[qid])
         keys.press_button("Next")
@@ -96,21 +97,29 @@ def test_printed_result_has_answers_guidance_and_disclaimer_only(person, page):
     assert pdf.startswith(b"%PDF")
 
 
-def test_follow_ups_appear_only_after_the_answer_that_triggers_them(page, base_url):
+def _walk_to(person: Person, page_id: str) -> None:
+    """Answer the pages before ``page_id`` as a person would."""
+    person.page.goto(person.base_url + "/step/urgent")
+    pages = visible_pages(COMPLETE_ANSWERS)
+    for each in pages[: pages.index(PAGE_BY_ID[page_id])]:
+        person.answer_step(COMPLETE_ANSWERS, each.questions)
+    assert person.page.url.endswith(f"/step/{page_id}")
+
+
+def test_follow_ups_come_after_the_answer_that_asks_for_them(page, base_url):
     person = Person(page, base_url)
-    page.goto(base_url + "/step/urgent")
-    for step in visible_steps(COMPLETE_ANSWERS)[:4]:
-        person.answer_step(COMPLETE_ANSWERS, step.questions)
-    assert page.url.endswith("/step/treatments")
-    follow_up = page.locator("#question-treatment_result")
-    assert follow_up.is_hidden()
+    _walk_to(person, "treatments")
+    assert page.locator("#question-treatment_duration").count() == 0
     short = page.evaluate("document.documentElement.scrollHeight")
-    page.locator('input[name="treatments_tried"][value="none"]').check()
-    assert follow_up.is_hidden()
-    assert page.evaluate("document.documentElement.scrollHeight") == short, "no jump"
-    page.locator('input[name="treatments_tried"][value="none"]').uncheck()
     page.locator('input[name="treatments_tried"][value="medication"]').check()
-    assert follow_up.is_visible()
+    assert page.evaluate("document.documentElement.scrollHeight") == short, "no jump"
+    person.answer_step({}, [])
+    assert page.url.endswith("/step/treatment_duration")
+    expect(page.locator("#question-treatment_duration")).to_be_visible()
+    page.go_back()
+    page.locator('input[name="treatments_tried"][value="medication"]').uncheck()
+    person.answer_step({"treatments_tried": ["none"]}, ["treatments_tried"])
+    assert page.url.endswith("/step/surgery"), "no care tried: nothing asked about it"
 
 
 def test_urgent_answer_interrupts_then_the_person_goes_on_by_keyboard(page, base_url):
@@ -180,9 +189,7 @@ def test_pain_scale_is_two_even_rows_with_labels_at_the_ends(chromium, base_url,
     context = _context(chromium, viewport={"width": width, "height": 800})
     page = context.new_page()
     person = Person(page, base_url)
-    page.goto(base_url + "/step/urgent")
-    for step in visible_steps(COMPLETE_ANSWERS)[:3]:
-        person.answer_step(COMPLETE_ANSWERS, step.questions)
+    _walk_to(person, "pain")
     boxes = [page.locator(f'input[name="pain_score"][value="{n}"]').locator("..").bounding_box()
              for n in range(11)]
     rows = sorted({round(b["y"]) for b in boxes})
