@@ -76,10 +76,17 @@ def test_full_screening_without_javascript(no_js_page, base_url):
     assert disclaimer() in no_js_page.locator("#disclaimer").inner_text()
 
 
-def test_follow_up_questions_show_without_javascript_and_are_ignored(no_js_page, base_url):
+def test_follow_ups_come_after_their_answer_without_javascript(no_js_page, base_url):
     person = Person(no_js_page, base_url)
     no_js_page.goto(base_url + "/step/urgent")
-    person.answer_step(COMPLETE_ANSWERS, ["red_flags"])
+    for qid, value in (("red_flags", ["none"]), ("diagnosis", ["herniated_disc"]),
+                       ("imaging", ["none"])):
+        person.answer_step({qid: value}, [qid])
+    assert no_js_page.url.endswith("/step/symptoms"), "no scan: nothing asked about its date"
+    no_js_page.goto(base_url + "/step/imaging")
+    no_js_page.locator('input[name="imaging"][value="none"]').uncheck()
+    person.answer_step({"imaging": ["mri"]}, ["imaging"])
+    assert no_js_page.url.endswith("/step/imaging_within_12_months")
     assert no_js_page.locator("#question-imaging_within_12_months").is_visible()
 
 
