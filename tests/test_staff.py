@@ -172,6 +172,8 @@ def test_staff_sessions_end_after_15_idle_minutes(staff_app, nurse, monkeypatch)
     monkeypatch.setattr(time, "time", lambda: later)
     response = client.get("/staff/")
     assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You were signed out after a time without activity" in page
 
 
 def test_staff_sessions_end_after_8_hours_even_when_busy(staff_app, nurse, monkeypatch):

@@ -24,6 +24,7 @@ from flask import (
     g,
     render_template,
     request,
+    session,
 )
 from flask_login import LoginManager, UserMixin, current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -88,6 +89,14 @@ def admin_only(view: View) -> View:
 
 
 @bp.before_request
+def say_staff_timed_out() -> None:
+    """Before the guard sends a timed-out person to sign in: the note goes with them.
+    A hook of the blueprint, so patient and API requests do not pay for it."""
+    if getattr(session, "timed_out", False):
+        flash("You were signed out after a time without activity. Sign in again.")
+
+
+@bp.before_request
 def guard() -> Any:
     if not current_app.config.get("HANDOFF"):
         abort(404)
@@ -128,13 +137,6 @@ def staff_values() -> dict[str, Any]:
 def init_staff(app: Flask) -> None:
     login_manager.init_app(app)
     app.jinja_env.globals["staff_answer"] = lambda qid, value: answer_text(qid, value, "en")
-
-    @app.before_request
-    def say_staff_timed_out() -> None:
-        from flask import session
-
-        if is_staff_path(request.path) and getattr(session, "timed_out", False):
-            flash("You were signed out after a time without activity. Sign in again.")
 
 
 from . import admin, auth, work  # noqa: E402,F401  (the views register on bp)
