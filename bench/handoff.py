@@ -30,7 +30,7 @@ from pathlib import Path
 
 import requests
 
-from screener.catalogue.answers import validate_answers, visible_steps
+from screener.catalogue.answers import validate_answers, visible_pages
 from screener.catalogue.questions import QUESTIONS
 from screener.catalogue.sampling import RandomChooser, answer_set
 from screener.store.crypto import new_key
@@ -116,15 +116,15 @@ class Patient(threading.Thread):
 
     def prepare(self) -> dict[str, str]:
         answers = answers_for(self.seed)
-        for step in visible_steps(answers):
-            page = self.browser.get(f"{self.walk_on}/step/{step.id}", timeout=60).text
+        for screen in visible_pages(answers):
+            page = self.browser.get(f"{self.walk_on}/step/{screen.id}", timeout=60).text
             data = {k: ([str(x) for x in v] if isinstance(v, list) else str(v))
-                    for k, v in answers.items() if k in step.questions}
+                    for k, v in answers.items() if k in screen.questions}
             data["csrf_token"] = CSRF.search(page).group(1)
-            response = self.browser.post(f"{self.walk_on}/step/{step.id}", data=data,
+            response = self.browser.post(f"{self.walk_on}/step/{screen.id}", data=data,
                                          timeout=60, allow_redirects=False)
             if response.status_code != 302:
-                raise requests.RequestException(f"step {step.id}: {response.status_code}")
+                raise requests.RequestException(f"page {screen.id}: {response.status_code}")
         page = self.browser.get(self.send_to + "/send", timeout=60).text
         return {"csrf_token": CSRF.search(page).group(1),
                 "send_token": SEND_TOKEN.search(page).group(1), "name": f"Bench {self.seed}",

@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/load.py [--patients 100] [--seconds 20] [--workers N]
 
 Starts gunicorn on a free loopback port, then runs PATIENTS concurrent patients (threads,
-each with its own cookie jar) that walk landing -> 6 steps -> review -> result again and
+each with its own cookie jar) that walk landing -> every question page -> review -> result again and
 again until the time is up. Prints completed screenings per second, p50/p95/p99 latency
 per page and the error count (must be 0). Traffic goes to 127.0.0.1 only.
 """
@@ -24,7 +24,7 @@ from collections import defaultdict
 
 import requests
 
-from screener.catalogue.answers import validate_answers, visible_steps
+from screener.catalogue.answers import validate_answers, visible_pages
 from screener.catalogue.sampling import RandomChooser, answer_set
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -88,22 +88,22 @@ def patient(base: str, seed: int, deadline: float, stats: Stats) -> None:
         try:
             if get("landing", "/") is None:
                 continue
-            for step in visible_steps(answers):
-                page = get(f"step {step.id} (GET)", f"/step/{step.id}")
+            for screen in visible_pages(answers):
+                page = get(f"page {screen.id} (GET)", f"/step/{screen.id}")
                 if page is None:
                     break
                 data = {k: ([str(x) for x in v] if isinstance(v, list) else str(v))
-                        for k, v in answers.items() if k in step.questions}
+                        for k, v in answers.items() if k in screen.questions}
                 data["csrf_token"] = TOKEN.search(page).group(1)
                 start = time.perf_counter()
-                response = browser.post(f"{base}/step/{step.id}", data=data, timeout=30,
+                response = browser.post(f"{base}/step/{screen.id}", data=data, timeout=30,
                                         allow_redirects=False)
-                stats.record(f"step {step.id} (POST)", time.perf_counter() - start)
+                stats.record(f"page {screen.id} (POST)", time.perf_counter() - start)
                 if response.status_code != 302:
-                    stats.error(f"POST /step/{step.id}: {response.status_code}")
+                    stats.error(f"POST /step/{screen.id}: {response.status_code}")
                     break
             else:
-                if len(visible_steps(answers)) > 1 and get("review", "/review") is None:
+                if len(visible_pages(answers)) > 1 and get("review", "/review") is None:
                     continue
                 result = get("result", "/result")
                 if result is not None and 'id="disclaimer"' in result:

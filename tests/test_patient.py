@@ -189,6 +189,23 @@ def test_review_lists_every_answer_with_a_change_link(wizard, answers):
     assert 'href="/step/health_factors?return=review"' in page
 
 
+def test_a_skipped_question_can_still_be_answered_from_the_review(wizard, answers):
+    skipped = {k: v for k, v in answers.items() if k != "goals"}
+    assert not QUESTIONS["goals"].required
+    wizard.complete(skipped)
+    page = text(wizard.client.get("/review"))
+    row = page[page.index("What would you most like to get back to?"):]
+    assert row.index("Not answered") < row.index('href="/step/goals?return=review"') < 400
+
+
+def test_a_new_follow_up_left_for_later_keeps_the_way_back_to_the_review(wizard, answers):
+    wizard.complete(answers | {"imaging": ["none"]})
+    response = wizard.answer("imaging", {"imaging": ["mri"]}, returning=True)
+    assert response.location == "/step/imaging_within_12_months?return=review"
+    back = wizard.client.get("/review")  # "Back" before answering the new question
+    assert back.location == "/step/imaging_within_12_months?return=review"
+
+
 def test_change_from_review_returns_to_review(wizard, answers):
     wizard.complete(answers)
     page = text(wizard.client.get("/step/health?return=review"))
@@ -204,7 +221,7 @@ def test_change_that_opens_a_new_question_asks_it_before_review(wizard, answers)
     response = wizard.client.post("/step/treatments?return=review",
                                   data={"treatments_tried": ["injection"]})
     assert response.location == "/step/treatment_duration?return=review"
-    assert wizard.client.get("/review").location == "/step/treatment_duration"
+    assert wizard.client.get("/review").location == "/step/treatment_duration?return=review"
     response = wizard.client.post(response.location, data={})
     assert response.status_code == 422
     assert 'id="treatment_duration-error"' in text(response)

@@ -32,11 +32,14 @@ def answer_label(question_id: str, value: Any, locale: str = "en") -> str:
     return t(question.label_of(value), locale)
 
 
-def answered_rows(answers: Answers, locale: str = "en") -> list[tuple[str, str, str, str]]:
-    """(step title, question id, prompt, answer in words) for every answer that applies."""
+def answered_rows(answers: Answers, locale: str = "en",
+                  unanswered: str | None = None) -> list[tuple[str, str, str, str]]:
+    """(step title, question id, prompt, answer in words) for every answer that applies;
+    with ``unanswered``, also each question that applies but was skipped, with that text
+    as its answer (the review, where a skipped question can still be answered)."""
     return [(t(STEP_BY_ID[q.step].title, locale), q.id, t(q.prompt, locale),
-             answer_label(q.id, answers[q.id], locale))
-            for q in visible_questions(answers) if q.id in answers]
+             answer_label(q.id, answers[q.id], locale) if q.id in answers else unanswered)
+            for q in visible_questions(answers) if q.id in answers or unanswered]
 
 
 def result_json(result: Result) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The patient flow: landing, one step per page, review, result and print view.
+"""The patient flow: landing, one question per page, review, result and print view.
 
 Thin views over ``wizard`` (pure flow functions), ``forms`` (catalogue-built forms) and
 ``evaluate``. Every POST redirects; every dead end (missing session, a step out of order)
@@ -125,8 +125,10 @@ def urgent_care() -> Any:
                 if v in URGENT_VALUES])
 
 
-def _complete_state() -> tuple[dict[str, Any], Any] | Response:
-    """The re-validated answers when every step is done, else where to go instead."""
+def _complete_state(from_review: bool = False) -> tuple[dict[str, Any], Any] | Response:
+    """The re-validated answers when every page is done, else where to go instead. From
+    the review, a page that a changed answer opened keeps the way back to the review: the
+    person has been past it (a later page is done), unlike someone jumping ahead."""
     state = load_state()
     if state is None:
         return _restart_politely()
@@ -134,7 +136,10 @@ def _complete_state() -> tuple[dict[str, Any], Any] | Response:
     target = first_incomplete(answers, done)
     if target is not None:
         flash(gettext("Please answer this part first."))
-        return redirect(url_for(".step", step_id=target.id))
+        pages = visible_pages(answers)
+        been_past = any(p.id in done for p in pages[pages.index(target) + 1:])
+        back = {"return": "review"} if from_review and been_past else {}
+        return redirect(url_for(".step", step_id=target.id, **back))
     try:
         return validate_answers(answers), done
     except AnswersError:
@@ -143,14 +148,15 @@ def _complete_state() -> tuple[dict[str, Any], Any] | Response:
 
 @bp.get("/review")
 def review() -> Any:
-    state = _complete_state()
+    state = _complete_state(from_review=True)
     if isinstance(state, Response):
         return state
     answers, _ = state
     if len(visible_steps(answers)) == 1:
         return redirect(url_for(".result"))
-    return render_template("review.html", rows=answered_rows(answers, current_locale()),
-                           steps=visible_steps(answers), page_of=PAGE_OF)
+    rows = answered_rows(answers, current_locale(), unanswered=gettext("Not answered"))
+    return render_template("review.html", rows=rows, steps=visible_steps(answers),
+                           page_of=PAGE_OF)
 
 
 def _evaluated() -> tuple[dict[str, Any], Result] | Response:

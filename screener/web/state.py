@@ -158,7 +158,7 @@ def shared_cacheable(response: Response) -> bool:
 
 
 def load_state() -> tuple[dict[str, Any], list[str]] | None:
-    """(answers, steps done), or None when there is no usable state."""
+    """(answers, pages done), or None when there is no usable state."""
     if session.get("v") != STATE_VERSION:
         return None
     done = session.get("done")
