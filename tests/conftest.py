@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from screener import create_app
 from screener.catalogue.answers import visible_pages
-from screener.catalogue.questions import PAGE_BY_ID
+from screener.catalogue.questions import PAGE_BY_ID, PAGES
 from screener.catalogue.sampling import answer_set
 from screener.engine.loader import RuleSet, load_ruleset
 from screener.resources import data_dir
@@ -151,6 +151,12 @@ class WizardActions:
         page = PAGE_BY_ID[page_id]
         posted = {k: v for k, v in answers.items() if k in page.questions}
         return self.client.post(url, data=form_encode(posted))
+
+    def answer_until(self, page_id: str, answers: dict[str, Any]) -> None:
+        """Answer, in order, every page before ``page_id``; each must be accepted."""
+        for page in PAGES[: PAGES.index(PAGE_BY_ID[page_id])]:
+            response = self.answer(page.id, answers)
+            assert response.status_code == 302, (page.id, response.get_data(as_text=True)[:500])
 
     def complete(self, answers: dict[str, Any]):
         """Answer every page that applies, in order; returns the last response."""

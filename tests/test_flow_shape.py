@@ -83,13 +83,8 @@ def test_every_required_question_has_its_own_missing_message():
     assert len(set(MISSING_MESSAGE.values())) == len(MISSING_MESSAGE)
 
 
-def _answer_until(wizard, page_id: str, answers) -> None:
-    for page in PAGES[: [p.id for p in PAGES].index(page_id)]:
-        wizard.answer(page.id, answers)
-
-
 def test_missing_answers_name_what_to_choose(wizard, answers):
-    _answer_until(wizard, "symptom_duration", answers)
+    wizard.answer_until("symptom_duration", answers)
     page = text(wizard.client.post("/step/symptom_duration", data={}))
     assert "Choose how long you have had this pain." in page
     assert "Choose one answer." not in page
@@ -98,7 +93,7 @@ def test_missing_answers_name_what_to_choose(wizard, answers):
 
 
 def test_follow_ups_come_after_the_answer_that_asks_for_them(wizard, answers):
-    _answer_until(wizard, "treatments", answers)
+    wizard.answer_until("treatments", answers)
     page = text(wizard.client.get("/step/treatments"))
     assert 'id="question-treatment_duration"' not in page and "data-shown-when" not in page
     response = wizard.answer("treatments", answers | {"treatments_tried": ["none"]})

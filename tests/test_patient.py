@@ -11,7 +11,6 @@ from screener import create_app
 from screener.catalogue.answers import visible_pages
 from screener.catalogue.questions import (
     EMERGENCY_VALUES,
-    PAGE_BY_ID,
     PAGE_OF,
     PAGES,
     QUESTIONS,
@@ -54,8 +53,7 @@ def test_each_question_has_a_page_of_its_own_in_catalogue_order():
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.id)
 def test_each_page_accepts_a_valid_answer_and_moves_on(wizard, page):
     answers = EVERY_STEP_ANSWERS
-    for earlier in PAGES[: PAGES.index(page)]:
-        assert wizard.answer(earlier.id, answers).status_code == 302
+    wizard.answer_until(page.id, answers)
     response = wizard.answer(page.id, answers)
     assert response.status_code == 302
     following = PAGES[PAGES.index(page) + 1].id if page is not PAGES[-1] else None
@@ -64,9 +62,7 @@ def test_each_page_accepts_a_valid_answer_and_moves_on(wizard, page):
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.id)
 def test_each_page_rejects_a_missing_answer_with_a_linked_summary(wizard, page):
-    answers = EVERY_STEP_ANSWERS
-    for earlier in PAGES[: PAGES.index(page)]:
-        wizard.answer(earlier.id, answers)
+    wizard.answer_until(page.id, EVERY_STEP_ANSWERS)
     response = wizard.client.post(f"/step/{page.id}", data={})
     qid = page.question
     if not QUESTIONS[qid].required:
@@ -135,8 +131,7 @@ def test_details_of_care_not_tried_are_not_stored(wizard, answers):
 
 
 def test_details_of_surgery_are_asked_only_after_surgery(wizard, answers):
-    for page in PAGES[: PAGES.index(PAGE_BY_ID["surgery"])]:
-        wizard.answer(page.id, answers)
+    wizard.answer_until("surgery", answers)
     response = wizard.client.post("/step/surgery", data={"prior_surgery": "none"})
     assert response.location == "/step/health"
     assert wizard.client.get("/step/surgery_details").location == "/step/health"

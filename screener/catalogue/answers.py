@@ -61,18 +61,17 @@ def question_shown(question: Question, answers: Answers) -> bool:
     return _STEP_SHOWN[question.step](answers) and _QUESTION_SHOWN[question.id](answers)
 
 
-def _triggers_answered(question: Question) -> Predicate:
-    """True once every question a follow-up depends on is answered: until then its page
-    is not counted, and the count grows only when the answer asks for it."""
-    asked = {leaf.question for leaf in leaves(question.shown_when)} if question.shown_when else ()
-    return lambda answers: all(qid in answers for qid in asked)
-
-
-_PAGE_READY: dict[str, Predicate] = {p.id: _triggers_answered(QUESTIONS[p.question]) for p in PAGES}
+# The questions each one depends on. A follow-up's page waits until they are answered: it
+# is not counted before, and the count grows only when the answer asks for it.
+_ASKED_FIRST: dict[str, frozenset[str]] = {
+    q.id: frozenset(leaf.question for leaf in leaves(q.shown_when)) if q.shown_when
+    else frozenset() for q in QUESTIONS.values()
+}
 
 
 def page_shown(page: Page, answers: Answers) -> bool:
-    return question_shown(QUESTIONS[page.question], answers) and _PAGE_READY[page.id](answers)
+    return (answers.keys() >= _ASKED_FIRST[page.question]
+            and question_shown(QUESTIONS[page.question], answers))
 
 
 def visible_pages(answers: Answers) -> list[Page]:

@@ -35,7 +35,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from .. import consent, evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import QUESTIONS
-from ..catalogue.wizard import first_incomplete
+from ..catalogue.wizard import Flow
 from ..engine.evaluate import Result
 from ..i18n import N_, current_locale
 from ..store.db import SchemaBehind
@@ -155,7 +155,7 @@ def _ready_answers() -> tuple[dict[str, Any], Result] | Response:
     """The finished answers and their result; else back to the result page, which knows
     where to send someone whose answers are missing or incomplete."""
     state = load_state()
-    if state is None or first_incomplete(*state) is not None:
+    if state is None or Flow(*state).first_incomplete is not None:
         return redirect(url_for("patient.result"))
     try:
         answers = validate_answers(state[0])

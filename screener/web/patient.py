@@ -27,7 +27,7 @@ from .. import evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers, visible_pages, visible_steps
 from ..catalogue.questions import PAGE_BY_ID, PAGE_OF, PAGES, QUESTIONS, URGENT_VALUES, Page
 from ..catalogue.reading import reading_minutes
-from ..catalogue.wizard import first_incomplete, may_open, neighbours, progress, urgent_flags
+from ..catalogue.wizard import Flow, urgent_flags
 from ..engine.evaluate import Result
 from ..exports.render import answered_rows
 from ..forms import form_class, form_data, read_answers
@@ -62,8 +62,9 @@ def step(step_id: str) -> Any:
     if state is None and current is not PAGES[0]:
         return _restart_politely()
     answers, done = state or ({}, [])
-    if not may_open(current, answers, done):
-        target = first_incomplete(answers, done)
+    flow = Flow(answers, done)
+    if not flow.may_open(current):
+        target = flow.first_incomplete
         if target is None:
             return redirect(url_for(".result"))
         flash(gettext("Please answer this part first."))
@@ -77,12 +78,12 @@ def step(step_id: str) -> Any:
         if not errors:
             done = [d for d in done if d != current.id] + [current.id]
             save_state(answers, done)
-            following = _after(current, answers, returning, done)
-            if current is PAGES[0] and urgent_flags(answers) and len(visible_pages(answers)) > 1:
+            flow = Flow(answers, done)
+            if current is PAGES[0] and urgent_flags(answers) and len(flow.pages) > 1:
                 return redirect(url_for(".urgent_care", then="review" if returning else None))
-            return redirect(following)
-    number, total = progress(current, answers)
-    back, _ = neighbours(current, answers)
+            return redirect(_after(current, flow, returning))
+    number, total = flow.progress(current)
+    back, _ = flow.neighbours(current)
     return render_template(
         "step.html", page=current, form=form, errors=errors, questions=QUESTIONS,
         number=number, total=total, returning=returning,
@@ -91,16 +92,16 @@ def step(step_id: str) -> Any:
     ), (422 if errors else 200)
 
 
-def _after(current: Page, answers: dict[str, Any], returning: bool, done: list[str]) -> str:
-    if len(visible_pages(answers)) == 1:
+def _after(current: Page, flow: Flow, returning: bool) -> str:
+    if len(flow.pages) == 1:
         return url_for(".result")
     if returning:
         # A changed answer may open a page not yet answered ("Yes" to past surgery): that
         # page next, and then back to the review.
-        missing = first_incomplete(answers, done)
+        missing = flow.first_incomplete
         return (url_for(".step", step_id=missing.id, **{"return": "review"}) if missing
                 else url_for(".review"))
-    _, following = neighbours(current, answers)
+    _, following = flow.neighbours(current)
     return url_for(".step", step_id=following.id) if following else url_for(".review")
 
 
@@ -133,12 +134,11 @@ def _complete_state(from_review: bool = False) -> tuple[dict[str, Any], Any] | R
     if state is None:
         return _restart_politely()
     answers, done = state
-    target = first_incomplete(answers, done)
+    flow = Flow(answers, done)
+    target = flow.first_incomplete
     if target is not None:
         flash(gettext("Please answer this part first."))
-        pages = visible_pages(answers)
-        been_past = any(p.id in done for p in pages[pages.index(target) + 1:])
-        back = {"return": "review"} if from_review and been_past else {}
+        back = {"return": "review"} if from_review and flow.been_past(target) else {}
         return redirect(url_for(".step", step_id=target.id, **back))
     try:
         return validate_answers(answers), done

@@ -131,6 +131,17 @@ class Person:
         if len(visible_pages(answers)) > 1:
             self.follow(self.page.locator("main a.button[href='/result']"))
 
+    def walk_to(self, page_id: str, answers: dict[str, Any]) -> None:
+        """From the first page, answer every page before ``page_id`` as a person would."""
+        from screener.catalogue.answers import visible_pages
+        from screener.catalogue.questions import PAGE_BY_ID
+
+        self.page.goto(self.base_url + "/step/urgent")
+        pages = visible_pages(answers)
+        for page in pages[: pages.index(PAGE_BY_ID[page_id])]:
+            self.answer_step(answers, page.questions)
+        assert self.page.url.endswith(f"/step/{page_id}"), self.page.url
+
     def follow(self, link) -> None:
         """Click a link or button and wait for the page it opens, so that what comes
         next reads the new page, not the old one."""

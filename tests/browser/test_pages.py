@@ -23,11 +23,7 @@ MAX_INTAKE_BYTES = 36 * 1024
 
 def _step(page_id: str, with_errors: bool) -> Callable[[Person], None]:
     def visit(person: Person) -> None:
-        person.page.goto(person.base_url + "/step/urgent")
-        for each in FLOW_PAGES:
-            if each.id == page_id:
-                break
-            person.answer_step(EVERY_STEP_ANSWERS, each.questions)
+        person.walk_to(page_id, EVERY_STEP_ANSWERS)
         if with_errors:
             person.page.locator("form.step-form button[type=submit]").click()
     return visit

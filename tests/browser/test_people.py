@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from screener.catalogue.answers import visible_pages
-from screener.catalogue.questions import PAGE_BY_ID
 from screener.engine.disclaimer import disclaimer
 
 from ..conftest import COMPLETE_ANSWERS
@@ -104,18 +103,9 @@ def test_printed_result_has_answers_guidance_and_disclaimer_only(person, page):
     assert pdf.startswith(b"%PDF")
 
 
-def _walk_to(person: Person, page_id: str) -> None:
-    """Answer the pages before ``page_id`` as a person would."""
-    person.page.goto(person.base_url + "/step/urgent")
-    pages = visible_pages(COMPLETE_ANSWERS)
-    for each in pages[: pages.index(PAGE_BY_ID[page_id])]:
-        person.answer_step(COMPLETE_ANSWERS, each.questions)
-    assert person.page.url.endswith(f"/step/{page_id}")
-
-
 def test_follow_ups_come_after_the_answer_that_asks_for_them(page, base_url):
     person = Person(page, base_url)
-    _walk_to(person, "treatments")
+    person.walk_to("treatments", COMPLETE_ANSWERS)
     assert page.locator("#question-treatment_duration").count() == 0
     short = page.evaluate("document.documentElement.scrollHeight")
     page.locator('input[name="treatments_tried"][value="medication"]').check()
@@ -196,7 +186,7 @@ def test_pain_scale_is_two_even_rows_with_labels_at_the_ends(chromium, base_url,
     context = _context(chromium, viewport={"width": width, "height": 800})
     page = context.new_page()
     person = Person(page, base_url)
-    _walk_to(person, "pain")
+    person.walk_to("pain", COMPLETE_ANSWERS)
     boxes = [page.locator(f'input[name="pain_score"][value="{n}"]').locator("..").bounding_box()
              for n in range(11)]
     rows = sorted({round(b["y"]) for b in boxes})
