@@ -3,8 +3,26 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from screener.catalogue.answers import AnswersError, prune, validate_answers, visible_steps
+from screener.catalogue.answers import (
+    _PLAINLY_VALID,
+    AnswersError,
+    prune,
+    validate_answers,
+    visible_steps,
+    why_not_valid,
+)
+from screener.catalogue.questions import QUESTIONS
+
+ALL_VALUES = sorted({v for q in QUESTIONS.values() for v in q.values})
+ANY_ANSWER = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 12) | st.floats(allow_nan=False)
+    | st.sampled_from(ALL_VALUES) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner,
+                                                                 max_size=2),
+    max_leaves=8)
 
 
 def problems(data, **kwargs) -> list[str]:
@@ -69,3 +87,36 @@ def test_an_emergency_answer_leaves_only_the_first_step(answers):
     answers["red_flags"] = ["bladder_bowel"]
     assert [s.id for s in visible_steps(answers)] == ["urgent"]
     assert validate_answers(answers) == {"red_flags": ["bladder_bowel"]}
+
+
+def near_answers(qid: str) -> st.SearchStrategy:
+    """Answers close to right for ``qid`` (its own values, repeated or mixed; numbers just
+    past its range), and anything else a client could send."""
+    question = QUESTIONS[qid]
+    own = (st.sampled_from([*question.values, *ALL_VALUES[:3]]) if question.values
+           else st.integers(question.minimum - 2, question.maximum + 2))
+    return st.one_of(own, st.lists(own, max_size=4), st.integers(-2, 12), ANY_ANSWER)
+
+
+@pytest.mark.parametrize("qid", sorted(QUESTIONS))
+@given(data=st.data())
+def test_the_quick_check_accepts_only_what_the_full_checks_accept(qid, data):
+    """Validation tries a quick test first; it must never let through an answer that the
+    one-by-one checks would refuse, whatever a client sends."""
+    value = data.draw(near_answers(qid))
+    if _PLAINLY_VALID[qid](value):
+        assert why_not_valid(QUESTIONS[qid], value) == []
+
+
+@pytest.mark.parametrize("qid", sorted(QUESTIONS))
+def test_the_quick_check_takes_every_catalogue_answer(qid):
+    question = QUESTIONS[qid]
+    if question.kind == "integer":
+        samples = [question.minimum, question.maximum]
+    elif question.kind == "single":
+        samples = list(question.values)
+    else:
+        samples = [[v] for v in question.values]
+        samples.append([v for v in question.values if v not in question.exclusive])
+    for value in samples:
+        assert _PLAINLY_VALID[qid](value) and why_not_valid(question, value) == []

@@ -161,3 +161,12 @@ def test_requests_refused_by_the_rate_limit_are_counted_too():
     body = client.get("/metrics").get_data(as_text=True)
     assert ('screener_http_requests_total{endpoint="api.questions",method="GET",'
             'status="429"} 1.0') in body
+
+
+def test_an_invented_method_is_counted_as_other(client):
+    """Any method name a client makes up must not become a series of its own."""
+    for invented in ("FOOBAR", "BREW", "X" * 20):
+        assert client.open("/", method=invented).status_code == 405
+    body = client.get("/metrics").get_data(as_text=True)
+    assert 'method="other",status="405"} 3.0' in body
+    assert "FOOBAR" not in body and "BREW" not in body

@@ -8,7 +8,7 @@ the catalogue's, exclusive options stand alone.
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..problems import did_you_mean
@@ -89,6 +89,17 @@ def visible_questions(answers: Answers) -> list[Question]:
             if question_shown(QUESTIONS[qid], answers)]
 
 
+# The walk's plan, worked out once: each step's test (None when always shown) and its
+# questions with theirs, so the walk calls no test that is always true.
+_Asked = tuple[tuple[str, Question, Predicate | None], ...]
+_PLAN: tuple[tuple[Predicate | None, _Asked], ...] = tuple(
+    (compile_condition(s.shown_when) if s.shown_when else None,
+     tuple((qid, QUESTIONS[qid], _QUESTION_SHOWN[qid] if QUESTIONS[qid].shown_when else None)
+           for qid in s.questions))
+    for s in STEPS
+)
+
+
 def _walk(answers: Answers) -> tuple[dict[str, Any], list[Question]]:
     """The answers that still apply, and the questions shown, in one pass in step order.
 
@@ -97,12 +108,12 @@ def _walk(answers: Answers) -> tuple[dict[str, Any], list[Question]]:
     """
     kept: dict[str, Any] = {}
     shown: list[Question] = []
-    for step in STEPS:
-        if not _STEP_SHOWN[step.id](kept):
+    for step_test, questions in _PLAN:
+        if step_test is not None and not step_test(kept):
             continue
-        for qid in step.questions:
-            if _QUESTION_SHOWN[qid](kept):
-                shown.append(QUESTIONS[qid])
+        for qid, question, test in questions:
+            if test is None or test(kept):
+                shown.append(question)
                 if qid in answers:
                     kept[qid] = answers[qid]
     return kept, shown
@@ -121,15 +132,33 @@ def exclusive_conflict(question: Question, values: list[str]) -> str | None:
     return None
 
 
+def _plainly_valid(question: Question) -> Callable[[Any], bool]:
+    """A quick test that is true only for answers ``check_value`` accepts; when it says
+    no, ``check_value`` is asked for the reasons. Nearly every answer passes it."""
+    values, exclusive = question.value_set, question.exclusive
+    if question.kind == "integer":
+        low, high = question.minimum, question.maximum
+        return lambda v: v.__class__ is int and low <= v <= high  # type: ignore[operator]
+    if question.kind == "single":
+        return lambda v: v.__class__ is str and v in values
+
+    def plain_list(v: Any) -> bool:
+        try:  # issuperset first: past it every item is one of the (text) values
+            return (v.__class__ is list and values.issuperset(v) and 0 < len(v) == len(set(v))
+                    and (len(v) == 1 or exclusive.isdisjoint(v)))
+        except TypeError:  # an unhashable item (a list or an object): not plainly valid
+            return False
+
+    return plain_list
+
+
 def check_value(question: Question, value: Any) -> list[str]:
     """Why ``value`` is not a valid answer to ``question`` (empty when it is)."""
-    if question.kind == "single" and value.__class__ is str and value in question.value_set:
-        return []
-    if (question.kind == "multiple" and value.__class__ is list and value
-            and all(v.__class__ is str for v in value)
-            and question.value_set.issuperset(value) and len(set(value)) == len(value)
-            and (len(value) == 1 or question.exclusive.isdisjoint(value))):
-        return []
+    return [] if _PLAINLY_VALID[question.id](value) else why_not_valid(question, value)
+
+
+def why_not_valid(question: Question, value: Any) -> list[str]:
+    """The reasons ``value`` breaks the catalogue, checked one by one (empty when none)."""
     qid = question.id
     if question.kind == "integer":
         if not isinstance(value, int) or isinstance(value, bool):
@@ -162,6 +191,10 @@ def _unknown_values(question: Question, values: list[str]) -> list[str]:
     ]
 
 
+_PLAINLY_VALID: dict[str, Callable[[Any], bool]] = {
+    qid: _plainly_valid(q) for qid, q in QUESTIONS.items()}
+
+
 def validate_answers(data: object, *, complete: bool = True) -> dict[str, Any]:
     """The answer set, pruned, when it obeys the catalogue; else AnswersError with every problem.
 
@@ -173,6 +206,9 @@ def validate_answers(data: object, *, complete: bool = True) -> dict[str, Any]:
         raise AnswersError(["The answers must be an object mapping question ids to answers."])
     problems: list[str] = []
     for qid, value in data.items():
+        fast = _PLAINLY_VALID.get(qid)
+        if fast is not None and fast(value):
+            continue
         question = QUESTIONS.get(qid)
         if question is None:
             hint = did_you_mean(str(qid)[:40], QUESTIONS)

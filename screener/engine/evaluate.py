@@ -70,16 +70,18 @@ def evaluate(ruleset: RuleSet, answers: Answers,
     stops = [r for r in fired if r.rule.stop]
     if stops:
         fired = stops
-    allowed = set(CATEGORIES)
+    allowed: set[str] | None = None  # None: every category
     for compiled in fired:
         if compiled.rule.only_categories:
-            allowed &= set(compiled.rule.only_categories)
+            only = set(compiled.rule.only_categories)
+            allowed = only if allowed is None else allowed & only
+    numbered = ruleset.topics_for(emergency_number)
     added: dict[str, list[CompiledRule]] = {}
     for compiled in fired:
         for topic_id in compiled.rule.adds:
-            if ruleset.topics[topic_id].category in allowed:
+            if allowed is None or numbered[topic_id].category in allowed:
                 added.setdefault(topic_id, []).append(compiled)
-    topics = sorted((ruleset.topics[t].for_number(emergency_number) for t in added), key=_order)
+    topics = sorted((numbered[t] for t in added), key=_order)
     trace = tuple(
         TraceEntry(t.id, tuple(RuleMatch(c.rule.id, c.rule.description, c.explain(answers))
                                for c in added[t.id]))

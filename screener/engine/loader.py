@@ -7,7 +7,7 @@ file, the line, the rule and the likely fix, and one run must show all problems 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,17 @@ class RuleSet:
     source: str
     references: dict[str, Reference] | None = None
     version: str = ""
+    _by_number: dict[str, dict[str, Topic]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def topics_for(self, number: str) -> dict[str, Topic]:
+        """Every topic with ``number`` in its texts, by id: worked out once per number,
+        since a clinic has one."""
+        found = self._by_number.get(number)
+        if found is None:
+            found = self._by_number[number] = {
+                tid: topic.for_number(number) for tid, topic in self.topics.items()}
+        return found
 
 
 class RuleSetError(ProblemsError):

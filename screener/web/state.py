@@ -113,6 +113,8 @@ class EncryptedCookieSessions(SessionInterface):
         if session.staff:
             self._save_staff(app, session, response)
             return
+        if not session and not session.modified and not session.timed_out:
+            return  # nothing held, nothing to clear: API calls and first visits
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)

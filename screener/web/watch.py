@@ -114,7 +114,8 @@ def init_watch(app: Flask) -> None:
         here = request._get_current_object()  # type: ignore[attr-defined]  # one lookup
         started = here.environ.get(_STARTED)
         if started is not None:
-            key = (here.endpoint or "none", here.method, response.status_code)
+            method = here.method if here.method in KNOWN_METHODS else "other"
+            key = (here.endpoint or "none", method, response.status_code)
             found = series.get(key)
             if found is None:
                 found = series[key] = (latency.labels(key[0]),
@@ -124,6 +125,11 @@ def init_watch(app: Flask) -> None:
         return response
 
     app.register_blueprint(bp)
+
+
+# A client may send any method name (``FOOBAR /``): counted as "other", so no one can
+# grow the number of series, and the memory and files that hold them, without end.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _ping(engine: Any) -> None:

@@ -134,8 +134,18 @@ def staff_values() -> dict[str, Any]:
     return {"staff_user": current_user.staff if signed_in else None}
 
 
+@bp.after_request
+def remember_cookie(response: Any) -> Any:
+    """Flask-Login's remember-me upkeep, for the one area that signs people in."""
+    return login_manager._update_remember_cookie(response)
+
+
 def init_staff(app: Flask) -> None:
-    login_manager.init_app(app)
+    """Flask-Login for the staff area only: its hooks would otherwise run on every
+    patient page and API call, where no one signs in (no template outside the staff
+    area reads ``current_user``)."""
+    login_manager.init_app(app, add_context_processor=False)
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.jinja_env.globals["staff_answer"] = lambda qid, value: answer_text(qid, value, "en")
 
 
