@@ -27,9 +27,12 @@ def catalogue_state(question: Question, data: Any) -> Hashable | None:
     """The answer as a key when it is empty or the catalogue's own values; else None."""
     if data is None or data == "" or data == []:
         return ()
-    if question.kind == "integer":
-        ok = data.__class__ is int and question.minimum <= data <= question.maximum  # type: ignore[operator]
-        return data if ok else None
+    if question.kind == "integer":  # a number, or its text as the form holds it
+        low, high = question.minimum or 0, question.maximum or 0
+        number = data if data.__class__ is int else None
+        if data.__class__ is str and data.isdigit() and str(int(data)) == data:
+            number = int(data)
+        return data if number is not None and low <= number <= high else None
     if question.kind == "single":
         return data if data.__class__ is str and data in question.value_set else None
     if data.__class__ is list and question.value_set.issuperset(data):
