@@ -1,8 +1,9 @@
 """Question blocks kept from an earlier view are exactly the blocks drawn afresh.
 
 The intake page and the question pages reuse each question's block once it was drawn for
-a language and an answer (screener/web/fragments.py). Whatever anyone answered before, in
-whichever language, a page must read exactly as if it were drawn for this person alone.
+a language and an answer, and the intake page its questions as a whole
+(screener/web/fragments.py). Whatever anyone answered before, in whichever language, a
+page must read exactly as if it were drawn for this person alone.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def fresh():
 
 
 BLOCK = re.compile(r'<div class="question.*?</fieldset>\s*</div>', re.DOTALL)
+CSRF_TOKEN = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*"')
 
 
 def blocks(response) -> list[str]:
@@ -54,7 +56,9 @@ def pages_seen(client, answers) -> dict[str, list[str]]:
             seen[f"{lang} {page.id}"] = blocks(client.get(
                 f"/step/{page.id}?return=review&lang={lang}"))
         client.post("/intake", data=form_encode(answers))
-        seen[f"{lang} intake"] = blocks(client.get("/intake"))
+        intake = client.get("/intake")
+        seen[f"{lang} intake"] = blocks(intake)
+        seen[f"{lang} intake page"] = [CSRF_TOKEN.sub(r"\1…", intake.get_data(as_text=True))]
     return seen
 
 

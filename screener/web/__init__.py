@@ -54,8 +54,10 @@ def register(app: Flask) -> None:
     init_staff(app)
     register_error_pages(app)
     init_watch(app)
+    drawn_once, all_drawn_once = drawn_once_of(app)
     app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text,
-                                 option_rows=option_rows, drawn_once=drawn_once_of(app),
+                                 option_rows=option_rows, drawn_once=drawn_once,
+                                 all_drawn_once=all_drawn_once,
                                  shown_when_attributes=shown_when_attributes(app))
     app.jinja_env.filters["leaf_questions"] = lambda cond: sorted(
         {leaf.question for leaf in leaves(cond)})
@@ -90,6 +92,7 @@ def register(app: Flask) -> None:
             "category_headings": [(c, translate(CATEGORY_HEADINGS[c])) for c in CATEGORIES],
             "locale": locale,
             "gettext": translate,
+            "_": translate,
             "languages": [(code, name_of(code)) for code in config["LANGUAGES"]],
             "switch_url": _switch_url,
             "embed_origins": config["EMBED_ORIGIN_LIST"],

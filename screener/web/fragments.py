@@ -1,16 +1,19 @@
-"""A question's block on a page, drawn once per language and state, then reused.
+"""Question blocks on a page, drawn once per language and state, then reused.
 
 A question block (``question_block`` in ``_macros.html``) depends only on the question,
 the language, the field's name and its answer; drawing the 19 blocks of the intake page
-afresh was most of its time. Only blocks whose answer is empty or made of the catalogue's
-own values are kept, and never one showing an error: so the store holds nothing a person
-typed, and it cannot grow past the catalogue's combinations (it is emptied at ``LIMIT``
-anyway). Nothing is kept while templates reload (development), so an edited macro shows.
+afresh was most of its time. The intake page's questions as a whole (headings, links and
+blocks) are kept the same way, keyed on every answer's state. Only drawings whose answers
+are empty or made of the catalogue's own values are kept, and never one showing an error:
+so the store holds nothing a person typed, and it cannot grow past the catalogue's
+combinations (it is emptied at ``LIMIT`` anyway). Nothing is kept while templates reload
+(development), so an edited macro shows. What a drawing may depend on besides the answers
+and the language must be passed to it as an option, so that it is part of the key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from flask import Flask
@@ -18,7 +21,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
-from ..catalogue.questions import Question
+from ..catalogue.questions import QUESTIONS, Question
 
 LIMIT = 4096
 
@@ -40,26 +43,55 @@ def catalogue_state(question: Question, data: Any) -> Hashable | None:
     return None
 
 
-def drawn_once_of(app: Flask) -> Callable[..., Markup]:
-    """``drawn_once(macro, field, question, **options)``: ``macro(field, question,
-    **options)``, from the store when this state was drawn before."""
+def field_state(field: Any, question: Question) -> Hashable | None:
+    """A form field's answer as a key (see ``catalogue_state``); None when it shows an error."""
+    return None if field.errors else catalogue_state(question, field.data)
+
+
+def _options_key(options: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(options.items()))
+
+
+def drawn_once_of(app: Flask) -> tuple[Callable[..., Markup], Callable[..., Markup]]:
+    """Two template helpers sharing one store:
+
+    ``drawn_once(macro, field, question, **options)`` is ``macro(field, question,
+    **options)``; ``all_drawn_once(macro, form, question_ids, **options)`` is
+    ``macro(form, **options)`` for a macro that draws those questions of ``form``.
+    Each comes from the store when the same drawing was made before.
+    """
     drawn: dict[Hashable, Markup] = {}
 
-    @pass_context
-    def drawn_once(context: Context, macro: Macro, field: Any, question: Question,
-                   **options: Any) -> Markup:
-        state = None if field.errors else catalogue_state(question, field.data)
-        if state is None or app.jinja_env.auto_reload:
-            return macro(field, question, **options)
-        key = (macro.name, context.get("locale"), question.id, field.name, field.id, state,
-               tuple((k, tuple(v) if isinstance(v, list) else v)
-                     for k, v in sorted(options.items())))
+    def kept(key: Hashable, draw: Callable[[], Markup]) -> Markup:
         found = drawn.get(key)
         if found is None:
-            found = macro(field, question, **options)
+            found = draw()
             if len(drawn) >= LIMIT:
                 drawn.clear()
             drawn[key] = found
         return found
 
-    return drawn_once
+    @pass_context
+    def drawn_once(context: Context, macro: Macro, field: Any, question: Question,
+                   **options: Any) -> Markup:
+        state = field_state(field, question)
+        if state is None or app.jinja_env.auto_reload:
+            return macro(field, question, **options)
+        key = (macro.name, context.get("locale"), question.id, field.name, field.id, state,
+               _options_key(options))
+        return kept(key, lambda: macro(field, question, **options))
+
+    @pass_context
+    def all_drawn_once(context: Context, macro: Macro, form: Any, question_ids: Iterable[str],
+                       **options: Any) -> Markup:
+        states = []
+        for qid in question_ids:
+            field = form[qid]
+            state = field_state(field, QUESTIONS[qid])
+            if state is None or app.jinja_env.auto_reload:
+                return macro(form, **options)
+            states.append((field.name, field.id, state))
+        key = (macro.name, context.get("locale"), tuple(states), _options_key(options))
+        return kept(key, lambda: macro(form, **options))
+
+    return drawn_once, all_drawn_once

@@ -102,7 +102,8 @@ def intake() -> Any:
                 complete=not ended_early).as_session()
             return redirect(url_for(".result"))
     return render_template("intake.html", form=form, errors=errors, step_groups=STEP_GROUPS,
-                           questions=QUESTIONS, emergency_condition=EMERGENCY_CONDITION,
+                           questions=QUESTIONS, all_questions=ALL_QUESTIONS,
+                           emergency_condition=EMERGENCY_CONDITION,
                            field_names=FIELD_NAMES), (422 if errors else 200)
 
 
