@@ -133,10 +133,24 @@ def test_pages_without_embedding_say_nothing_of_it(client):
     assert "data-embed-origins" not in client.get("/").get_data(as_text=True)
 
 
-def test_emergency_and_booking_links_target_the_top_window(app):
-    app.config["BOOKING_URL"] = "https://book.example"
-    app.config["CLINIC_PHONE"] = "555 0100"
+def test_emergency_and_booking_links_target_the_top_window():
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+                      "RATELIMIT_ENABLED": False, "BOOKING_URL": "https://book.example",
+                      "CLINIC_PHONE": "555 0100"})
     wizard = WizardActions(app.test_client())
     wizard.answer("urgent", {"red_flags": ["chest_pain"]})
     emergency = wizard.client.get("/result", follow_redirects=True).get_data(as_text=True)
     assert 'target="_top" href="tel:' in emergency
+
+
+@pytest.mark.parametrize("prefix", ["", "/spine", "/clinic/screener"])
+def test_links_follow_the_path_the_app_is_served_under(app, prefix):
+    """Header and footer links are built once per prefix: the same app mounted under
+    another path (SCRIPT_NAME) links its own stylesheets and pages, never another's."""
+    client = app.test_client()
+    for mounted in ("/elsewhere", prefix):  # another prefix first: nothing carries over
+        page = client.get("/", environ_overrides={"SCRIPT_NAME": mounted}).get_data(
+            as_text=True)
+    assert f'href="{prefix}/static/screener.css' in page
+    assert f'href="{prefix}/privacy"' in page
+    assert "/elsewhere/" not in page

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import current_app, request, session
 from markupsafe import Markup
@@ -48,13 +49,22 @@ def offered_locales() -> list[str]:
     return current_app.config.get("LANGUAGES") or list(SUPPORTED)
 
 
-def select_locale() -> str:
-    """For Flask-Babel: a chosen language (kept in the session), else the browser's."""
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
+    """For Flask-Babel: a chosen language (kept in the session), else the browser's.
+
+    Given as a parsed ``Locale`` (one per language, parsed once), which Flask-Babel keeps
+    as it is instead of parsing the code again on every request.
+    """
     offered = offered_locales()
     chosen = session.get("lang")
     if chosen in offered:
-        return chosen
-    return request.accept_languages.best_match(offered, default=offered[0])
+        return _locale(chosen)
+    return _locale(request.accept_languages.best_match(offered, default=offered[0]))
 
 
 @lru_cache(maxsize=8192)

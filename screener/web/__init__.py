@@ -23,6 +23,7 @@ from .fragments import drawn_once_of
 from .handoff import bp as handoff
 from .handoff import init_handoff
 from .intake import bp as intake
+from .links import fixed_url
 from .pages import bp as info
 from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient
@@ -57,7 +58,7 @@ def register(app: Flask) -> None:
     drawn_once, all_drawn_once = drawn_once_of(app)
     app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text,
                                  option_rows=option_rows, drawn_once=drawn_once,
-                                 all_drawn_once=all_drawn_once,
+                                 all_drawn_once=all_drawn_once, fixed_url=fixed_url,
                                  shown_when_attributes=shown_when_attributes(app))
     app.jinja_env.filters["leaf_questions"] = lambda cond: sorted(
         {leaf.question for leaf in leaves(cond)})
@@ -78,27 +79,39 @@ def register(app: Flask) -> None:
             session["lang"] = wanted
             refresh()
 
-    own = clinic_template_values(app)
+    config = app.config
+    clinic_values = {"name": config["CLINIC_NAME"], "phone": config["CLINIC_PHONE"],
+                     "booking_url": config["BOOKING_URL"],
+                     "emergency_number": config["EMERGENCY_NUMBER"],
+                     **clinic_template_values(app)}
+    languages = [(code, name_of(code)) for code in config["LANGUAGES"]]
+    embed_origins = config["EMBED_ORIGIN_LIST"]
 
     @app.context_processor
     def clinic() -> dict[str, Any]:
-        config = app.config
+        """What every page may show: the clinic's details and the language's words, built
+        once per app (and per language); only the language and the frame are per request."""
         locale = current_locale()
         translate = template_gettext(locale)
         return {
-            "clinic": {"name": config["CLINIC_NAME"], "phone": config["CLINIC_PHONE"],
-                       "booking_url": config["BOOKING_URL"],
-                       "emergency_number": config["EMERGENCY_NUMBER"], **own},
-            "category_headings": [(c, translate(CATEGORY_HEADINGS[c])) for c in CATEGORIES],
+            "clinic": clinic_values,
+            "category_headings": category_headings(locale),
             "locale": locale,
             "gettext": translate,
             "_": translate,
-            "languages": [(code, name_of(code)) for code in config["LANGUAGES"]],
+            "languages": languages,
             "switch_url": _switch_url,
-            "embed_origins": config["EMBED_ORIGIN_LIST"],
-            "embedded": bool(config["EMBED_ORIGIN_LIST"])
+            "embed_origins": embed_origins,
+            "embedded": bool(embed_origins)
             and request.headers.get("Sec-Fetch-Dest") == "iframe",
         }
+
+
+@lru_cache(maxsize=16)
+def category_headings(locale: str) -> tuple[tuple[str, str], ...]:
+    """The result page's category headings in ``locale``, in their order."""
+    translate = template_gettext(locale)
+    return tuple((c, translate(CATEGORY_HEADINGS[c])) for c in CATEGORIES)
 
 
 class OptionRow(NamedTuple):

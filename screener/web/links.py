@@ -1,0 +1,25 @@
+"""Links that read the same on every page, built once per path the app is served under.
+
+A page's header and footer link the stylesheets, the script, the favicon and the
+clinic's own pages: about ten ``url_for`` calls a page, each a few microseconds of route
+building, for addresses that change only with the prefix a proxy serves the app under
+(``SCRIPT_NAME``, from ``X-Forwarded-Prefix``). ``fixed_url`` builds each once per prefix.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import request, url_for
+
+
+@lru_cache(maxsize=512)
+def _built(script_root: str, endpoint: str, values: tuple[tuple[str, str], ...]) -> str:
+    return url_for(endpoint, **dict(values))
+
+
+def fixed_url(endpoint: str, **values: str) -> str:
+    """``url_for(endpoint, **values)`` for a full endpoint name and fixed text values."""
+    if endpoint.startswith("."):
+        raise ValueError(f"fixed_url needs a full endpoint name, not {endpoint!r}")
+    return _built(request.script_root, endpoint, tuple(sorted(values.items())))
