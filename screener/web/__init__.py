@@ -19,7 +19,7 @@ from ..i18n import N_, current_locale, name_of, template_gettext
 from .api import bp as api
 from .errors import register_error_pages
 from .fhir import bp as fhir
-from .fragments import drawn_once_of
+from .fragments import Drawings
 from .handoff import bp as handoff
 from .handoff import init_handoff
 from .intake import bp as intake
@@ -55,10 +55,9 @@ def register(app: Flask) -> None:
     init_staff(app)
     register_error_pages(app)
     init_watch(app)
-    drawn_once, all_drawn_once = drawn_once_of(app)
     app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text,
-                                 option_rows=option_rows, drawn_once=drawn_once,
-                                 all_drawn_once=all_drawn_once, fixed_url=fixed_url,
+                                 option_rows=option_rows, fixed_url=fixed_url,
+                                 **Drawings(app).helpers(),
                                  shown_when_attributes=shown_when_attributes(app))
     app.jinja_env.filters["leaf_questions"] = lambda cond: sorted(
         {leaf.question for leaf in leaves(cond)})

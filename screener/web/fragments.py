@@ -52,46 +52,53 @@ def _options_key(options: dict[str, Any]) -> tuple[Any, ...]:
     return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(options.items()))
 
 
-def drawn_once_of(app: Flask) -> tuple[Callable[..., Markup], Callable[..., Markup]]:
-    """Two template helpers sharing one store:
+class Drawings:
+    """One app's store of drawn fragments, and the template helpers that use it.
 
     ``drawn_once(macro, field, question, **options)`` is ``macro(field, question,
     **options)``; ``all_drawn_once(macro, form, question_ids, **options)`` is
-    ``macro(form, **options)`` for a macro that draws those questions of ``form``.
-    Each comes from the store when the same drawing was made before.
+    ``macro(form, **options)`` for a macro that draws those questions of ``form``. Each
+    comes from the store when the same drawing was made before.
     """
-    drawn: dict[Hashable, Markup] = {}
 
-    def kept(key: Hashable, draw: Callable[[], Markup]) -> Markup:
-        found = drawn.get(key)
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.drawn: dict[Hashable, Markup] = {}
+
+    def _kept(self, key: Hashable, draw: Callable[[], Markup]) -> Markup:
+        if self.app.jinja_env.auto_reload:
+            return draw()
+        found = self.drawn.get(key)
         if found is None:
             found = draw()
-            if len(drawn) >= LIMIT:
-                drawn.clear()
-            drawn[key] = found
+            if len(self.drawn) >= LIMIT:
+                self.drawn.clear()
+            self.drawn[key] = found
         return found
 
     @pass_context
-    def drawn_once(context: Context, macro: Macro, field: Any, question: Question,
+    def drawn_once(self, context: Context, macro: Macro, field: Any, question: Question,
                    **options: Any) -> Markup:
         state = field_state(field, question)
-        if state is None or app.jinja_env.auto_reload:
+        if state is None:
             return macro(field, question, **options)
         key = (macro.name, context.get("locale"), question.id, field.name, field.id, state,
                _options_key(options))
-        return kept(key, lambda: macro(field, question, **options))
+        return self._kept(key, lambda: macro(field, question, **options))
 
     @pass_context
-    def all_drawn_once(context: Context, macro: Macro, form: Any, question_ids: Iterable[str],
-                       **options: Any) -> Markup:
+    def all_drawn_once(self, context: Context, macro: Macro, form: Any,
+                       question_ids: Iterable[str], **options: Any) -> Markup:
         states = []
         for qid in question_ids:
             field = form[qid]
             state = field_state(field, QUESTIONS[qid])
-            if state is None or app.jinja_env.auto_reload:
+            if state is None:
                 return macro(form, **options)
             states.append((field.name, field.id, state))
         key = (macro.name, context.get("locale"), tuple(states), _options_key(options))
-        return kept(key, lambda: macro(form, **options))
+        return self._kept(key, lambda: macro(form, **options))
 
-    return drawn_once, all_drawn_once
+    def helpers(self) -> dict[str, Callable[..., Markup]]:
+        """The template globals."""
+        return {"drawn_once": self.drawn_once, "all_drawn_once": self.all_drawn_once}
