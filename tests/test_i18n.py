@@ -146,6 +146,15 @@ def test_language_switch_is_on_every_page(client):
     assert '<a href="/step/urgent?lang=es" lang="es" hreflang="es">Español</a>' in html
 
 
+def test_each_page_switches_to_itself(client):
+    """The switch link is kept once built (web/links.py): each page still gets its own."""
+    for path, link in [("/step/urgent", "/step/urgent?lang=es"), ("/privacy", "/privacy?lang=es"),
+                       ("/step/urgent?return=review", "/step/urgent?return=review&amp;lang=es"),
+                       ("/step/urgent", "/step/urgent?lang=es")]:
+        html = client.get(path).get_data(as_text=True)
+        assert f'<a href="{link}" lang="es"' in html, path
+
+
 def test_api_answers_in_the_requested_language(client, answers):
     response = client.post("/api/v1/evaluate", json=answers,
                            headers={"Accept-Language": "es"})

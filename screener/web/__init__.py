@@ -166,4 +166,4 @@ def _switch_url(code: str) -> str:
     if rule is None or "GET" not in (rule.methods or ()):
         return url_for("patient.landing", lang=code)
     args = {k: request.args[k] for k in KEPT_QUERY if k in request.args}
-    return url_for(request.endpoint, **(request.view_args or {}), **args, lang=code)
+    return fixed_url(request.endpoint, **(request.view_args or {}), **args, lang=code)

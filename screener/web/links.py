@@ -3,7 +3,8 @@
 A page's header and footer link the stylesheets, the script, the favicon and the
 clinic's own pages: about ten ``url_for`` calls a page, each a few microseconds of route
 building, for addresses that change only with the prefix a proxy serves the app under
-(``SCRIPT_NAME``, from ``X-Forwarded-Prefix``). ``fixed_url`` builds each once per prefix.
+(``SCRIPT_NAME``). ``fixed_url`` builds each once per prefix. The language switch uses it
+too: its link names the page, and the store is bounded (least recently used dropped).
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from flask import request, url_for
 
 
 @lru_cache(maxsize=512)
-def _built(script_root: str, endpoint: str, values: tuple[tuple[str, str], ...]) -> str:
+def _built(script_root: str, endpoint: str, values: tuple[tuple[str, object], ...]) -> str:
     return url_for(endpoint, **dict(values))
 
 
-def fixed_url(endpoint: str, **values: str) -> str:
-    """``url_for(endpoint, **values)`` for a full endpoint name and fixed text values."""
+def fixed_url(endpoint: str, **values: object) -> str:
+    """``url_for(endpoint, **values)`` for a full endpoint name and hashable values."""
     if endpoint.startswith("."):
         raise ValueError(f"fixed_url needs a full endpoint name, not {endpoint!r}")
-    return _built(request.script_root, endpoint, tuple(sorted(values.items())))
+    return _built(request.script_root, endpoint, tuple(values.items()))
