@@ -7,8 +7,10 @@ Two gunicorn servers with one sync worker each and the same settings (the screen
 gunicorn_conf, access log to a file): the screener, and the bare Flask app of
 bench/pages.py (a one-question Flask-WTF page and a JSON echo). wrk drives each target
 and its baseline in alternating rounds; the ratio printed is the median of the per-round
-ratios, so drift on a shared machine cancels out. Targets: the evaluate API at least 0.8
-of the echo; the intake page at least 0.4 of the bare page.
+ratios, so drift on a shared machine cancels out. Targets (issue 14): the evaluate API at
+least 0.8 of the echo; the intake page at least 0.4 of the bare page; the landing page at
+least 0.8 of it. The step page is drawn for a patient part-way through (their session
+cookie sent back, as a browser does) and printed without a target of its own.
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ def main() -> int:
             patient = patient_cookie(ours)
             targets = [
                 ("landing", ours + "/", None, "", bare + "/page", None, 0.8),
-                ("step page", ours + "/step/diagnosis", None, patient, bare + "/page", None, 0.8),
+                ("step page", ours + "/step/diagnosis", None, patient, bare + "/page", None, None),
                 ("intake page", ours + "/intake", None, "", bare + "/page", None, 0.4),
                 ("evaluate API", ours + "/api/v1/evaluate", post, "", bare + "/echo", post, 0.8),
             ]
@@ -143,10 +145,11 @@ def main() -> int:
                            wrk(base_url, args.seconds, base_script))
                           for _ in range(args.rounds)]
                 ratio = statistics.median(a / b for a, b in rounds)
-                missed += ratio < goal
+                below = goal is not None and ratio < goal
+                missed += below
                 print(f"{name:<14}{statistics.median(r[0] for r in rounds):>9.0f}"
-                      f"{statistics.median(r[1] for r in rounds):>12.0f}{ratio:>8.2f}{goal:>8.1f}"
-                      f"{'' if ratio >= goal else '  BELOW TARGET'}")
+                      f"{statistics.median(r[1] for r in rounds):>12.0f}{ratio:>8.2f}"
+                      f"{'-' if goal is None else goal:>8}{'  BELOW TARGET' if below else ''}")
         finally:
             for process, _ in servers:
                 process.terminate()
