@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from screener import create_app
 from screener.catalogue.answers import visible_pages
 from screener.catalogue.questions import QUESTIONS
-from screener.web.fragments import catalogue_state
+from screener.catalogue.sampling import RandomChooser, answer_set
+from screener.web.fragments import FORM_LIMIT, LIMIT, catalogue_state
 
 from .conftest import WizardActions, answer_sets, form_encode
 
@@ -97,3 +98,17 @@ def test_a_block_with_an_error_is_drawn_for_its_page_only(keeping):
 def test_only_empty_or_catalogue_answers_are_kept(qid, data, kept):
     """The store never holds what a person typed, and cannot grow past the catalogue."""
     assert (catalogue_state(QUESTIONS[qid], data) is not None) is kept
+
+
+def test_the_store_stays_small_however_many_calls_are_drawn():
+    """Whole intake forms (about 18 KB each) are kept FORM_LIMIT at a time, blocks LIMIT."""
+    app = create_app(SETTINGS)
+    drawings = app.jinja_env.globals["all_drawn_once"].__self__
+    client = app.test_client()
+    for seed in range(FORM_LIMIT + 10):
+        client.post("/intake/new")
+        client.post("/intake", data=form_encode(answer_set(RandomChooser(seed))))
+        client.get("/intake")
+    assert 0 < len(drawings.forms) <= FORM_LIMIT
+    assert len(drawings.blocks) <= LIMIT
+    assert sum(map(len, drawings.forms.values())) < 2_000_000

@@ -6,7 +6,8 @@ afresh was most of its time. The intake page's questions as a whole (headings, l
 blocks) are kept the same way, keyed on every answer's state. Only drawings whose answers
 are empty or made of the catalogue's own values are kept, and never one showing an error:
 so the store holds nothing a person typed, and it cannot grow past the catalogue's
-combinations (it is emptied at ``LIMIT`` anyway). Nothing is kept while templates reload
+combinations (it is emptied at ``LIMIT`` blocks or ``FORM_LIMIT`` whole forms anyway, so a
+worker holds a few megabytes at most). Nothing is kept while templates reload
 (development), so an edited macro shows. What a drawing may depend on besides the answers
 and the language must be passed to it as an option, so that it is part of the key.
 """
@@ -23,7 +24,8 @@ from markupsafe import Markup
 
 from ..catalogue.questions import QUESTIONS, Question
 
-LIMIT = 4096
+LIMIT = 4096  # question blocks: about 1 KB each
+FORM_LIMIT = 64  # whole forms (the intake page's questions): about 18 KB each
 
 
 def catalogue_state(question: Question, data: Any) -> Hashable | None:
@@ -63,17 +65,19 @@ class Drawings:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.drawn: dict[Hashable, Markup] = {}
+        self.blocks: dict[Hashable, Markup] = {}
+        self.forms: dict[Hashable, Markup] = {}
 
-    def _kept(self, key: Hashable, draw: Callable[[], Markup]) -> Markup:
+    def _kept(self, store: dict[Hashable, Markup], limit: int, key: Hashable,
+              draw: Callable[[], Markup]) -> Markup:
         if self.app.jinja_env.auto_reload:
             return draw()
-        found = self.drawn.get(key)
+        found = store.get(key)
         if found is None:
             found = draw()
-            if len(self.drawn) >= LIMIT:
-                self.drawn.clear()
-            self.drawn[key] = found
+            if len(store) >= limit:
+                store.clear()
+            store[key] = found
         return found
 
     @pass_context
@@ -84,7 +88,7 @@ class Drawings:
             return macro(field, question, **options)
         key = (macro.name, context.get("locale"), question.id, field.name, field.id, state,
                _options_key(options))
-        return self._kept(key, lambda: macro(field, question, **options))
+        return self._kept(self.blocks, LIMIT, key, lambda: macro(field, question, **options))
 
     @pass_context
     def all_drawn_once(self, context: Context, macro: Macro, form: Any,
@@ -97,7 +101,7 @@ class Drawings:
                 return macro(form, **options)
             states.append((field.name, field.id, state))
         key = (macro.name, context.get("locale"), tuple(states), _options_key(options))
-        return self._kept(key, lambda: macro(form, **options))
+        return self._kept(self.forms, FORM_LIMIT, key, lambda: macro(form, **options))
 
     def helpers(self) -> dict[str, Callable[..., Markup]]:
         """The template globals."""
