@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -20,25 +19,9 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
-class ScreenerApp(Flask):
-    """Flask, except that whether a view or hook is a coroutine function is worked out
-    once per function rather than on every request: ``inspect`` answers it in about a
-    microsecond, and a request asks it for every hook and view it runs."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._made_sync: dict[Callable[..., Any], Callable[..., Any]] = {}
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        made = self._made_sync.get(func)
-        if made is None:
-            made = self._made_sync[func] = super().ensure_sync(func)
-        return made
-
-
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app; a broken rule set raises RuleSetError with the full report."""
-    app = ScreenerApp(__name__, template_folder=str(data_dir("templates")), static_folder=None)
+    app = Flask(__name__, template_folder=str(data_dir("templates")), static_folder=None)
     app.json = OrjsonProvider(app)
     configure(app, test_config)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks as extracted
