@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 import pytest
+from flask import Flask
 
 from screener import create_app
 from screener.config import ConfigError
+from screener.web.links import fixed_url_of
 
 from .conftest import WizardActions
 
@@ -154,3 +156,16 @@ def test_links_follow_the_path_the_app_is_served_under(app, prefix):
     assert f'href="{prefix}/static/screener.css' in page
     assert f'href="{prefix}/privacy"' in page
     assert "/elsewhere/" not in page
+
+
+def test_each_app_builds_its_own_links():
+    """Two apps in one process, the same endpoint name at different paths: neither is
+    handed the other's link."""
+    built = {}
+    for path in ("/one", "/two"):
+        other = Flask(f"app{path[1:]}")
+        other.add_url_rule(path, endpoint="page", view_func=lambda: "")
+        fixed_url = fixed_url_of(other)
+        with other.test_request_context("/"):
+            built[path] = fixed_url("page")
+    assert built == {"/one": "/one", "/two": "/two"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from flask import Flask, flash, request, session, url_for
+from flask import Flask, current_app, flash, request, session, url_for
 from flask_babel import gettext, refresh
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
@@ -23,7 +23,7 @@ from .fragments import Drawings
 from .handoff import bp as handoff
 from .handoff import init_handoff
 from .intake import bp as intake
-from .links import fixed_url
+from .links import fixed_url_of
 from .pages import bp as info
 from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient
@@ -56,7 +56,7 @@ def register(app: Flask) -> None:
     register_error_pages(app)
     init_watch(app)
     app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text,
-                                 option_rows=option_rows, fixed_url=fixed_url,
+                                 option_rows=option_rows, fixed_url=fixed_url_of(app),
                                  **Drawings(app).helpers(),
                                  shown_when_attributes=shown_when_attributes(app))
     app.jinja_env.filters["leaf_questions"] = lambda cond: sorted(
@@ -166,4 +166,5 @@ def _switch_url(code: str) -> str:
     if rule is None or "GET" not in (rule.methods or ()):
         return url_for("patient.landing", lang=code)
     args = {k: request.args[k] for k in KEPT_QUERY if k in request.args}
+    fixed_url = current_app.extensions["screener.fixed_url"]
     return fixed_url(request.endpoint, **(request.view_args or {}), **args, lang=code)
