@@ -94,6 +94,7 @@ def test_a_block_with_an_error_is_drawn_for_its_page_only(keeping):
     ("pain_score", "07", False),
     ("pain_score", "11", False),
     ("pain_score", "٣", False),
+    ("pain_score", "²", False),
 ])
 def test_only_empty_or_catalogue_answers_are_kept(qid, data, kept):
     """The store never holds what a person typed, and cannot grow past the catalogue."""

@@ -35,7 +35,7 @@ def catalogue_state(question: Question, data: Any) -> Hashable | None:
     if question.kind == "integer":  # a number, or its text as the form holds it
         low, high = question.minimum or 0, question.maximum or 0
         number = data if data.__class__ is int else None
-        if data.__class__ is str and data.isdigit() and str(int(data)) == data:
+        if data.__class__ is str and data.isdecimal() and str(int(data)) == data:
             number = int(data)
         return data if number is not None and low <= number <= high else None
     if question.kind == "single":
