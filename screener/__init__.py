@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import Babel
 from flask_wtf import CSRFProtect
 
@@ -48,8 +48,6 @@ def current_rules(app: Flask) -> RuleSet:
 
 def evaluate_here(answers: dict[str, Any], locale: str) -> Result:
     """Evaluate with the running app's rule set and emergency number."""
-    from flask import current_app
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # one lookup
     return evaluate(current_rules(app), answers,
                     emergency_number=app.config["EMERGENCY_NUMBER"], locale=locale)

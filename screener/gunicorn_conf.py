@@ -5,6 +5,7 @@ Used by ``make serve``: ``gunicorn --config python:screener.gunicorn_conf screen
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 
@@ -32,6 +33,15 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
             "%d workers counts alone and one client may make %d times the limit. Set it to "
             "redis://HOST:6379 to count per client across workers and servers.",
             workers, workers)
+
+
+def pre_fork(server, worker) -> None:  # type: ignore[no-untyped-def]
+    """Before each worker is forked from the loaded app (``preload_app``), move what the
+    app holds for good (rules, catalogue, templates, translations: about 125,000 objects)
+    out of the garbage collector's sight, as Python's ``gc.freeze`` documentation advises
+    for forking servers: full collections no longer walk them, and the workers go on
+    sharing those memory pages with the master instead of copying them."""
+    gc.freeze()
 
 
 # Prometheus counters shared by the workers (prometheus_client's multiprocess mode): each

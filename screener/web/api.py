@@ -61,16 +61,20 @@ def answers_from_request(req: Request) -> dict[str, Any] | tuple[Any, int]:
     if data is None:
         return problem(400, ["The body is not valid JSON."])
     try:
-        return validate_answers(whole_numbers(data))
+        return validate_answers(data)
     except AnswersError as exc:
-        return problem(400, exc.problems)
+        refused = exc
+    if isinstance(data, dict) and any(v.__class__ is float for v in data.values()):
+        try:  # nearly never: 7.0 for a number, which the first check refused
+            return validate_answers(whole_numbers(data))
+        except AnswersError as exc:
+            refused = exc
+    return problem(400, refused.problems)
 
 
-def whole_numbers(data: Any) -> Any:
+def whole_numbers(data: dict[str, Any]) -> dict[str, Any]:
     """``7.0`` read as ``7`` for number questions: JSON Schema (and so the API description)
     counts a number with a zero fraction as an integer."""
-    if not isinstance(data, dict) or float not in set(map(type, data.values())):
-        return data  # nearly always: no float to look at
     return {qid: int(value) if isinstance(value, float) and value.is_integer()
             and qid in QUESTIONS and QUESTIONS[qid].kind == "integer" else value
             for qid, value in data.items()}
