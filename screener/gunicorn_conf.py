@@ -39,8 +39,8 @@ def pre_fork(server, worker) -> None:  # type: ignore[no-untyped-def]
     """Before each worker is forked from the loaded app (``preload_app``), move what the
     app holds for good (rules, catalogue, templates, translations: about 125,000 objects)
     out of the garbage collector's sight, as Python's ``gc.freeze`` documentation advises
-    for forking servers: full collections no longer walk them, and the workers go on
-    sharing those memory pages with the master instead of copying them."""
+    for forking servers: full collections no longer walk them, so the collector neither
+    spends time on them nor writes to the memory pages a worker shares with the master."""
     gc.freeze()
 
 
