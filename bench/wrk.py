@@ -1,7 +1,7 @@
 """Benchmark over real HTTP: wrk against one gunicorn worker, the screener beside bare Flask.
 
-Run: .venv/bin/python bench/wrk.py [--seconds 3] [--rounds 3]   (needs `wrk`:
-apt-get install wrk)
+Run: .venv/bin/python bench/wrk.py [--seconds 3] [--rounds 3] [--only "evaluate API"]
+(needs `wrk`: apt-get install wrk)
 
 Two gunicorn servers with one sync worker each and the same settings (the screener's
 gunicorn_conf, access log to a file): the screener, and the bare Flask app of
@@ -117,6 +117,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", action="append", default=[], metavar="TARGET",
+                        help="measure only this target (by name: landing, step page, "
+                             "intake page, evaluate API); may be given more than once")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -136,20 +139,29 @@ def main() -> int:
                 ("intake page", ours + "/intake", None, "", bare + "/page", None, 0.4),
                 ("evaluate API", ours + "/api/v1/evaluate", post, "", bare + "/echo", post, 0.8),
             ]
-            print(f"{'target':<14}{'req/s':>9}{'bare req/s':>12}{'ratio':>8}{'target':>8}")
+            print(f"{'target':<14}{'req/s':>9}{'bare req/s':>12}{'ratio':>8}{'target':>8}"
+                  f"{'rounds':>13}")
             missed = 0
+            unknown = set(args.only) - {t[0] for t in targets}
+            if unknown:
+                raise SystemExit(f"no target named {', '.join(sorted(unknown))}")
             for name, url, script, cookie, base_url, base_script, goal in targets:
+                if args.only and name not in args.only:
+                    continue
                 wrk(url, 1, script, cookie)  # warm-up
                 wrk(base_url, 1, base_script)
                 rounds = [(wrk(url, args.seconds, script, cookie),
                            wrk(base_url, args.seconds, base_script))
                           for _ in range(args.rounds)]
-                ratio = statistics.median(a / b for a, b in rounds)
+                ratios = [a / b for a, b in rounds]
+                ratio = statistics.median(ratios)
                 below = goal is not None and ratio < goal
                 missed += below
                 print(f"{name:<14}{statistics.median(r[0] for r in rounds):>9.0f}"
                       f"{statistics.median(r[1] for r in rounds):>12.0f}{ratio:>8.2f}"
-                      f"{'-' if goal is None else goal:>8}{'  BELOW TARGET' if below else ''}")
+                      f"{'-' if goal is None else goal:>8}"
+                      f"{f'{min(ratios):.2f}-{max(ratios):.2f}':>13}"
+                      f"{'  BELOW TARGET' if below else ''}")
         finally:
             for process, _ in servers:
                 process.terminate()
