@@ -9,8 +9,8 @@ bench/pages.py (a one-question Flask-WTF page and a JSON echo). wrk drives each 
 and its baseline in alternating rounds; the ratio printed is the median of the per-round
 ratios, so drift on a shared machine cancels out. Targets: the evaluate API at least 0.8
 of the echo and the intake page at least 0.4 of the bare page (issue 14's); the landing
-page at least 0.8 of it (ours). The step page is drawn for a patient part-way through (their session
-cookie sent back, as a browser does) and printed without a target of its own.
+page at least 0.8 of it (ours). The step page is drawn for a patient part-way through
+(their session cookie sent back, as a browser does) and printed without a target.
 """
 
 from __future__ import annotations

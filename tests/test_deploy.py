@@ -9,7 +9,7 @@ from flask import Flask
 
 from screener import create_app
 from screener.config import ConfigError
-from screener.web.links import fixed_url_of
+from screener.web.links import make_fixed_url
 
 from .conftest import WizardActions
 
@@ -165,7 +165,7 @@ def test_each_app_builds_its_own_links():
     for path in ("/one", "/two"):
         other = Flask(f"app{path[1:]}")
         other.add_url_rule(path, endpoint="page", view_func=lambda: "")
-        fixed_url = fixed_url_of(other)
+        fixed_url = make_fixed_url()
         with other.test_request_context("/"):
             built[path] = fixed_url("page")
     assert built == {"/one": "/one", "/two": "/two"}

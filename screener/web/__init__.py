@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from flask import Flask, current_app, flash, request, session, url_for
+from flask import Flask, flash, request, session
 from flask_babel import gettext, refresh
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
@@ -23,7 +23,7 @@ from .fragments import Drawings
 from .handoff import bp as handoff
 from .handoff import init_handoff
 from .intake import bp as intake
-from .links import fixed_url_of
+from .links import make_fixed_url, make_switch_url
 from .pages import bp as info
 from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient
@@ -55,8 +55,10 @@ def register(app: Flask) -> None:
     init_staff(app)
     register_error_pages(app)
     init_watch(app)
+    fixed_url = make_fixed_url()
     app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text,
-                                 option_rows=option_rows, fixed_url=fixed_url_of(app),
+                                 option_rows=option_rows, fixed_url=fixed_url,
+                                 switch_url=make_switch_url(fixed_url),
                                  **Drawings(app).helpers(),
                                  shown_when_attributes=shown_when_attributes(app))
     app.jinja_env.filters["leaf_questions"] = lambda cond: sorted(
@@ -78,13 +80,9 @@ def register(app: Flask) -> None:
             session["lang"] = wanted
             refresh()
 
-    config = app.config
-    clinic_values = {"name": config["CLINIC_NAME"], "phone": config["CLINIC_PHONE"],
-                     "booking_url": config["BOOKING_URL"],
-                     "emergency_number": config["EMERGENCY_NUMBER"],
-                     **clinic_template_values(app)}
-    languages = [(code, name_of(code)) for code in config["LANGUAGES"]]
-    embed_origins = config["EMBED_ORIGIN_LIST"]
+    clinic_values = clinic_template_values(app)
+    languages = [(code, name_of(code)) for code in app.config["LANGUAGES"]]
+    embed_origins = app.config["EMBED_ORIGIN_LIST"]
 
     @app.context_processor
     def clinic() -> dict[str, Any]:
@@ -99,7 +97,6 @@ def register(app: Flask) -> None:
             "gettext": translate,
             "_": translate,
             "languages": languages,
-            "switch_url": _switch_url,
             "embed_origins": embed_origins,
             "embedded": bool(embed_origins)
             and request.headers.get("Sec-Fetch-Dest") == "iframe",
@@ -153,18 +150,3 @@ def shown_when_attributes(app: Flask) -> dict[str, Markup]:
                                 **env.policies["json.dumps_kwargs"]),
             " ".join(sorted({leaf.question for leaf in leaves(question.shown_when)})))
     return written
-
-
-# The only query parameters a page keeps when its language changes: any other (an
-# ``endpoint`` or ``_method`` that ``url_for`` would take as its own) is dropped.
-KEPT_QUERY = ("return", "back")
-
-
-def _switch_url(code: str) -> str:
-    """This page in language ``code``; the landing page when this one cannot be fetched."""
-    rule = request.url_rule
-    if rule is None or "GET" not in (rule.methods or ()):
-        return url_for("patient.landing", lang=code)
-    args = {k: request.args[k] for k in KEPT_QUERY if k in request.args}
-    fixed_url = current_app.extensions["screener.fixed_url"]
-    return fixed_url(request.endpoint, **(request.view_args or {}), **args, lang=code)

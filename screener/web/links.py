@@ -5,7 +5,7 @@ clinic's own pages: about ten ``url_for`` calls a page, each a few microseconds 
 building, for addresses that change only with the prefix a proxy serves the app under
 (``SCRIPT_NAME``). ``fixed_url`` builds each once per prefix. The language switch uses it
 too: its link names the page, and the store is bounded (least recently used dropped).
-Each app has its own store, so two apps in one process never see each other's routes.
+Each app makes its own pair, so two apps in one process never see each other's routes.
 """
 
 from __future__ import annotations
@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from flask import Flask, request, url_for
+from flask import request, url_for
+
+# The only query parameters a page keeps when its language changes: any other (an
+# ``endpoint`` or ``_method`` that ``url_for`` would take as its own) is dropped.
+KEPT_QUERY = ("return", "back")
 
 
-def fixed_url_of(app: Flask) -> Callable[..., str]:
-    """``fixed_url(endpoint, **values)``: ``url_for(endpoint, **values)`` for a full
-    endpoint name and hashable values, built once per path prefix for ``app``."""
+def make_fixed_url() -> Callable[..., str]:
+    """A new ``fixed_url(endpoint, **values)`` with a store of its own: ``url_for(endpoint,
+    **values)`` for a full endpoint name and hashable values, built once per path prefix."""
 
     @lru_cache(maxsize=512)
     def built(script_root: str, endpoint: str, values: tuple[tuple[str, object], ...]) -> str:
@@ -29,5 +33,18 @@ def fixed_url_of(app: Flask) -> Callable[..., str]:
             raise ValueError(f"fixed_url needs a full endpoint name, not {endpoint!r}")
         return built(request.script_root, endpoint, tuple(values.items()))
 
-    app.extensions["screener.fixed_url"] = fixed_url
     return fixed_url
+
+
+def make_switch_url(fixed_url: Callable[..., str]) -> Callable[[str], str]:
+    """``switch_url(code)``: this page in language ``code``, or the landing page when this
+    one cannot be fetched (a form's post)."""
+
+    def switch_url(code: str) -> str:
+        rule = request.url_rule
+        if rule is None or "GET" not in (rule.methods or ()):
+            return fixed_url("patient.landing", lang=code)
+        args = {k: request.args[k] for k in KEPT_QUERY if k in request.args}
+        return fixed_url(request.endpoint, **(request.view_args or {}), **args, lang=code)
+
+    return switch_url

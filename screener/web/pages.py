@@ -50,7 +50,9 @@ def clinic_template_values(app: Flask) -> dict[str, Any]:
     """The clinic's details that every page may show, computed once."""
     config = app.config
     logo = Path(config["LOGO"]) if config["LOGO"] else None
-    return {"logo": logo_name(logo) if logo and logo.suffix.lower() in LOGO_TYPES else "",
+    return {"name": config["CLINIC_NAME"], "phone": config["CLINIC_PHONE"],
+            "booking_url": config["BOOKING_URL"], "emergency_number": config["EMERGENCY_NUMBER"],
+            "logo": logo_name(logo) if logo and logo.suffix.lower() in LOGO_TYPES else "",
             "email": config["CLINIC_EMAIL"], "handoff": config["HANDOFF"],
             "retention_days": config["RETENTION_DAYS"]}
 
