@@ -49,6 +49,10 @@ DEFAULTS: dict[str, Any] = {
     "FRAME_ANCESTORS": "'self'",
     "API_RATE_LIMIT": "120 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Redis's socket waits (seconds), and how long a worker counts in memory after Redis
+    # failed before it asks Redis again.
+    "RATELIMIT_STORAGE_TIMEOUT": 0.25,
+    "RATELIMIT_RETRY_SECONDS": 5,
     "PROXY_COUNT": 0,
     **CLINIC_DEFAULTS,
     # Strict-Transport-Security on HTTPS responses; 0 turns it off.

@@ -22,17 +22,17 @@ accesslog = os.environ.get("SCREENER_ACCESS_LOG", "-")
 # One JSON object a line (screener/accesslog.py): time, client network, method, path,
 # status and duration. Answers travel in form bodies and the encrypted cookie, never logged.
 logger_class = "screener.accesslog.AccessLog"
-RATELIMIT_STORAGE = os.environ.get("SCREENER_RATELIMIT_STORAGE_URI", "memory://")
 
 
 def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
-    """Say plainly when the API rate limit is counted per worker, not per client."""
-    if workers > 1 and RATELIMIT_STORAGE.startswith("memory://"):
-        server.log.warning(
-            "API rate limit: SCREENER_RATELIMIT_STORAGE_URI is memory://, so each of the "
-            "%d workers counts alone and one client may make %d times the limit. Set it to "
-            "redis://HOST:6379 to count per client across workers and servers.",
-            workers, workers)
+    """Say plainly, for every rate limit, when it is counted per worker, not per client:
+    with ``memory://`` each worker counts alone, so a client gets the limit once per worker.
+    The app is loaded already (``preload_app``): its own settings give the figures."""
+    from screener.web.ratelimit_storage import per_worker_warnings
+
+    config = server.app.wsgi().config
+    for line in per_worker_warnings(config, getattr(server, "num_workers", workers)):
+        server.log.warning(line)
 
 
 def pre_fork(server, worker) -> None:  # type: ignore[no-untyped-def]

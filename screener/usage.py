@@ -46,6 +46,7 @@ counts = Table(
     Column("event", String(120), primary_key=True),
     Column("count", Integer, nullable=False),
 )
+PROBE_DAY = datetime.date(2000, 1, 1)  # /readyz's write check: a day no count is ever for
 
 
 def _today() -> datetime.date:
@@ -117,6 +118,15 @@ class UsageCounts:
         """Raises when the database cannot be reached (for ``/readyz``)."""
         with self.engine.connect() as db:
             db.execute(text("SELECT 1"))
+
+    def write_check(self) -> None:
+        """Raises unless the database accepts a write (for ``/readyz``): a count is added
+        for a day long gone, then rolled back."""
+        from .store.probe import write_rolled_back
+
+        self._schema()
+        write_rolled_back(self.engine,
+                          _insert(self.engine).values(day=PROBE_DAY, event="readyz", count=0))
 
 
 def _insert(engine: Engine):  # type: ignore[no-untyped-def]

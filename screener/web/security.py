@@ -6,7 +6,8 @@ the ``FRAME_ANCESTORS`` setting; everything else is locked to the app's own orig
 Rate limits use the ``limits`` library (the engine under Flask-Limiter) directly: the
 extension's per-request machinery measured about 100 µs on every request, API or not,
 against about 2 µs for a direct hit on the same storage. ``RATELIMIT_STORAGE_URI``
-chooses the storage (``memory://`` by default, ``redis://...`` when scaled out).
+chooses the storage (``memory://`` by default, ``redis://...`` when scaled out); a Redis
+that fails gives way to per-worker memory (``ratelimit_storage.FallbackStorage``).
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def limit_client(name: str, limit_text: str) -> None:
 
 def _rate_limit(app: Flask, blueprints: tuple[Blueprint, ...]) -> None:
     """Limit each client address to ``API_RATE_LIMIT`` over all API and FHIR endpoints."""
-    window = FixedWindowRateLimiter(limit_storage(app.config["RATELIMIT_STORAGE_URI"]))
+    window = FixedWindowRateLimiter(limit_storage(app.config["RATELIMIT_STORAGE_URI"],
+                                                  app.config))
     limit = parse(app.config["API_RATE_LIMIT"])
     app.extensions["screener.ratelimit"] = window
 

@@ -6,8 +6,10 @@ HTTP Basic with the token as password, which a browser asks for), or, when no to
 set, only to a request made directly on the loopback address (no proxy in between).
 Admins signed in to the staff area see the same page at ``/staff/admin/usage``.
 
-``/readyz`` fails (503) while a configured database is unreachable; ``/healthz`` stays
-the liveness check.
+``/readyz`` fails (503) while a configured database is unreachable or refuses a write
+(tried in a transaction that is rolled back); a shared rate-limit storage (Redis) that
+fails shows as "degraded" but stays 200, since the limits then count in each worker's
+memory and every page still works. ``/healthz`` stays the liveness check.
 
 Counting happens where pages are drawn (Flask's ``template_rendered`` signal), so the
 patient flow itself carries no counting code. A flag in the person's own session stops a
@@ -82,10 +84,20 @@ def init_watch(app: Flask) -> None:
         url = app.config["DATABASE_URL"] or _default_database(app)
         counts = app.extensions["screener.usage"] = UsageCounts(url)
         checks["database"] = counts.ping
+        checks["database write"] = _writes(counts.write_check)
         template_rendered.connect(_count_page, app)
     store = app.extensions.get("screener.store")  # the handoff's, when it is on
     if store is not None:
+        from ..store.probe import check_handoff_writable
+
         checks["handoff database"] = lambda: _ping(store.engine)
+        checks["handoff database write"] = _writes(lambda: check_handoff_writable(store.engine))
+    limits = app.extensions.get("screener.ratelimit")
+    shared = getattr(getattr(limits, "storage", None), "ping", None)
+    if shared is not None:  # a shared rate-limit storage: its outage only degrades
+        name = "redis" if limits.storage.label.startswith("Redis") else "rate limit storage"
+        checks[name] = shared
+        app.extensions.setdefault("screener.degraded_checks", set()).add(name)
     registry = CollectorRegistry(auto_describe=True)
     app.extensions["screener.metrics"] = registry
     requests = Counter("screener_http_requests", "HTTP requests by endpoint, method and status.",
@@ -135,6 +147,20 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 def _ping(engine: Any) -> None:
     with engine.connect() as db:
         db.execute(text("SELECT 1"))
+
+
+class NotWritable(Exception):
+    """A database that answered but refused the rolled-back write."""
+
+
+def _writes(check: Callable[[], None]) -> Callable[[], None]:
+    def write() -> None:
+        try:
+            check()
+        except SQLAlchemyError as exc:
+            raise NotWritable(type(exc).__name__) from exc
+
+    return write
 
 
 def _default_database(app: Flask) -> str:
@@ -259,18 +285,21 @@ def _usage_registry() -> CollectorRegistry:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Ready when every configured database answers; names what failed, never why."""
+    """Ready when every configured database answers and takes a write; each check named
+    with its state ("ok", "unreachable", "failed"), never why (that goes to the log)."""
     results: dict[str, str] = {}
     for name, check in current_app.extensions.get("screener.ready_checks", {}).items():
         try:
             check()
             results[name] = "ok"
-        except Exception:  # any failure means not ready; the reason stays in the log
-            current_app.logger.warning("readiness check %s failed", name)
-            results[name] = "unreachable"
-    ready = all(state == "ok" for state in results.values())
-    return (jsonify({"status": "ready" if ready else "unavailable", "checks": results}),
-            200 if ready else 503)
+        except Exception as exc:  # any failure means not ready; the reason stays in the log
+            current_app.logger.warning("readiness check %s failed: %s", name,
+                                       type(exc).__name__)
+            results[name] = "failed" if isinstance(exc, NotWritable) else "unreachable"
+    degraded_only = current_app.extensions.get("screener.degraded_checks", set())
+    failed = {name for name, state in results.items() if state != "ok"}
+    status = ("unavailable" if failed - degraded_only else "degraded" if failed else "ready")
+    return jsonify({"status": status, "checks": results}), 503 if status == "unavailable" else 200
 
 
 def _table(days: int | None = CHART_DAYS) -> tuple[list[datetime.date],
