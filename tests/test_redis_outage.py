@@ -192,3 +192,23 @@ def test_readyz_fails_on_a_database_that_refuses_writes(make_handoff_app, databa
     assert ready.json["checks"] == {"database": "ok", "database write": "failed",
                                     "handoff database": "ok",
                                     "handoff database write": "failed"}
+
+
+def test_a_failed_redis_is_asked_again_only_after_the_pause(redis, monkeypatch):
+    """So a frozen Redis costs each worker one timeout per pause, not one per request."""
+    from screener.web.ratelimit_storage import limit_storage
+
+    now = [100.0]
+    storage = limit_storage(redis.url, {"RATELIMIT_RETRY_SECONDS": 5})
+    storage.clock = lambda: now[0]
+    asked: list[str] = []
+    real = storage.shared.incr
+    monkeypatch.setattr(storage.shared, "incr", lambda *a: asked.append("incr") or real(*a))
+    redis.stop()
+    counts = [storage.incr("client", 60) for _ in range(10)]
+    now[0] += 4.9
+    counts.append(storage.incr("client", 60))
+    assert len(asked) == 1
+    now[0] += 0.1
+    counts.append(storage.incr("client", 60))
+    assert len(asked) == 2 and counts == list(range(1, 13))
