@@ -30,7 +30,7 @@ INVALID_MESSAGE = N_("Choose from the answers shown.")
 # not "Choose one answer". A question without an entry gets REQUIRED_MESSAGE.
 MISSING_MESSAGE = {
     "red_flags": N_("Choose any of these symptoms you have, or “None of these”."),
-    "diagnosis": N_("Choose what a doctor has told you, or “I am not sure”."),
+    "diagnosis": N_("Choose what a doctor has told you, or “Not sure”."),
     "imaging": N_("Choose the scans you have had, or “No scans”."),
     "main_symptom": N_("Choose where you feel the pain most."),
     "symptom_duration": N_("Choose how long you have had this pain."),

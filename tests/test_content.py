@@ -155,7 +155,8 @@ def test_texts_follow_the_clinical_review(ruleset):
     assert "same day" in body["prompt-medical-review"]
     assert "cancer team" in body["prompt-medical-review"]
     assert "not advised for back pain alone" in body["conservative-care-first"]
-    assert "NICE advises against fusion" in body["procedure-fusion"]
+    assert "NICE, the UK's national health guidance body, advises against fusion" in (
+        body["procedure-fusion"])
     assert "fake procedure" in body["procedure-kyphoplasty"]
     assert "rest" not in body["fracture-care"].replace("bed rest does harm", "")
     assert "Full recovery" not in body["recovery-expectations"]

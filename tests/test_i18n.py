@@ -175,7 +175,7 @@ def test_fhir_exports_in_the_requested_language(client, answers):
                            headers=headers | {"Accept": "application/fhir+json"}).json
     assert SPANISH_DISCLAIMER in response["text"]["div"]
     assert response["item"][0]["item"][0]["answer"][0]["valueCoding"]["display"] == (
-        "Ninguno de estos")
+        "Ninguna de estas opciones")
     bundle = client.post("/fhir/QuestionnaireResponse", json=response, headers=headers).json
     assert SPANISH_DISCLAIMER in bundle["entry"][0]["resource"]["section"][-1]["text"]["div"]
 

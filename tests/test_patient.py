@@ -104,7 +104,7 @@ def test_every_question_has_why_we_ask_and_labels(wizard):
         ("urgent", {"red_flags": ["none", "fever"]},
          "“None of these” cannot be chosen together with other answers."),
         ("diagnosis", {"diagnosis": ["not_sure", "herniated_disc"]},
-         "“I am not sure, or no one has told me” cannot be chosen together"),
+         "“Not sure, or no one has told me” cannot be chosen together"),
     ],
 )
 def test_exclusive_options_stand_alone(wizard, answers, step, posted, message):

@@ -88,24 +88,24 @@ def _unless(question: str, value: str, kind: Kind) -> Not:
 
 
 EMERGENCY_FLAGS = (
-    Choice("bladder_bowel", "New trouble peeing (you cannot go, or it is harder), or leaking "
-           "pee or poo without feeling it", "emergency",
+    Choice("bladder_bowel", "New trouble peeing (can't go, or it's harder), or leaking pee or "
+           "poo without feeling it", "emergency",
            say="Is peeing newly hard, or can you not go? Or leaking pee or poo without "
            "feeling it?"),
-    Choice("saddle_numbness", "New numbness or tingling around your genitals, bottom or inner "
-           "thighs, or new loss of sexual feeling", "emergency"),
+    Choice("saddle_numbness", "New numb or tingly genitals, bottom or inner thighs, or new "
+           "loss of sexual feeling", "emergency"),
     Choice("leg_weakness_worsening", "Leg or foot weakness that is bad or getting worse",
            "emergency"),
     Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency"),
     Choice("arm_weakness_worsening", "Arm or hand weakness that is bad or getting worse",
            "emergency", say="Weakness in an arm or hand that is bad, or getting worse?"),
     Choice("chest_pain", "Chest pain", "emergency"),
-    Choice("neck_artery_signs", "Sudden, very bad neck pain or headache, with dizziness, "
+    Choice("neck_artery_signs", "Sudden, very bad neck pain or headache with dizziness, "
            "double vision, slurred speech, trouble swallowing or fainting", "emergency",
            say="Sudden, very bad neck pain or headache, with dizziness, double vision, "
            "slurred speech, trouble swallowing or fainting?"),
-    Choice("neck_injury_nerve", "A recent neck injury, then new numbness, tingling or "
-           "weakness in your arms or legs", "emergency",
+    Choice("neck_injury_nerve", "Recent neck injury, then new numb, tingly or weak arms or "
+           "legs", "emergency",
            say="Did you hurt your neck recently, and then get new numbness, tingling or "
            "weakness in your arms or legs?"),
     Choice("sudden_severe_pain", "Sudden, very bad back or belly pain with feeling faint or "
@@ -114,23 +114,22 @@ EMERGENCY_FLAGS = (
            "known aortic aneurysm?"),
 )
 URGENT_FLAGS = (
-    Choice("spinal_cord_signs", "New clumsy hands (trouble with buttons, keys or writing), "
-           "new unsteady walking or balance, or an electric-shock feeling down your spine or "
-           "limbs when you bend your neck", "urgent",
+    Choice("spinal_cord_signs", "New clumsy hands (buttons, keys, writing), new unsteady "
+           "walking or balance, or an electric shock down your back or limbs when you bend "
+           "your neck", "urgent",
            say="Are your hands newly clumsy with buttons, keys or writing? Is your walking "
            "newly unsteady? An electric shock down your back when you bend your neck?"),
-    Choice("long_term_steroids", "Taking steroid tablets (such as prednisone) for 3 months "
-           "or more", "urgent",
+    Choice("long_term_steroids", "Steroid tablets (like prednisone) for 3 months or more",
+           "urgent",
            say="Steroid tablets, such as prednisone, for 3 months or more?"),
-    Choice("fever", "Fever (38 °C / 100.4 °F or higher) or feeling very unwell", "urgent",
+    Choice("fever", "Fever (38 °C / 100.4 °F or more) or feeling very unwell", "urgent",
            say="A fever of 38 °C or 100.4 °F or more, or feeling very unwell?"),
     Choice("cancer_history", "Cancer now or in the past", "urgent"),
     Choice("weight_loss", "Losing weight without trying", "urgent"),
     Choice("infection_risk", "Injecting drugs, a weak immune system, or a recent serious "
            "infection", "urgent"),
     Choice("night_pain", "Pain that is worse at night and does not ease with rest", "urgent"),
-    Choice("trauma", "Pain that started after a fall, accident or injury that no doctor has "
-           "checked", "urgent"),
+    Choice("trauma", "Pain since a fall, accident or injury not checked by a doctor", "urgent"),
 )
 
 _DURATIONS = (
@@ -154,27 +153,26 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "diagnosis", "multiple", "diagnosis",
         "Has a doctor told you what is causing your pain?",
-        "Small-incision spine surgery treats some back and neck problems and not others. Knowing "
-        "what a doctor has found helps us show what is worth reading about.",
+        "Small-incision surgery is used for some problems, not others. This helps us choose "
+        "what to show you.",
         say=("Has a doctor told you what is causing your pain? I will read some "
              "names; stop me at any that fit."),
         choices=_choices(
             ("herniated_disc", "Herniated, slipped or bulging disc"),
             ("spinal_stenosis", "Spinal stenosis (narrowing around the nerves)"),
             ("degenerative_disc_disease", "Worn discs (degenerative disc disease)"),
-            ("spondylolisthesis", "A slipped bone in the spine (spondylolisthesis)"),
-            ("compression_fracture", "A broken or collapsed bone in the spine (compression "
-             "fracture)"),
+            ("spondylolisthesis", "A spine bone shifted forward (spondylolisthesis)"),
+            ("compression_fracture", "A collapsed spine bone (compression fracture)"),
             ("spinal_tumor", "A growth in or near the spine (tumor)"),
             ("other", "Something else"),
-            ("not_sure", "I am not sure, or no one has told me"),
+            ("not_sure", "Not sure, or no one has told me"),
         ),
         exclusive=frozenset({"not_sure"}),
     ),
     Question(
         "imaging", "multiple", "diagnosis",
         "Which scans have you had of your back or neck?",
-        "A specialist needs scans to see the cause of the pain. If you have them, bring "
+        "A specialist may need scans to see the cause of the pain. If you have them, bring "
         "them to your visit.",
         say="Have you had an MRI, a CT scan or an X-ray of your back or neck?",
         choices=_choices(("mri", "MRI"), ("ct", "CT scan"), ("xray", "X-ray"),
@@ -322,17 +320,18 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "health_factors", "multiple", "health",
         "Do any of these apply to you?",
-        "These can affect healing and safety. They are things to talk about with your "
-        "surgeon, not reasons to give up.",
+        "These can affect healing and safety. Talk about them with your care team. They are "
+        "not reasons to give up.",
         say="I will read some health conditions. Tell me which apply to you.",
         choices=_choices(
-            ("smoking", "I smoke or use nicotine (including vaping)"),
+            ("smoking", "I smoke, vape or use nicotine"),
             ("diabetes", "Diabetes"),
-            ("osteoporosis", "Thin or weak bones (osteoporosis)"),
+            ("osteoporosis", "Thin bones (osteoporosis)"),
             ("obesity", "A BMI of 30 or more"),
-            ("blood_thinners", "I take blood thinners"),
+            ("blood_thinners", "Blood thinners (like warfarin, apixaban, clopidogrel, daily "
+             "aspirin)"),
             ("heart_lung", "Heart or lung disease"),
-            ("opioids", "I take opioid pain medicine most days"),
+            ("opioids", "Opioid painkillers most days (like oxycodone, hydrocodone, tramadol)"),
             ("mood", "Depression or anxiety"),
             ("pregnant", "I am pregnant or may be"),
             ("none", "None of these"),

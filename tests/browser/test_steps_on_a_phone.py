@@ -25,16 +25,19 @@ LANGUAGES = ("en", "es")
 # Debian's Chromium) and what it would take. Each is one question with a long list of long
 # answers, so no layout change is left: it waits for shorter, clinically reviewed wording.
 # Strict: the limit test fails again the day one of them fits, and it leaves this list;
-# until then each may not grow by more than GROWTH.
+# until then each may not grow by more than GROWTH. Measured again with the third clinical
+# review's wording (issue 27): the red flags and diagnoses got shorter; the health factors
+# grew by the drug examples (warfarin, clopidogrel, oxycodone...) that the review keeps on
+# purpose, since patients who do not know "opioid" or "blood thinner" under-report them.
 GROWTH = 1.03
 _LONG_LIST = "one question with a long list of long answers: shorter, clinically reviewed wording"
 TOO_TALL: dict[tuple[str, str], tuple[int, str]] = {
-    ("urgent", "en"): (2849, "18 red flags, most of two or three lines: " + _LONG_LIST),
-    ("urgent", "es"): (3331, "18 red flags, most of two or three lines: " + _LONG_LIST),
-    ("diagnosis", "en"): (1592, "eight diagnoses with their plain names: " + _LONG_LIST),
-    ("diagnosis", "es"): (1696, "eight diagnoses with their plain names: " + _LONG_LIST),
-    ("health_factors", "en"): (1488, "ten health factors: " + _LONG_LIST),
-    ("health_factors", "es"): (1593, "ten health factors: " + _LONG_LIST),
+    ("urgent", "en"): (2795, "18 red flags, most of two or three lines: " + _LONG_LIST),
+    ("urgent", "es"): (3115, "18 red flags, most of two or three lines: " + _LONG_LIST),
+    ("diagnosis", "en"): (1511, "eight diagnoses with their plain names: " + _LONG_LIST),
+    ("diagnosis", "es"): (1561, "eight diagnoses with their plain names: " + _LONG_LIST),
+    ("health_factors", "en"): (1542, "ten health factors: " + _LONG_LIST),
+    ("health_factors", "es"): (1701, "ten health factors: " + _LONG_LIST),
     ("treatments", "es"): (1411, "seven kinds of care, longer in Spanish: " + _LONG_LIST),
 }
 
