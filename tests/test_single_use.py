@@ -4,6 +4,7 @@ PostgreSQL alike. Threads wait at a barrier, then all go together."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -102,4 +103,63 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'wal.db'}")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+def test_the_upgrade_keeps_unused_recovery_codes_and_the_downgrade_gives_them_back(
+        empty_database_url):
+    from alembic import command
+
+    from screener.staff.factors import recovery_digest
+    from screener.store.db import alembic_config
+
+    engine = make_engine(empty_database_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0002")
+    digests = [recovery_digest(code) for code in ("AAAAA11111", "BBBBB22222")]
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO staff_accounts (id, email, role, totp_last_step, recovery_digests, "
+            "session_version, failed_attempts, created_at) VALUES ('a1', 'n@x.example', "
+            "'nurse', 0, :codes, 1, 0, '2026-12-01 00:00:00')"), {"codes": json.dumps(digests)})
+    command.upgrade(config, "head")
+    with engine.begin() as connection:
+        kept = connection.execute(text(
+            "SELECT digest FROM staff_recovery_codes WHERE account_id = 'a1' "
+            "AND used_at IS NULL")).scalars().all()
+        assert sorted(kept) == sorted(digests)
+        connection.execute(text("UPDATE staff_recovery_codes SET used_at = "
+                                "CURRENT_TIMESTAMP WHERE digest = :d"), {"d": digests[0]})
+    command.downgrade(config, "0002")
+    with engine.connect() as connection:
+        back = connection.execute(text(
+            "SELECT recovery_digests FROM staff_accounts WHERE id = 'a1'")).scalar_one()
+    engine.dispose()
+    assert json.loads(back) == [digests[1]]
+
+
+def test_the_upgrade_refuses_versions_numbered_twice_and_names_them(empty_database_url):
+    from alembic import command
+
+    from screener.store.db import alembic_config
+
+    engine = make_engine(empty_database_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0002")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO staff_accounts (id, email, role, totp_last_step, recovery_digests, "
+            "session_version, failed_attempts, created_at) VALUES ('a1', 'n@x.example', "
+            "'nurse', 0, '[]', 1, 0, '2026-12-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO submissions (id, reference_digest, send_digest, status, urgent, "
+            "language, ruleset_version, consent_version, created_at, expires_at) VALUES "
+            "('s1', 'r', 's', 'new', false, 'en', 'v', 'c', '2026-12-01 00:00:00', "
+            "'2026-12-31 00:00:00')"))
+        for _ in range(2):
+            connection.execute(text(
+                "INSERT INTO submission_versions (submission_id, number, staff_id, "
+                "created_at, answers) VALUES ('s1', 2, 'a1', '2026-12-01 00:00:00', 'x')"))
+    with pytest.raises(RuntimeError, match="s1 version 2"):
+        command.upgrade(config, "head")
     engine.dispose()
