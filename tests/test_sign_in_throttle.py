@@ -146,3 +146,18 @@ def test_the_waits_double_from_the_first_up_to_the_period(failures):
 def test_an_ipv6_client_counts_as_its_64(address, same_as):
     assert client_key(address) == client_key(same_as)
     assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
+
+
+def test_two_servers_sharing_redis_share_the_waits(make_handoff_app, redis_url):
+    from .staffkit import make_person
+
+    first, second = (make_handoff_app(RATELIMIT_STORAGE_URI=redis_url + "/3")
+                     for _ in range(2))
+    first.extensions["screener.ratelimit"].storage.reset()
+    nurse = make_person(first, "nurse@riverside.example")
+    for _ in range(5):
+        assert try_password(from_address(first, ATTACKER), nurse.email,
+                            "wrong").status_code == 401
+    waiting = try_password(from_address(second, ATTACKER), nurse.email, PASSWORD)
+    assert waiting.status_code == 429 and 0 < int(waiting.headers["Retry-After"]) <= FIRST_WAIT
+    sign_in(from_address(second, OWNER), nurse)
