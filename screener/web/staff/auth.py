@@ -73,8 +73,7 @@ def _refusal(email: str) -> tuple[str | None, Refusal | None]:
 def _refusal_message(refusal: Refusal) -> str:
     if refusal.reason == "capped":
         return CAPPED
-    return (f"Too many tries from here. Try again in {_duration(refusal.seconds)}, or ask "
-            "an admin to reset your account.")
+    return f"Too many tries from here. Try again in {_duration(refusal.seconds)}."
 
 
 def _duration(seconds: int) -> str:
