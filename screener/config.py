@@ -37,9 +37,12 @@ DEFAULTS: dict[str, Any] = {
     # The staff area's own cookie (path /staff): signed out after this long idle or in all.
     "STAFF_SESSION_IDLE_MINUTES": 15,
     "STAFF_SESSION_MAX_MINUTES": 480,
-    # Failed sign-ins (password or code) allowed per account email before a pause, and
+    # Failed sign-ins (password or code) per email from one address before that address
+    # waits (30 s, doubling up to the period); an account's failures since its last
+    # success, past which only addresses it signed in from before may try (NIST: <= 100);
     # sign-in posts per client address.
     "STAFF_SIGN_IN_FAILURES": "5 per 15 minutes",
+    "STAFF_SIGN_IN_MAX_FAILURES": 100,
     "STAFF_SIGN_IN_RATE_LIMIT": "30 per 15 minutes",
     # Where setup links point (https://screener.example.org); the staff CLI needs it.
     "BASE_URL": "",

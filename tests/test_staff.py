@@ -139,15 +139,6 @@ def test_a_wrong_user_and_a_wrong_password_get_the_same_answer(staff_app, nurse)
     assert message(unknown) == message(wrong)
 
 
-@pytest.mark.parametrize("email", ["nurse@riverside.example", "nobody@riverside.example"])
-def test_repeated_failures_pause_an_email_known_or_not(staff_app, nurse, email):
-    client = staff_app.test_client()
-    for _ in range(5):
-        client.post("/staff/sign-in", data={"email": email, "password": "not it at all"})
-    paused = client.post("/staff/sign-in", data={"email": email, "password": PASSWORD})
-    assert paused.status_code == 401 and "Too many tries" in paused.get_data(as_text=True)
-
-
 def test_sign_in_posts_are_limited_per_client(make_handoff_app):
     app = make_handoff_app(STAFF_SIGN_IN_RATE_LIMIT="3 per minute")
     client = app.test_client()

@@ -2,6 +2,11 @@
 
 A setup link is a random token valid for a day, stored only as a digest. Reset and
 disable raise ``session_version``, which signs out every session made before.
+
+A code is good once even when sent many times at once, on SQLite too: the TOTP step moves
+on by a compare-and-set (``UPDATE ... WHERE totp_last_step < step``) and a recovery code is
+spent by ``UPDATE ... WHERE used_at IS NULL``; only the request whose update changed a row
+is let in. Both run under ``db.write_lock`` (SQLite's ``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
@@ -9,15 +14,16 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-import orjson
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..staff import factors, passwords
 from .crypto import Cipher
-from .models import Role, StaffAccount
+from .db import write_lock
+from .models import RecoveryCode, Role, StaffAccount
 from .reference import digest
 from .submissions import now
 
@@ -85,7 +91,7 @@ class Accounts:
             raise AccountError(f"{email!r} is not an email address")
         with self.sessions() as session:
             row = StaffAccount(email=email, role=role, created_at=moment, session_version=1,
-                               totp_last_step=0, recovery_digests="[]", failed_attempts=0)
+                               totp_last_step=0, failed_attempts=0)
             token = self._new_setup(row, moment)
             session.add(row)
             try:
@@ -126,6 +132,7 @@ class Accounts:
             if row is None:
                 raise AccountError(f"no account for {email}")
             row.disabled_at = None
+            row.failed_attempts = 0
             session.commit()
             return _staff(row)
 
@@ -139,8 +146,8 @@ class Accounts:
             if row.disabled_at is not None:
                 raise AccountError(f"{row.email} is disabled; enable it first")
             row.password_hash = row.totp_secret = None
-            row.recovery_digests = "[]"
-            row.totp_last_step = 0
+            session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == row.id))
+            row.totp_last_step = row.failed_attempts = 0
             row.session_version += 1
             token = self._new_setup(row, moment)
             session.commit()
@@ -180,8 +187,9 @@ class Accounts:
             row.password_hash = passwords.hash_password(password)
             row.totp_secret = self.cipher.seal(row.id, "totp_secret", secret)
             row.totp_last_step = step
-            row.recovery_digests = orjson.dumps(
-                [factors.recovery_digest(c) for c in codes]).decode()
+            session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == row.id))
+            session.add_all(RecoveryCode(account_id=row.id, digest=digest)
+                            for digest in dict.fromkeys(map(factors.recovery_digest, codes)))
             row.setup_digest = row.setup_expires_at = None
             row.session_version += 1
             session.commit()
@@ -206,34 +214,62 @@ class Accounts:
     def check_second_factor(self, account_id: str, code: str,
                             moment: datetime | None = None) -> str | None:
         """"totp" or "recovery" when ``code`` is a fresh TOTP code or an unused recovery
-        code (which is then used up); None otherwise."""
+        code (which is then used up); None otherwise. Of simultaneous uses of one code,
+        one gets through: each use is an update that only the first can make."""
         moment = moment or now()
         with self.sessions() as session:
-            row = session.scalar(select(StaffAccount).where(StaffAccount.id == account_id)
-                                 .with_for_update())
+            write_lock(session)
+            row = session.get(StaffAccount, account_id)
             if row is None or row.disabled_at is not None or row.totp_secret is None:
                 return None
             secret = self.cipher.open(row.id, "totp_secret", row.totp_secret)
             step = factors.totp_step(secret, code, row.totp_last_step, moment.timestamp())
+            used = None
             if step is not None:
-                row.totp_last_step = step
-                row.last_sign_in_at = moment
-                session.commit()
-                return "totp"
-            unused = orjson.loads(row.recovery_digests)
-            wanted = factors.recovery_digest(code)
-            if len(code.strip()) >= factors.RECOVERY_LENGTH and wanted in unused:
-                unused.remove(wanted)
-                row.recovery_digests = orjson.dumps(unused).decode()
-                row.last_sign_in_at = moment
-                session.commit()
-                return "recovery"
-            return None
+                if self._changed(session, update(StaffAccount).where(
+                        StaffAccount.id == account_id, StaffAccount.totp_last_step < step)
+                        .values(totp_last_step=step)):
+                    used = "totp"
+            elif len(code.strip()) >= factors.RECOVERY_LENGTH:
+                if self._changed(session, update(RecoveryCode).where(
+                        RecoveryCode.account_id == account_id,
+                        RecoveryCode.digest == factors.recovery_digest(code),
+                        RecoveryCode.used_at.is_(None)).values(used_at=moment)):
+                    used = "recovery"
+            if used:
+                session.execute(update(StaffAccount).where(StaffAccount.id == account_id)
+                                .values(last_sign_in_at=moment, failed_attempts=0))
+            session.commit()
+            return used
+
+    @staticmethod
+    def _changed(session: Session, statement: Any) -> bool:
+        """Whether an UPDATE changed exactly one row (the atomic test of "unused")."""
+        return session.execute(statement, execution_options={
+            "synchronize_session": False}).rowcount == 1  # type: ignore[attr-defined]
 
     def recovery_left(self, account_id: str) -> int:
         with self.sessions() as session:
-            row = session.get(StaffAccount, account_id)
-            return 0 if row is None else len(orjson.loads(row.recovery_digests))
+            return session.scalar(select(func.count()).select_from(RecoveryCode).where(
+                RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))) or 0
+
+    def failed(self, email: str) -> tuple[str, int] | None:
+        """Count a failed sign-in (password or code) against the account for ``email``:
+        (its id, its failures since the last success), or None when there is none."""
+        with self.sessions() as session:
+            changed = session.execute(
+                update(StaffAccount).where(StaffAccount.email == normal_email(email))
+                .values(failed_attempts=StaffAccount.failed_attempts + 1)
+                .returning(StaffAccount.id, StaffAccount.failed_attempts)).first()
+            session.commit()
+            return None if changed is None else (changed[0], changed[1])
+
+    def failures(self, email: str) -> tuple[str, int] | None:
+        """(account id, failures since the last success) for ``email``, if it has one."""
+        with self.sessions() as session:
+            found = session.execute(select(StaffAccount.id, StaffAccount.failed_attempts)
+                                    .where(StaffAccount.email == normal_email(email))).first()
+            return None if found is None else (found[0], found[1])
 
     def rotate_keys(self) -> int:
         changed = 0

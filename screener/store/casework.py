@@ -13,9 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .crypto import Cipher
+from .db import write_lock
 from .models import (
     EventKind,
     StaffAccount,
@@ -28,6 +30,8 @@ from .submissions import Contact, now
 
 # What "to do" means in the worklist: not yet settled.
 OPEN = (Status.NEW, Status.CONTACTED)
+# Saves of one submission's answers tried before giving up on a free version number.
+VERSION_ATTEMPTS = 5
 STAFF_STATUSES = (Status.NEW, Status.CONTACTED, Status.BOOKED, Status.NOT_NOW,
                   Status.REFERRED_ELSEWHERE, Status.CLOSED)
 
@@ -133,9 +137,25 @@ class Casework:
 
     def save_version(self, sid: str, staff_id: str, answers: dict[str, Any],
                      moment: datetime | None = None) -> int | None:
-        """A new version by ``staff_id``; its number, or None if the submission is gone."""
+        """A new version by ``staff_id``; its number, or None if the submission is gone.
+
+        Numbers are unique per submission (an index): nurses saving at once are
+        serialised by the row lock (``db.write_lock`` on SQLite), and should a number be
+        taken anyway, the save is tried again with the next one."""
         moment = moment or now()
+        attempt = 1
+        while True:
+            try:
+                return self._next_version(sid, staff_id, answers, moment)
+            except IntegrityError:
+                if attempt == VERSION_ATTEMPTS:
+                    raise
+                attempt += 1
+
+    def _next_version(self, sid: str, staff_id: str, answers: dict[str, Any],
+                      moment: datetime) -> int | None:
         with self.sessions() as session:
+            write_lock(session)
             if self._live_row(session, sid, moment) is None:
                 return None
             last = session.scalar(select(func.max(SubmissionVersion.number)).where(

@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from ..config import ConfigError
 
@@ -61,6 +62,22 @@ def make_engine(url: str, **options: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         options.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(url, **options)
+
+
+def write_lock(session: Session) -> None:
+    """On SQLite, take the database's write lock now (``BEGIN IMMEDIATE``), before the
+    transaction reads what it is about to change.
+
+    SQLite ignores ``SELECT ... FOR UPDATE``, and the driver only opens a transaction at
+    the first write, so a read-then-write (the next version number, a code's last use)
+    could interleave with another connection's. Under the write lock it cannot; WAL mode
+    lets readers go on meanwhile, and ``busy_timeout`` makes other writers wait their turn.
+    On PostgreSQL it does nothing: row locks and conditional updates do this there."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine) -> Config:

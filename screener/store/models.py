@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -130,19 +131,35 @@ class StaffAccount(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "staff_role"))
     password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     totp_secret: Mapped[str | None] = mapped_column(Text, default=None)
-    # The last TOTP time step accepted: a code is good once.
+    # The last TOTP time step accepted: a code is good once (moved on by a compare-and-set).
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
-    # JSON list of SHA-256 digests of the unused recovery codes.
-    recovery_digests: Mapped[str] = mapped_column(Text, default="[]")
     setup_digest: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     setup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Raised on reset and disable: every session made before is signed out.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Failed sign-ins (password or code) since the last success: capped (NIST SP 800-63B).
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class RecoveryCode(Base):
+    """One recovery code of an account, as a SHA-256 digest; ``used_at`` once spent.
+
+    Spent by ``UPDATE ... WHERE used_at IS NULL``: of any number of simultaneous uses,
+    exactly one changes the row."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("staff_accounts.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    __table_args__ = (UniqueConstraint("account_id", "digest"),)
 
 
 class SubmissionVersion(Base):
@@ -157,6 +174,10 @@ class SubmissionVersion(Base):
     staff_id: Mapped[str] = mapped_column(String(32), ForeignKey("staff_accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answers: Mapped[str] = mapped_column(Text)
+
+    # Two nurses saving at once cannot both get the same number (casework retries).
+    __table_args__ = (Index("ux_submission_versions_number", "submission_id", "number",
+                            unique=True),)
 
 
 class EventKind(StrEnum):

@@ -87,8 +87,8 @@ def staff_server(tmp_path_factory, tls):
     from ..conftest import TEST_DATA_KEYS, start_handoff_server
     from ..servers import SECRET
 
-    # Every browser test signs in afresh from 127.0.0.1: the per-client pause stays out
-    # of the way (the per-email failure count is kept as configured).
+    # Every browser test signs in afresh from 127.0.0.1: the per-client limit stays out
+    # of the way (the waits after failures per email and address are kept as configured).
     served, url = start_handoff_server(tmp_path_factory.mktemp("staff-server"), tls,
                                        STAFF_SIGN_IN_RATE_LIMIT="1000 per minute")
     store = Store(url, TEST_DATA_KEYS[0], SECRET)

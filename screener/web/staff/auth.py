@@ -1,12 +1,15 @@
 """Signing in (password, then a TOTP or recovery code), signing out, and account setup.
 
-The same message for a wrong email, a wrong password and a wrong code. Failures are
-counted per email (known or not) in the rate-limit storage: after
-``STAFF_SIGN_IN_FAILURES`` the email is paused, whichever step failed.
+The same message for a wrong email, a wrong password and a wrong code. Failures slow
+down the next try of that email from that address (``throttle``), never the owner's from
+another one. Every refused attempt (wrong password or code, throttled, over the
+address's limit) is audited, naming the account when the email has one; never the
+password or the code.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -21,44 +24,75 @@ from flask import (
     url_for,
 )
 from flask_login import login_user, logout_user
-from limits import parse
+from werkzeug.exceptions import TooManyRequests
 
 from ...staff import factors
-from ...store.accounts import AccountError, normal_email
+from ...store.accounts import AccountError
 from ...store.audit import Action
 from ...store.reference import digest
 from ..security import limit_client
 from . import StaffUser, bp, me, store
 from .forms import CodeForm, ConfirmForm, SetupForm, SignInForm
+from .throttle import Refusal, SignInThrottle, client_key
 
 WRONG = "That email, password or code is not right. Check them and try again."
-PAUSED = ("Too many tries. Wait 15 minutes and try again, or ask an admin to reset your "
-          "account.")
+CAPPED = ("Too many failed sign-ins for this account. Sign in from a computer you have "
+          "signed in from before, or ask an admin to reset your account.")
 PENDING_SECONDS = 300
 
 
-def _window() -> Any:
-    return current_app.extensions["screener.ratelimit"]
+def _throttle() -> SignInThrottle:
+    config = current_app.config
+    return SignInThrottle(current_app.extensions["screener.ratelimit"].storage,
+                          config["STAFF_SIGN_IN_FAILURES"],
+                          int(config["STAFF_SIGN_IN_MAX_FAILURES"]))
 
 
-def _email_key(email: str) -> str:
-    return digest("staff:" + normal_email(email))
+def _client() -> str:
+    return client_key(request.remote_addr)
 
 
-def _paused(email: str) -> bool:
-    limit = parse(current_app.config["STAFF_SIGN_IN_FAILURES"])
-    return not _window().test(limit, "staff-failures", _email_key(email))
+def _refused(staff_id: str | None, why: str) -> None:
+    store().audit.record(Action.FAILED_SIGN_IN, staff_id=staff_id, detail=why)
 
 
-def _failed(email: str, staff_id: str | None, step: str) -> None:
-    limit = parse(current_app.config["STAFF_SIGN_IN_FAILURES"])
-    _window().hit(limit, "staff-failures", _email_key(email))
-    store().audit.record(Action.FAILED_SIGN_IN, staff_id=staff_id, detail=step)
+def _failed(email: str, step: str) -> None:
+    """A wrong password or code: counted for the account and for this address."""
+    counted = store().accounts.failed(email)
+    _throttle().failed(email, _client())
+    _refused(counted[0] if counted else None, step)
 
 
-def _throttle_client() -> None:
-    """Always on, unlike the patient-side limits: it guards passwords, not load."""
-    limit_client("staff-sign-in", current_app.config["STAFF_SIGN_IN_RATE_LIMIT"])
+def _refusal(email: str) -> tuple[str | None, Refusal | None]:
+    """(the account's id, if any; why this attempt may not be tried now, if so)."""
+    found = store().accounts.failures(email)
+    staff_id, failures = found if found else (None, 0)
+    return staff_id, _throttle().refusal(email, _client(), failures)
+
+
+def _refusal_message(refusal: Refusal) -> str:
+    if refusal.reason == "capped":
+        return CAPPED
+    return f"Too many tries from here. Try again in {_duration(refusal.seconds)}."
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+def _throttle_client(email: str | None, staff_id: str | None = None) -> None:
+    """Always on, unlike the patient-side limits: it guards passwords, not load. Past the
+    address's limit: 429, audited with the targeted account."""
+    try:
+        limit_client("staff-sign-in", current_app.config["STAFF_SIGN_IN_RATE_LIMIT"])
+    except TooManyRequests:
+        if staff_id is None and email:
+            found = store().accounts.failures(email)
+            staff_id = found[0] if found else None
+        _refused(staff_id, "rate limit")
+        raise
 
 
 def _next_url() -> str:
@@ -71,17 +105,19 @@ def _next_url() -> str:
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Any:
     form = SignInForm()
-    error = None
+    error, refusal, status = None, None, 200
     if request.method == "POST":
-        _throttle_client()
+        _throttle_client(request.form.get("email", "")[:254])
         if form.validate():
             email = form.email.data or ""
-            if _paused(email):
-                error = PAUSED
+            staff_id, refusal = _refusal(email)
+            if refusal is not None:
+                _refused(staff_id, refusal.reason)
+                error, status = _refusal_message(refusal), 429
             else:
                 staff = store().accounts.check_password(email, form.password.data or "")
                 if staff is None:
-                    _failed(email, None, "password")
+                    _failed(email, "password")
                     error = WRONG
                 else:
                     session.clear()
@@ -90,8 +126,10 @@ def sign_in() -> Any:
                     return redirect(url_for(".second_factor", next=request.args.get("next")))
         else:
             error = "Enter your email and password."
-    return render_template("staff/sign_in.html", form=form, error=error), (
-        401 if error else 200)
+    if error and status == 200:
+        status = 401
+    headers = {"Retry-After": str(refusal.seconds)} if status == 429 and refusal else {}
+    return render_template("staff/sign_in.html", form=form, error=error), status, headers
 
 
 def _pending() -> dict[str, Any] | None:
@@ -111,20 +149,23 @@ def second_factor() -> Any:
     form = CodeForm()
     error = None
     if request.method == "POST":
-        _throttle_client()
+        _throttle_client(pending["email"], pending["id"])
+        refusal = _refusal(pending["email"])[1]
+        if refusal is not None:
+            _refused(pending["id"], refusal.reason)
+            session.clear()
+            flash(_refusal_message(refusal))
+            return redirect(url_for(".sign_in"))
         if not form.validate():
             error = "Enter the code."
-        elif _paused(pending["email"]):
-            session.clear()
-            flash(PAUSED)
-            return redirect(url_for(".sign_in"))
         else:
             used = store().accounts.check_second_factor(pending["id"], form.code.data or "")
             staff = store().accounts.get(pending["id"]) if used else None
             if staff is None:
-                _failed(pending["email"], pending["id"], "code")
+                _failed(pending["email"], "code")
                 error = WRONG
             else:
+                _throttle().succeeded(staff.email, _client())
                 session.clear()
                 login_user(StaffUser(staff))
                 store().audit.record(Action.SIGN_IN, staff_id=staff.id, detail=used or "")
