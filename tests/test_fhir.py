@@ -10,12 +10,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import fhirpathpy
-from fhirpathpy.models import models as fhirpath_models
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhirpathpy.models import models as fhirpath_models
 from hypothesis import HealthCheck, given, settings
 from markupsafe import escape
 
@@ -24,8 +24,6 @@ from screener.catalogue.answers import question_shown, validate_answers
 from screener.catalogue.conditions import compile_condition, condition, leaves
 from screener.catalogue.questions import (
     EMERGENCY_CONDITION,
-    EMERGENCY_PAIRS,
-    EMERGENCY_VALUES,
     QUESTIONS,
     STEPS,
     is_emergency,
@@ -47,7 +45,7 @@ from screener.exports.fhir import (
 from screener.exports.fhir_guidance import SECTION_SYSTEM, TOPIC_SYSTEM, guidance_sections
 from screener.exports.fhir_read import read_response
 
-from .conftest import COMPLETE_ANSWERS, answer_sets
+from .conftest import COMPLETE_ANSWERS, EMERGENCY_ANSWERS, answer_sets
 
 FHIR_JSON = "application/fhir+json"
 CANONICAL = DEFAULTS["FHIR_CANONICAL"]
@@ -270,10 +268,6 @@ def test_help_texts_are_help_display_items(questionnaire):
         assert child["linkId"] == help_link_id(question.id) and child["type"] == "display"
         assert child["text"] == question.help
         assert child["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "help"
-
-
-EMERGENCY_ANSWERS = [[value] for value in sorted(EMERGENCY_VALUES)] + [
-    [value, partner] for value, partners in EMERGENCY_PAIRS for partner in sorted(partners)]
 
 
 @pytest.mark.parametrize("red_flags", EMERGENCY_ANSWERS, ids="+".join)
