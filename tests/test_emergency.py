@@ -101,6 +101,9 @@ def test_the_emergency_page_says_why_repeats_what_was_ticked_and_ends_the_flow(
         assert RED_FLAGS.label_of(value) in ticked
     summary = numbered_client.get("/result/summary.txt").get_data(as_text=True)
     assert ruleset.topics[topic_id].title.en in summary
+    handout = numbered_client.get("/result/print").get_data(as_text=True)
+    assert "Call the emergency number now" in handout and why_en in handout
+    assert "next few days" not in handout
     assert numbered_client.get("/step/diagnosis").location == "/result"
 
 

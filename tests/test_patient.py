@@ -250,7 +250,8 @@ def test_emergency_number_comes_from_configuration():
     WizardActions(client).answer("urgent", {"red_flags": ["chest_pain"]})
     page = text(client.get("/result"))
     assert 'href="tel:999"' in page and "call 999" in page
-    assert "Call 999 now, or go to the nearest emergency room" in page
+    assert "Call 999 now. Do not drive yourself" in page
+    assert "Call 999 for an ambulance now" in page and "nearest emergency room" not in page
     assert "{emergency_number}" not in page
 
 
