@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from screener import create_app
 from screener.catalogue.answers import visible_pages
-from screener.catalogue.questions import PAGE_BY_ID, PAGES
+from screener.catalogue.questions import EMERGENCY_PAIRS, EMERGENCY_VALUES, PAGE_BY_ID, PAGES
 from screener.catalogue.sampling import answer_set
 from screener.engine.loader import RuleSet, load_ruleset
 from screener.resources import data_dir
@@ -45,6 +45,10 @@ COMPLETE_ANSWERS: dict[str, Any] = {
     "goals": ["less_pain"],
     "surgery_preference": "open_to_it",
 }
+# Every answer that is an emergency on its own: each emergency value, and each pair of urgent
+# values that is one together (spinal-cord signs with a fever, or with an infection risk).
+EMERGENCY_ANSWERS: list[list[str]] = [[value] for value in sorted(EMERGENCY_VALUES)] + [
+    [value, partner] for value, partners in EMERGENCY_PAIRS for partner in sorted(partners)]
 # With a past surgery every step is asked, its follow-up page included.
 EVERY_STEP_ANSWERS: dict[str, Any] = COMPLETE_ANSWERS | {
     "prior_surgery": "one", "prior_surgery_when": "gt_5_years",

@@ -70,7 +70,7 @@ def test_api_needs_no_csrf_token():
     response = app.test_client().post("/api/v1/evaluate",
                                       json={"red_flags": ["chest_pain"]})
     assert response.status_code == 200
-    assert [t["id"] for t in response.json["topics"]] == ["emergency-care"]
+    assert [t["id"] for t in response.json["topics"]] == ["emergency-care", "emergency-heart"]
 
 
 def test_unknown_api_path_is_json_404(client):

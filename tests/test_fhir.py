@@ -4,22 +4,30 @@ QuestionnaireResponse evaluated into a guidance Bundle, or refused with an Opera
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from types import SimpleNamespace
 from typing import Any
 
+import fhirpathpy
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhirpathpy.models import models as fhirpath_models
 from hypothesis import HealthCheck, given, settings
 from markupsafe import escape
 
 from screener import create_app
 from screener.catalogue.answers import question_shown, validate_answers
-from screener.catalogue.conditions import compile_condition, condition
-from screener.catalogue.questions import QUESTIONS, STEPS
+from screener.catalogue.conditions import compile_condition, condition, leaves
+from screener.catalogue.questions import (
+    EMERGENCY_CONDITION,
+    QUESTIONS,
+    STEPS,
+    is_emergency,
+)
 from screener.config import DEFAULTS, ConfigError
 from screener.engine.disclaimer import disclaimer
 from screener.engine.evaluate import evaluate
@@ -27,6 +35,7 @@ from screener.engine.safety_net import safety_net, safety_net_title
 from screener.exports import fhir
 from screener.exports.fhir import (
     DISCLAIMER_LINK_ID,
+    ENABLE_WHEN_EXPRESSION,
     EXT,
     catalogue_version,
     coding_system,
@@ -36,7 +45,7 @@ from screener.exports.fhir import (
 from screener.exports.fhir_guidance import SECTION_SYSTEM, TOPIC_SYSTEM, guidance_sections
 from screener.exports.fhir_read import read_response
 
-from .conftest import COMPLETE_ANSWERS, answer_sets
+from .conftest import COMPLETE_ANSWERS, EMERGENCY_ANSWERS, answer_sets
 
 FHIR_JSON = "application/fhir+json"
 CANONICAL = DEFAULTS["FHIR_CANONICAL"]
@@ -85,7 +94,34 @@ def _test(condition: dict[str, Any], answers: dict[str, Any]) -> bool:
     return any(compare(v, wanted) for v in values)
 
 
+def _as_response(answers: dict[str, Any]) -> dict[str, Any]:
+    """Plain answers as the items of a QuestionnaireResponse (what FHIRPath looks at)."""
+    def value(v: Any) -> dict[str, Any]:
+        return {"valueInteger": v} if isinstance(v, int) else {"valueCoding": {"code": v}}
+    return {"resourceType": "QuestionnaireResponse", "item": [
+        {"linkId": qid, "answer": [value(v) for v in (given if isinstance(given, list)
+                                                       else [given])]}
+        for qid, given in answers.items()]}
+
+
+@functools.cache
+def _compiled(expression: str):
+    """FHIRPath parsed once per expression (parsing costs far more than evaluating)."""
+    return fhirpathpy.compile(expression, fhirpath_models["r4"])
+
+
+def _expression(item: dict[str, Any]) -> str | None:
+    """The SDC enableWhenExpression (FHIRPath) of ``item``, if it has one."""
+    return next((e["valueExpression"]["expression"] for e in item.get("extension", [])
+                 if e["url"] == ENABLE_WHEN_EXPRESSION), None)
+
+
 def _enabled(item: dict[str, Any], answers: dict[str, Any]) -> bool:
+    expression = _expression(item)
+    if expression is not None:
+        assert "enableWhen" not in item, "SDC: enableWhen or enableWhenExpression, not both"
+        response = _as_response(answers)
+        return _compiled(expression)(response, {"resource": response}) == [True]
     tests = [_test(c, answers) for c in item.get("enableWhen", [])]
     if not tests:
         return True
@@ -191,10 +227,20 @@ def test_enable_when_means_what_the_condition_means(shape, answers):
     {"any": [{"not": {"question": "prior_surgery", "equals": "none"}},
              {"question": "pain_score", "gt": 2}]},
     {"not": {"question": "pain_score", "gt": 3}},
-])
-def test_conditions_enable_when_cannot_express_are_refused(shape):
+    {"all": [{"question": "pain_score", "one_of": [3, 4]},
+             {"question": "health_factors", "includes_all": ["smoking", "diabetes"]}]},
+], ids=json.dumps)
+@HYPOTHESIS
+@given(answers=answer_sets())
+def test_conditions_enable_when_cannot_express_become_a_fhirpath_expression(shape, answers):
+    """Same meaning once the questions it tests are answered (as the pages ask them)."""
+    cond = condition(shape)
     with pytest.raises(ValueError, match="no enableWhen form"):
-        fhir.enable_when(condition(shape))
+        fhir._tests(cond, "en")
+    item = fhir.enable_when(cond)
+    assert _expression(item) and "enableWhen" not in item
+    if all(leaf.question in answers for leaf in leaves(cond)):
+        assert _enabled(item, answers) == compile_condition(cond)(answers)
 
 
 def test_exclusive_options_are_marked_option_exclusive(questionnaire):
@@ -224,22 +270,30 @@ def test_help_texts_are_help_display_items(questionnaire):
         assert child["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "help"
 
 
-def test_emergency_values_show_what_to_do_now_with_the_configured_number():
+@pytest.mark.parametrize("red_flags", EMERGENCY_ANSWERS, ids="+".join)
+def test_emergency_answers_show_what_to_do_now_with_the_configured_number(red_flags):
     app = create_app({"TESTING": True, "EMERGENCY_NUMBER": "112"})
     document = app.test_client().get("/fhir/Questionnaire").json
     items = items_by_link_id(document)
     for question in QUESTIONS.values():
-        emergency = {c.value for c in question.choices if c.level == "emergency"}
-        if not emergency:
+        if question.id != "red_flags":
             assert emergency_link_id(question.id) not in items
-            continue
-        display = items[emergency_link_id(question.id)]
-        assert display["type"] == "display" and "Call 112 now" in display["text"]
-        assert {w["answerCoding"]["code"] for w in display["enableWhen"]} == emergency
-        assert display["enableBehavior"] == "any"
-        assert not enabled_questions(document, {question.id: [sorted(emergency)[0]]})[1:]
+    display = items[emergency_link_id("red_flags")]
+    assert display["type"] == "display" and "Call 112 now" in display["text"]
+    assert "emergency room" not in display["text"] and "Do not drive" in display["text"]
+    assert _enabled(display, {"red_flags": red_flags})
+    assert enabled_questions(document, {"red_flags": red_flags}) == ["red_flags"]
     assert document["item"][-1] == {"linkId": DISCLAIMER_LINK_ID, "type": "display",
                                     "text": disclaimer("112")}
+
+
+@HYPOTHESIS
+@given(answers=answer_sets())
+def test_the_emergency_message_shows_exactly_for_an_emergency(answers):
+    display = fhir.questionnaire(CANONICAL, "", "911")["item"][0]["item"][1]
+    assert display["linkId"] == emergency_link_id("red_flags")
+    assert _enabled(display, answers) is is_emergency(answers["red_flags"])
+    assert is_emergency(answers["red_flags"]) is compile_condition(EMERGENCY_CONDITION)(answers)
 
 
 def test_canonical_url_comes_from_configuration_never_the_host(client):

@@ -98,7 +98,7 @@ def test_emergency_in_intake_needs_no_other_answers(client):
     response = client.post("/intake", data={"red_flags": ["both_legs_new"]})
     assert response.status_code == 302
     page = text(client.get("/intake/result"))
-    assert re.findall(r'data-topic="([^"]+)"', page) == ["emergency-care"]
+    assert re.findall(r'data-topic="([^"]+)"', page) == ["emergency-care", "emergency-nerves"]
 
 
 def test_new_call_clears_everything(client, answers):

@@ -10,18 +10,24 @@ from hypothesis import HealthCheck, given, settings
 from screener import create_app
 from screener.catalogue.answers import visible_pages
 from screener.catalogue.questions import (
-    EMERGENCY_VALUES,
     PAGE_OF,
     PAGES,
     QUESTIONS,
     STEPS,
+    is_emergency,
 )
 from screener.catalogue.reading import reading_minutes
 from screener.config import ConfigError
 from screener.engine.disclaimer import disclaimer
 from screener.engine.safety_net import safety_net
 
-from .conftest import EVERY_STEP_ANSWERS, WizardActions, answer_sets, form_encode
+from .conftest import (
+    EMERGENCY_ANSWERS,
+    EVERY_STEP_ANSWERS,
+    WizardActions,
+    answer_sets,
+    form_encode,
+)
 
 
 def text(response) -> str:
@@ -222,16 +228,14 @@ def test_change_that_opens_a_new_question_asks_it_before_review(wizard, answers)
     assert 'id="treatment_duration-error"' in text(response)
 
 
-@pytest.mark.parametrize("flag", sorted(v for v in QUESTIONS["red_flags"].values
-                                        if QUESTIONS["red_flags"].choices[
-                                            QUESTIONS["red_flags"].values.index(v)].level
-                                        == "emergency"))
-def test_emergency_answer_ends_the_flow_at_once(wizard, flag):
-    response = wizard.answer("urgent", {"red_flags": [flag]})
+@pytest.mark.parametrize("red_flags", EMERGENCY_ANSWERS, ids="+".join)
+def test_emergency_answer_ends_the_flow_at_once(wizard, red_flags):
+    response = wizard.answer("urgent", {"red_flags": red_flags})
     assert response.location == "/result"
     page = text(wizard.client.get("/result"))
-    assert 'data-topic="emergency-care"' in page
-    assert page.count("data-topic=") == 1
+    topics = re.findall(r'data-topic="([^"]+)"', page)
+    assert topics[0] == "emergency-care" and len(topics) == 2
+    assert "spinal-cord-check" not in topics and "prompt-medical-review" not in topics
     assert 'href="tel:911"' in page
     assert disclaimer() in page
     assert 'id="safety-net"' not in page
@@ -246,7 +250,8 @@ def test_emergency_number_comes_from_configuration():
     WizardActions(client).answer("urgent", {"red_flags": ["chest_pain"]})
     page = text(client.get("/result"))
     assert 'href="tel:999"' in page and "call 999" in page
-    assert "Call 999 now, or go to the nearest emergency room" in page
+    assert "Call 999 now. Do not drive yourself" in page
+    assert "Call 999 for an ambulance now" in page and "nearest emergency room" not in page
     assert "{emergency_number}" not in page
 
 
@@ -402,7 +407,7 @@ def test_any_screening_ends_with_the_disclaimer(app, generated):
     main = page[page.index("<main"): page.index("</main>")]
     assert main.rstrip().endswith("</section>")
     assert disclaimer() in main[main.rindex('id="disclaimer"'):]
-    emergency = bool(EMERGENCY_VALUES & set(generated["red_flags"]))
+    emergency = is_emergency(generated["red_flags"])
     assert (safety_net() in main) is not emergency
     assert form_encode  # the flow posts answers exactly as a browser would
 

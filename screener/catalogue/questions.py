@@ -370,9 +370,35 @@ EMERGENCY_VALUES = frozenset(c.value for c in EMERGENCY_FLAGS)
 # urgent interruption after the first step): every choice marked "urgent" takes part.
 URGENT_VALUES = frozenset(c.value for c in URGENT_FLAGS)
 
-_NOT_EMERGENCY = Not.model_validate(
-    {"not": {"question": "red_flags", "includes_any": sorted(EMERGENCY_VALUES)}}
+# Urgent values that are an emergency together (third clinical review): new spinal-cord
+# signs with a fever or an infection risk may be a spinal epidural abscess. Each pair is
+# (a value, any one of these values).
+EMERGENCY_PAIRS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("spinal_cord_signs", frozenset({"fever", "infection_risk"})),
 )
+
+# The one definition of an emergency answer, as a condition: the step visibility, the
+# intake page's live script, FHIR and the tests all read it (``is_emergency`` is the same
+# test in code). The rule file's stop rules must fire on exactly these answers.
+EMERGENCY_CONDITION = AnyOf.model_validate({"any": [
+    {"question": "red_flags", "includes_any": sorted(EMERGENCY_VALUES)},
+    *({"all": [{"question": "red_flags", "includes_any": [value]},
+               {"question": "red_flags", "includes_any": sorted(partners)}]}
+      for value, partners in EMERGENCY_PAIRS),
+]})
+
+
+def is_emergency(red_flags: object) -> bool:
+    """True when the red flags chosen end the screening on the emergency result."""
+    if not isinstance(red_flags, (list, tuple, set, frozenset)):
+        return False
+    chosen = set(red_flags)
+    return bool(chosen & EMERGENCY_VALUES) or any(
+        value in chosen and not partners.isdisjoint(chosen)
+        for value, partners in EMERGENCY_PAIRS)
+
+
+_NOT_EMERGENCY = Not(not_=EMERGENCY_CONDITION)
 
 STEPS: tuple[Step, ...] = (
     Step("urgent", "Urgent symptoms", ("red_flags",)),

@@ -10,6 +10,8 @@ from ..i18n import N_
 from .evaluate import Result
 
 DO_NOW = {
+    "emergency": N_("Call the emergency number now. Do not drive yourself, and do not wait for "
+                    "a clinic visit."),
     "urgent": N_("Please see a doctor soon, today or in the next few days. Call your doctor "
                  "or this clinic and say which symptoms you have."),
     "discuss": N_("Book a visit with a spine specialist to talk about it. Take this summary "
@@ -18,6 +20,8 @@ DO_NOW = {
 }
 
 DO_NOW_NURSE = {
+    "emergency": N_("Tell the caller to hang up and call the emergency number now, and not to "
+                    "drive themselves."),
     "urgent": N_("Tell the caller to see a doctor soon, today or in the next few days, and to "
                  "say which symptoms they have. Offer the earliest visit."),
     "discuss": N_("Offer a visit with a spine specialist, and send the caller these topics "
@@ -29,5 +33,7 @@ DO_NOW_NURSE = {
 def do_now_text(result: Result, nurse: bool = False) -> str:
     """The English sentence (a catalogue string) for what ``result`` leads with."""
     texts = DO_NOW_NURSE if nurse else DO_NOW
+    if result.emergency:  # never "today or in the next few days" beside an emergency
+        return texts["emergency"]
     category = result.topics[0].category if result.topics else "other"
     return texts.get(category, texts["other"])

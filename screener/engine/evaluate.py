@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..catalogue.conditions import Answers
-from ..catalogue.questions import EMERGENCY_VALUES
+from ..catalogue.questions import is_emergency
 from .disclaimer import DEFAULT_EMERGENCY_NUMBER, disclaimer
 from .loader import CompiledRule, RuleSet
 from .rulemodels import CATEGORIES, Topic
@@ -87,6 +87,6 @@ def evaluate(ruleset: RuleSet, answers: Answers,
                                for c in added[t.id]))
         for t in topics
     )
-    emergency = bool(stops) and bool(EMERGENCY_VALUES.intersection(answers.get("red_flags") or ()))
+    emergency = bool(stops) and is_emergency(answers.get("red_flags"))
     return Result(tuple(topics), trace, bool(stops), emergency_number, locale, emergency,
                   ruleset.version)

@@ -17,8 +17,9 @@ SAFETY_NET_TITLE = "Get help at once if it gets worse"
 
 SAFETY_NET_TEXT = (
     "Call {number} now if any of these start. New trouble peeing or pooing, or leaking "
-    "without feeling it. New numbness around your genitals or bottom. Weakness in your legs "
-    "or arms that gets worse. New clumsy hands or unsteady walking. Do not wait for a visit."
+    "without feeling it. New numbness around your genitals or bottom, or new loss of sexual "
+    "feeling. New pain, numbness or weakness in both legs. Weakness in your legs or arms that "
+    "gets worse. New clumsy hands or unsteady walking. Do not wait for a visit."
 )
 
 

@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 from markupsafe import escape
 
-from ..catalogue.conditions import AllOf, Answer, AnyOf, Not
-from ..catalogue.questions import QUESTIONS, STEPS, Question, catalogue_json
+from ..catalogue.conditions import AllOf, Answer, AnyOf, Not, leaves
+from ..catalogue.questions import EMERGENCY_CONDITION, QUESTIONS, STEPS, Question, catalogue_json
 from ..engine.evaluate import Result
 from ..engine.safety_net import safety_net_title
 from ..i18n import N_, t
@@ -30,13 +30,17 @@ RULESET_VERSION_SYSTEM = "urn:miss-screener:ruleset-version"
 # Bump when the Questionnaire's shape changes while the catalogue does not.
 EXPORT_REVISION = 2
 EXT = "http://hl7.org/fhir/StructureDefinition/"
+ENABLE_WHEN_EXPRESSION = ("http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+                          "sdc-questionnaire-enableWhenExpression")
 ITEM_CONTROL = "http://hl7.org/fhir/questionnaire-item-control"
 DISCLAIMER_LINK_ID = "disclaimer"
 
 Condition = Answer | AllOf | AnyOf | Not
+# The question whose answers can be an emergency (the catalogue's emergency condition).
+EMERGENCY_QUESTION = "red_flags"
 
-EMERGENCY_TEXT = N_("What you chose can be an emergency. Call {number} now, or go to the "
-                    "nearest emergency room. Do not wait to finish this form.")
+EMERGENCY_TEXT = N_("What you chose can be an emergency. Call {number} now. Do not drive "
+                    "yourself, and do not wait to finish this form.")
 
 
 def coding_system(question_id: str) -> str:
@@ -121,11 +125,53 @@ def _tests(cond: Condition, locale: str) -> tuple[list[dict[str, Any]], str]:
 
 
 def enable_when(cond: Condition | None, locale: str = "en") -> dict[str, Any]:
-    """``enableWhen`` (and ``enableBehavior``) equivalent to a catalogue visibility condition."""
+    """``enableWhen`` (and ``enableBehavior``) equivalent to a catalogue visibility condition;
+    the SDC ``enableWhenExpression`` (FHIRPath) when ``enableWhen`` has no form for it, such as
+    "no emergency", which holds a pair of urgent values (spinal-cord signs with a fever)."""
     if cond is None:
         return {}
-    tests, behavior = _tests(cond, locale)
+    try:
+        tests, behavior = _tests(cond, locale)
+    except ValueError:
+        return {"extension": [{"url": ENABLE_WHEN_EXPRESSION, "valueExpression": {
+            "language": "text/fhirpath", "expression": fhirpath(cond)}}]}
     return {"enableWhen": tests, **({"enableBehavior": behavior} if len(tests) > 1 else {})}
+
+
+def _fhirpath_answer(test: Answer) -> str:
+    answers = f"%resource.repeat(item).where(linkId = '{test.question}').answer"
+    op, operand = test.operator, test.operand
+    if op == "answered":
+        return f"{answers}.exists()" if operand else f"{answers}.empty()"
+    if op in ("gt", "gte", "lt", "lte"):
+        symbol = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+        return f"{answers}.value.where($this {symbol} {operand}).exists()"
+
+    values = operand if isinstance(operand, list) else [operand]
+    if op == "includes_all":
+        return "(" + " and ".join(
+            f"{answers}.value.where(code = '{v}').exists()" for v in values) + ")"
+    found = " or ".join(f"$this = {v}" if isinstance(v, int) else f"code = '{v}'"
+                        for v in values)
+    return f"{answers}.value.where({found}).exists()"
+
+
+def fhirpath(cond: Condition) -> str:
+    """A FHIRPath expression on the response (``%resource``) true exactly when ``cond`` holds.
+
+    As with ``enableWhen``, a negated test also needs the questions it looks at answered: the
+    pages ask what follows a question only once it is answered.
+    """
+    if isinstance(cond, Answer):
+        return _fhirpath_answer(cond)
+    if isinstance(cond, (AllOf, AnyOf)):
+        parts = cond.all if isinstance(cond, AllOf) else cond.any
+        joined = " and " if isinstance(cond, AllOf) else " or "
+        return "(" + joined.join(fhirpath(part) for part in parts) + ")"
+    asked = dict.fromkeys(leaf.question for leaf in leaves(cond.not_)
+                          if leaf.operator != "answered")
+    answered = [_fhirpath_answer(Answer(question=q, answered=True)) for q in asked]
+    return "(" + " and ".join([*answered, f"{fhirpath(cond.not_)}.not()"]) + ")"
 
 
 def _display(link_id: str, text: str, **extra: Any) -> dict[str, Any]:
@@ -172,25 +218,18 @@ def _item(question: Question, locale: str) -> dict[str, Any]:
 
 
 def _emergency_display(question: Question, number: str, locale: str) -> list[dict[str, Any]]:
-    """Shown as soon as an emergency value of ``question`` is chosen (none: no item)."""
-    values = [c.value for c in question.choices if c.level == "emergency"]
-    if not values:
+    """Shown as soon as the answers to ``question`` are an emergency (none: no item)."""
+    if question.id != EMERGENCY_QUESTION:
         return []
-    test = "includes_any" if question.kind == "multiple" else "one_of"
-    chosen = Answer.model_validate({"question": question.id, test: values})
     return [_display(emergency_link_id(question.id),
                      t(EMERGENCY_TEXT, locale).format(number=number),
-                     **enable_when(chosen, locale))]
+                     **enable_when(EMERGENCY_CONDITION, locale))]
 
 
 def display_link_ids() -> frozenset[str]:
     """Every display item's linkId (help, emergency messages, disclaimer)."""
-    ids = {DISCLAIMER_LINK_ID}
-    for q in QUESTIONS.values():
-        if q.help:
-            ids.add(help_link_id(q.id))
-        if any(c.level == "emergency" for c in q.choices):
-            ids.add(emergency_link_id(q.id))
+    ids = {DISCLAIMER_LINK_ID, emergency_link_id(EMERGENCY_QUESTION)}
+    ids |= {help_link_id(q.id) for q in QUESTIONS.values() if q.help}
     return frozenset(ids)
 
 

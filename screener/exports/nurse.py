@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ..catalogue.answers import visible_questions
-from ..catalogue.questions import EMERGENCY_VALUES, QUESTIONS
+from ..catalogue.questions import QUESTIONS, is_emergency
 from ..engine.evaluate import Result
 from ..i18n import N_, t
 from .render import closing_lines
@@ -173,7 +173,7 @@ def red_flag_lines(answers: dict[str, Any], locale: str) -> list[str]:
 
     lines = [t("Red flags reported: {flags}", locale).format(flags=names(present)),
              t("Red flags asked about and denied: {flags}", locale).format(flags=names(absent))]
-    if chosen & EMERGENCY_VALUES:
+    if is_emergency(chosen):
         lines.append(t("Emergency answer: screening stopped; caller told to call the "
                        "emergency number now.", locale))
     return lines

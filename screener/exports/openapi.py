@@ -91,7 +91,8 @@ def answers_schema() -> Schema:
         "description": (
             "Question ids mapped to answers (see GET /api/v1/questions). A question is "
             "required when it is asked: `red_flags` always; an emergency answer in "
-            "`red_flags` ends the questionnaire, so nothing else is then required; other "
+            "`red_flags` (an emergency value, or `spinal_cord_signs` with `fever` or "
+            "`infection_risk`) ends the questionnaire, so nothing else is then required; other "
             "questions are asked only when their `shown_when` holds (for example "
             "`imaging_within_12_months` unless `imaging` is `none`). Answers to questions "
             "that are not asked are accepted and ignored. An exclusive choice (`none`, "

@@ -28,7 +28,7 @@ from flask_babel import gettext
 
 from .. import evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers
-from ..catalogue.questions import EMERGENCY_VALUES, QUESTIONS, STEPS, Step
+from ..catalogue.questions import EMERGENCY_CONDITION, QUESTIONS, STEPS, Step
 from ..engine.do_now import do_now_text
 from ..engine.evaluate import Result
 from ..exports.nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text
@@ -40,7 +40,8 @@ from .exports import download
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
 NOT_ANSWERED = N_("Not answered yet.")
-EMERGENCY_CONDITION = {"question": "red_flags", "includes_any": sorted(EMERGENCY_VALUES)}
+# The catalogue's emergency condition, as data for the live script on the call page.
+EMERGENCY_SCRIPT = EMERGENCY_CONDITION.model_dump(by_alias=True, exclude_none=True)
 
 
 def _step_groups() -> list[tuple[dict[str, Any] | None, list[Step]]]:
@@ -103,7 +104,7 @@ def intake() -> Any:
             return redirect(url_for(".result"))
     return render_template("intake.html", form=form, errors=errors, step_groups=STEP_GROUPS,
                            questions=QUESTIONS, all_questions=ALL_QUESTIONS,
-                           emergency_condition=EMERGENCY_CONDITION,
+                           emergency_condition=EMERGENCY_SCRIPT,
                            field_names=FIELD_NAMES), (422 if errors else 200)
 
 

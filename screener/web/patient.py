@@ -174,8 +174,11 @@ def _result_page(template: str) -> Any:
     answers, result = found
     if result.stopped and template == "result.html":
         template = "emergency.html"
+    # The emergency result repeats what was ticked, so the person can say it on the phone.
+    ticked = [QUESTIONS["red_flags"].label_of(v) for v in answers.get("red_flags", ())
+              if v != "none"]
     return render_template(template, result=result, rows=answered_rows(answers, current_locale()),
-                           today=format_date(date.today(), "long"))
+                           today=format_date(date.today(), "long"), ticked=ticked)
 
 
 @bp.get("/result")

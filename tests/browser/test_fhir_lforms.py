@@ -145,6 +145,21 @@ def test_an_emergency_answer_shows_what_to_do_now_and_hides_the_rest(page, clini
     assert shown.is_visible() and shown.inner_text().strip() == message
 
 
+def test_spinal_cord_signs_with_a_fever_end_the_form_as_an_emergency(page, clinic_url):
+    """The pair is an emergency (SDC enableWhenExpression): the rest hides as soon as both
+    are ticked, and comes back when the fever is unticked."""
+    form = Form(page, clinic_url)
+    form.choose("red_flags", ["spinal_cord_signs"])
+    assert "diagnosis" in form.shown_questions()
+    assert not form.shows(emergency_link_id("red_flags"))
+    form.choose("red_flags", ["fever"])
+    assert form.shown_questions() == ["red_flags"]
+    assert form.shows(emergency_link_id("red_flags"))
+    form.choose("red_flags", ["fever"])
+    assert "diagnosis" in form.shown_questions()
+    assert form.errors == []
+
+
 def test_spanish_form_keeps_the_codes_and_gets_spanish_guidance(page, clinic_url, ruleset):
     form = Form(page, clinic_url, "?lang=es")
     assert page.get_by_text("¿Tiene alguno de estos síntomas ahora?", exact=True).is_visible()

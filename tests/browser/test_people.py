@@ -221,6 +221,16 @@ def test_intake_shows_the_nurse_an_emergency_script(desktop_page, base_url):
     assert desktop_page.locator('input[value="chest_pain"]').is_checked(), "the call stays"
 
 
+def test_intake_script_shows_for_spinal_cord_signs_with_a_fever(desktop_page, base_url):
+    desktop_page.goto(base_url + "/intake")
+    script = desktop_page.locator("#emergency-script")
+    desktop_page.locator('input[name="red_flags"][value="spinal_cord_signs"]').check()
+    assert script.is_hidden() and desktop_page.locator("#question-diagnosis").is_visible()
+    desktop_page.locator('input[name="red_flags"][value="fever"]').check()
+    assert script.is_visible() and "for an ambulance" in script.inner_text()
+    assert desktop_page.locator("#question-diagnosis").is_hidden()
+
+
 def test_nurse_records_an_incomplete_call_by_keyboard(desktop_page, base_url):
     keys = Keyboard(desktop_page)
     desktop_page.goto(base_url + "/intake")
