@@ -48,8 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "FRAME_ANCESTORS": "'self'",
     "API_RATE_LIMIT": "120 per minute",
-    # The patient's PDF: downloads per client address, renders at once per worker, and
-    # finished PDFs kept in each worker's memory (0: none). See web/pdf.py.
+    # The patient's PDF: downloads per client address, renders at once on the server
+    # (shared by its workers), finished PDFs kept in each worker's memory (0: none).
+    # See web/pdf.py.
     "PDF_RATE_LIMIT": "6 per minute",
     "PDF_CONCURRENCY": 1,
     "PDF_CACHE_SIZE": 16,

@@ -4,6 +4,7 @@ try again and keeps the answers; a small in-memory cache serves the same PDF aga
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -122,6 +123,26 @@ def test_renders_past_the_cap_are_refused_at_once_with_retry_after(concurrency):
     assert late.get("/result/summary.pdf").status_code == 200  # a slot is free again
 
 
+def test_a_refusal_for_want_of_a_slot_does_not_use_up_the_allowance():
+    app = pdf_app(PDF_RATE_LIMIT="1 per minute", PDF_CACHE_SIZE=0)
+    renders = HeldRenders()
+    app.extensions["screener.pdf"].render = renders
+    holder, late = finished(app), finished(app)
+    elsewhere = {"REMOTE_ADDR": "192.0.2.7"}
+    thread = threading.Thread(target=holder.get, args=("/result/summary.pdf",))
+    thread.start()
+    try:
+        assert renders.wait_for(1)
+        refused = [late.get("/result/summary.pdf", environ_base=elsewhere).status_code
+                   for _ in range(3)]
+    finally:
+        renders.release.set()
+        thread.join(timeout=30)
+    assert refused == [503, 503, 503]
+    assert late.get("/result/summary.pdf", environ_base=elsewhere).status_code == 200
+    assert late.get("/result/summary.pdf", environ_base=elsewhere).status_code == 429
+
+
 def test_a_failing_render_frees_its_slot():
     app = pdf_app(RATELIMIT_ENABLED=False, PDF_CACHE_SIZE=0)
 
@@ -152,10 +173,10 @@ def test_the_cache_keeps_only_the_newest_and_can_be_off():
     rendered: list[str] = []
     maker = PdfMaker(lambda html: rendered.append(html) or fake_pdf(html), 1, 2)
     for html in ("a", "b", "a", "c", "b", "a"):
-        maker.make(html)
+        maker.make(html, lambda html=html: html)
     assert rendered == ["a", "b", "c", "b", "a"]  # "a" was used last, so "b" went first
     off = PdfMaker(lambda html: rendered.append(html) or fake_pdf(html), 1, 0)
-    off.make("z"), off.make("z")
+    off.make("z", lambda: "z"), off.make("z", lambda: "z")
     assert rendered[-2:] == ["z", "z"]
 
 
@@ -163,15 +184,15 @@ def test_a_cached_pdf_needs_no_slot():
     renders = HeldRenders()
     maker = PdfMaker(renders, 1, 4)
     renders.release.set()
-    maker.make("cached")
+    maker.make("cached", lambda: "cached")
     renders.release.clear()
-    holder = threading.Thread(target=maker.make, args=("new",))
+    holder = threading.Thread(target=maker.make, args=("new", lambda: "new"))
     holder.start()
     try:
         assert renders.wait_for(2)
         with pytest.raises(Busy):
-            maker.make("other")
-        assert maker.make("cached") == fake_pdf("cached")
+            maker.make("other", lambda: "other")
+        assert maker.make("cached", lambda: "cached") == fake_pdf("cached")
     finally:
         renders.release.set()
         holder.join(timeout=30)
@@ -184,3 +205,32 @@ def test_a_cached_pdf_needs_no_slot():
 def test_a_bad_pdf_setting_stops_start_up_naming_it(name, value):
     with pytest.raises(ConfigError, match=f"SCREENER_{name}"):
         pdf_app(**{name: value})
+
+
+def _hold_a_slot(maker: PdfMaker, held, never) -> None:
+    with maker.slots.taken():
+        held.set()
+        never.wait(60)
+
+
+def test_the_slots_are_shared_by_forked_workers_and_freed_when_one_is_killed():
+    """As gunicorn forks its workers from the loaded app: a render in one worker takes the
+    slot for all; a worker killed mid-render (gunicorn's timeout) does not keep it."""
+    import multiprocessing
+    import signal
+
+    maker = PdfMaker(fake_pdf, 1, 0)
+    fork = multiprocessing.get_context("fork")
+    held, never = fork.Event(), fork.Event()
+    worker = fork.Process(target=_hold_a_slot, args=(maker, held, never))
+    worker.start()
+    try:
+        assert held.wait(30)
+        with pytest.raises(Busy):
+            maker.make("another", lambda: "<p>another patient</p>")
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.join(30)
+    assert worker.exitcode == -signal.SIGKILL
+    assert maker.make("another", lambda: "<p>another patient</p>") == fake_pdf(
+        "<p>another patient</p>")

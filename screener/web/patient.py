@@ -215,20 +215,26 @@ def summary(fmt: str) -> Any:
 
 
 def _pdf(answers: dict[str, Any], result: Result) -> Any:
-    """The PDF, within this client's limit and this worker's render slots; past either, a
+    """The PDF, within this client's limit and the server's render slots; past either, a
     page that says when to try again (the answers stay in the session)."""
-    try:
+    locale, today = current_locale(), format_date(date.today(), "long")
+
+    def page() -> str:
+        return render_template("print.html", result=result, pdf=True,
+                               rows=answered_rows(answers, locale), today=today)
+
+    def admit() -> None:
         if current_app.config.get("RATELIMIT_ENABLED", True):
             limit_client("pdf", current_app.config["PDF_RATE_LIMIT"])
+
+    try:
+        pdf = current_app.extensions["screener.pdf"].make([answers, locale, today], page,
+                                                          admit)
     except TooManyRequests as exc:
         return _pdf_refused(429, exc.retry_after or 60)  # type: ignore[arg-type]
-    html = render_template("print.html", result=result, pdf=True,
-                           rows=answered_rows(answers, current_locale()),
-                           today=format_date(date.today(), "long"))
-    try:
-        return pdf_attachment(current_app.extensions["screener.pdf"].make(html))
     except Busy:
         return _pdf_refused(503, BUSY_RETRY_AFTER)
+    return pdf_attachment(pdf)
 
 
 def _pdf_refused(status: int, retry_after: int) -> Response:
