@@ -45,7 +45,8 @@ bp = Blueprint("patient", __name__)
 
 @bp.record_once
 def _bound_pdf(state: BlueprintSetupState) -> None:
-    """Each worker's PDF maker (render slots and cache), from checked settings."""
+    """The PDF maker, from checked settings: render slots shared by the workers forked
+    from this app, and a cache in each worker's memory."""
     concurrency, cache_size = pdf_settings(state.app.config)
     state.app.extensions["screener.pdf"] = PdfMaker(render_pdf, concurrency, cache_size)
 
