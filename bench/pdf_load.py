@@ -1,6 +1,7 @@
 """The landing page while six clients loop on the PDF: its median beside its idle median.
 
 Run: .venv/bin/python bench/pdf_load.py [--seconds 20] [--clients 6] [--only shipped]
+     [--storage redis://127.0.0.1:6379]
 
 For each scenario, starts gunicorn on a free loopback port (the shipped gunicorn_conf,
 SCREENER_PROXY_COUNT=1 so each client is its own address through X-Forwarded-For, as
@@ -9,7 +10,8 @@ landing page's median alone, then again while the clients ask for /result/summar
 fast as they get answers, for a bounded time. Prints both medians, their ratio, and the
 PDF answers: served (200), refused by the per-client limit (429) or by the per-worker cap
 (503), and anything else (must be 0). Scenarios: the shipped settings; the limit and cap
-without the cache; the cap alone (limit lifted); and nothing bounded (the issue's attack).
+without the cache; the cap alone (limit lifted); nothing bounded (the issue's attack);
+and, for comparison, the same loops on the print page (HTML, no PDF).
 Traffic goes to 127.0.0.1 only; every loop ends at its deadline.
 """
 
@@ -38,12 +40,16 @@ from screener.catalogue.sampling import RandomChooser, answer_set  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 UNLIMITED = "1000000 per minute"
-SCENARIOS = {
-    "shipped": {},
-    "no cache": {"PDF_CACHE_SIZE": "0"},
-    "cap only": {"PDF_CACHE_SIZE": "0", "PDF_RATE_LIMIT": UNLIMITED},
-    "unbounded": {"PDF_CACHE_SIZE": "0", "PDF_RATE_LIMIT": UNLIMITED,
-                  "PDF_CONCURRENCY": "1000"},
+PDF = "/result/summary.pdf"
+# name: (settings, the page the clients loop on)
+SCENARIOS: dict[str, tuple[dict[str, str], str]] = {
+    "shipped": ({}, PDF),
+    "no cache": ({"PDF_CACHE_SIZE": "0"}, PDF),
+    "cap only": ({"PDF_CACHE_SIZE": "0", "PDF_RATE_LIMIT": UNLIMITED}, PDF),
+    "unbounded": ({"PDF_CACHE_SIZE": "0", "PDF_RATE_LIMIT": UNLIMITED,
+                   "PDF_CONCURRENCY": "1000"}, PDF),
+    # The same six loops on the print page (HTML, no PDF): what any tight loop costs.
+    "print page": ({}, "/result/print"),
 }
 
 
@@ -121,13 +127,14 @@ def landing_times(base: str, deadline: float, at_most: int) -> list[float]:
     return times
 
 
-def loop_on_pdf(browser: requests.Session, base: str, deadline: float,
-                answers: Counter[str], lock: threading.Lock) -> None:
+def loop_on(path: str, browser: requests.Session, base: str, deadline: float,
+            answers: Counter[str], lock: threading.Lock) -> None:
     while time.monotonic() < deadline:
         try:
-            response = browser.get(f"{base}/result/summary.pdf", timeout=60)
+            response = browser.get(base + path, timeout=60)
             kind = str(response.status_code)
-            if response.status_code == 200 and not response.content.startswith(b"%PDF"):
+            if (path == PDF and response.status_code == 200
+                    and not response.content.startswith(b"%PDF")):
                 kind = "200 without a PDF"
         except requests.RequestException as exc:
             kind = type(exc).__name__
@@ -137,7 +144,8 @@ def loop_on_pdf(browser: requests.Session, base: str, deadline: float,
 
 def run(name: str, args: argparse.Namespace) -> tuple[float, float, Counter[str]]:
     with tempfile.TemporaryDirectory(prefix="pdf-load-") as folder:
-        server, base = start(Path(folder), args.workers, SCENARIOS[name])
+        settings, path = SCENARIOS[name]
+        server, base = start(Path(folder), args.workers, settings)
         try:
             browsers = [finished(base, n) for n in range(args.clients)]
             landing_times(base, time.monotonic() + 2, 50)  # warm every worker up
@@ -145,8 +153,8 @@ def run(name: str, args: argparse.Namespace) -> tuple[float, float, Counter[str]
             answers: Counter[str] = Counter()
             lock = threading.Lock()
             deadline = time.monotonic() + args.seconds
-            threads = [threading.Thread(target=loop_on_pdf,
-                                        args=(b, base, deadline, answers, lock))
+            threads = [threading.Thread(target=loop_on,
+                                        args=(path, b, base, deadline, answers, lock))
                        for b in browsers]
             for thread in threads:
                 thread.start()
@@ -172,18 +180,25 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers (default: as gunicorn_conf, 2 x cores + 1)")
     parser.add_argument("--only", choices=sorted(SCENARIOS), action="append")
+    parser.add_argument("--storage", default="",
+                        help="RATELIMIT_STORAGE_URI, e.g. redis://127.0.0.1:6379 (default: "
+                             "memory://, where each worker counts the limit alone)")
     args = parser.parse_args()
+    if args.storage:
+        for settings, _ in SCENARIOS.values():
+            settings["RATELIMIT_STORAGE_URI"] = args.storage
     print(f"{args.clients} clients looping on the PDF for {args.seconds:.0f} s; "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+          f"limits in {args.storage or 'memory://'}; {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'scenario':<11}{'idle p50 ms':>12}{'loaded p50 ms':>14}{'ratio':>8}"
-          f"{'PDF 200':>9}{'429':>6}{'503':>6}{'other':>7}")
+          f"{'200':>6}{'429':>6}{'503':>6}{'other':>7}")
     failed = False
     for name in args.only or list(SCENARIOS):
         idle, loaded, answers = run(name, args)
         other = sum(n for kind, n in answers.items() if kind not in ("200", "429", "503"))
         failed |= other > 0
         print(f"{name:<11}{idle * 1e3:>12.1f}{loaded * 1e3:>14.1f}{loaded / idle:>8.1f}"
-              f"{answers['200']:>9}{answers['429']:>6}{answers['503']:>6}{other:>7}")
+              f"{answers['200']:>6}{answers['429']:>6}{answers['503']:>6}{other:>7}")
         for kind, count in sorted(answers.items()):
             if kind not in ("200", "429", "503"):
                 print(f"  {kind}: {count}")
