@@ -64,6 +64,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/pdf_load.py
 	$(BIN)/python bench/handoff.py
 	$(BIN)/python bench/wrk.py
 

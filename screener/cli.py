@@ -289,10 +289,11 @@ def purge_command() -> None:
               help="only submissions at least this many minutes old")
 def notify_command(minutes: int) -> None:
     """Email the intake inbox about submissions whose notification never went out
-    (the server restarted during its retries, say). Safe to run from cron."""
+    (the server restarted during its retries, say). Safe to run from cron, beside the app:
+    each email goes out at most once (see notify.py)."""
     from datetime import timedelta
 
-    from .notify import Notifier
+    from .notify import Notifier, Outcome
 
     app = _store_app()
     config = app.config
@@ -303,18 +304,20 @@ def notify_command(minutes: int) -> None:
     store = _store()
     notifier = Notifier(config["SMTP_URL"], config["NOTIFY_EMAIL"], (), config["CLINIC_NAME"])
     pending = store.submissions.unnotified(timedelta(minutes=minutes))
-    sent = 0
+    sent = taken = 0
     for sid, urgent in pending:
-        try:
-            notifier.send(notifier.message(urgent, config["STAFF_URL"]))
-        except OSError as exc:  # smtplib's errors included
-            click.echo(f"sending failed ({type(exc).__name__}); try again later", err=True)
+        outcome = notifier.attempt(notifier.message(urgent, config["STAFF_URL"]),
+                                   store.submissions.notification(sid))
+        if outcome is Outcome.TAKEN:  # sent meanwhile by the app: at most once
+            taken += 1
+            continue
+        if outcome is not Outcome.SENT:
+            click.echo(f"sending failed ({outcome.value}); try again later", err=True)
             break
-        store.submissions.mark_notified(sid)
         sent += 1
     click.echo(f"notified {sent} of {len(pending)} pending submission(s)")
     store.dispose()
-    if sent < len(pending):
+    if sent + taken < len(pending):
         sys.exit(1)
 
 

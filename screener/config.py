@@ -51,6 +51,12 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "FRAME_ANCESTORS": "'self'",
     "API_RATE_LIMIT": "120 per minute",
+    # The patient's PDF: downloads per client address, renders at once on the server
+    # (shared by its workers), finished PDFs kept in each worker's memory (0: none).
+    # See web/pdf.py.
+    "PDF_RATE_LIMIT": "6 per minute",
+    "PDF_CONCURRENCY": 1,
+    "PDF_CACHE_SIZE": 16,
     "RATELIMIT_STORAGE_URI": "memory://",
     # Redis's socket waits (seconds), and how long a worker counts in memory after Redis
     # failed before it asks Redis again.
@@ -88,7 +94,8 @@ _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "E
 
                   "EMBED_ORIGINS", "SESSION_KEYS", "DATABASE_URL", "SMTP_URL", "NOTIFY_EMAIL",
                   "STAFF_URL", "HANDOFF_RATE_LIMIT", "BASE_URL", "STAFF_SIGN_IN_FAILURES",
-                  "STAFF_SIGN_IN_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS")
+                  "STAFF_SIGN_IN_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS",
+                  "PDF_RATE_LIMIT")
 
 
 class ConfigError(RuntimeError):

@@ -17,3 +17,7 @@ try:
 except (ProblemsError, ConfigError) as exc:
     print(f"The screener cannot start.\n{exc}", file=sys.stderr)
     sys.exit(3)
+
+# WeasyPrint (the PDF, ~1 s to import) loaded once here, before gunicorn forks its workers
+# (preload_app), not by each worker's first PDF while it holds the server's render slot.
+import weasyprint  # noqa: E402, F401

@@ -67,6 +67,25 @@ class Opened:
     guidance: tuple[str, ...] | None = None
 
 
+@dataclass
+class NotificationMark:
+    """One submission's "email sent" mark, as ``notify.Notifier`` uses it: claimed before
+    sending, released only when the send failed."""
+
+    submissions: Submissions
+    sid: str
+    claimed: datetime | None = None
+
+    def claim(self) -> bool:
+        self.claimed = self.submissions.claim_notification(self.sid)
+        return self.claimed is not None
+
+    def release(self) -> None:
+        if self.claimed is not None:
+            self.submissions.release_notification(self.sid, self.claimed)
+            self.claimed = None
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -209,12 +228,32 @@ class Submissions:
             session.commit()
             return True
 
-    def mark_notified(self, sid: str, moment: datetime | None = None) -> None:
+    def notification(self, sid: str) -> NotificationMark:
+        """Where ``sid``'s intake email is marked sent (see ``notify.py``)."""
+        return NotificationMark(self, sid)
+
+    def claim_notification(self, sid: str, moment: datetime | None = None) -> datetime | None:
+        """Mark ``sid`` notified if nobody has, committed before its email goes out; the
+        mark's time, or None when it was marked already (sent, or being sent elsewhere).
+        One conditional UPDATE: of any number of callers at once, one gets it."""
+        moment = moment or now()
         with self.sessions() as session:
-            row = session.get(Submission, sid)
-            if row is not None:
-                row.notified_at = moment or now()
-                session.commit()
+            result = session.execute(
+                update(Submission).where(Submission.id == sid,
+                                         Submission.notified_at.is_(None))
+                .values(notified_at=moment))
+            session.commit()
+        return moment if result.rowcount == 1 else None
+
+    def release_notification(self, sid: str, claimed: datetime) -> None:
+        """Unmark ``sid`` after its email could not be sent, so a later try sends it; only
+        the mark made at ``claimed`` (never another sender's)."""
+        with self.sessions() as session:
+            session.execute(
+                update(Submission).where(Submission.id == sid,
+                                         Submission.notified_at == claimed)
+                .values(notified_at=None))
+            session.commit()
 
     def unnotified(self, older_than: timedelta,
                    moment: datetime | None = None) -> list[tuple[str, bool]]:

@@ -40,12 +40,16 @@ def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"not fetched: {url}")
 
 
-def pdf_download(html: str) -> Response:
-    """The printed handout (``print.html``) as a PDF, made on the server by WeasyPrint."""
+def render_pdf(html: str) -> bytes:
+    """The printed handout (``print.html``) as a PDF, made on the server by WeasyPrint
+    (about 1.25 s of CPU: ``web/pdf.py`` bounds how often and how many at once)."""
     from weasyprint import CSS, HTML
 
     static = data_dir("static")
     css = [CSS(string=(static / name).read_text(encoding="utf-8"))
            for name in ("screener.css", "patient.css")]
-    pdf = HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=css)
+    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=css)
+
+
+def pdf_attachment(pdf: bytes) -> Response:
     return _attachment(pdf, "application/pdf", "pdf")

@@ -232,8 +232,7 @@ def _notify(store: Store, sid: str, urgent: bool) -> None:
     if notifier is None:
         return
     staff_url = current_app.config.get("STAFF_URL") or request.url_root.rstrip("/") + "/staff/"
-    notifier.submitted(urgent, staff_url,
-                       on_sent=lambda: store.submissions.mark_notified(sid))
+    notifier.submitted(urgent, staff_url, store.submissions.notification(sid))
 
 
 def _sent_record() -> dict[str, str] | None:

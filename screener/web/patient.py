@@ -14,6 +14,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +22,9 @@ from flask import (
     session,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import format_date, gettext
+from werkzeug.exceptions import TooManyRequests
 
 from .. import evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers, visible_pages, visible_steps
@@ -32,10 +35,20 @@ from ..engine.evaluate import Result
 from ..exports.render import answered_rows
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
-from .exports import download, pdf_download
+from .exports import download, pdf_attachment, render_pdf
+from .pdf import BUSY_RETRY_AFTER, Busy, PdfMaker, pdf_settings
+from .security import limit_client
 from .state import clear_state, load_state, save_state
 
 bp = Blueprint("patient", __name__)
+
+
+@bp.record_once
+def _bound_pdf(state: BlueprintSetupState) -> None:
+    """The PDF maker, from checked settings: render slots shared by the workers forked
+    from this app, and a cache in each worker's memory."""
+    concurrency, cache_size = pdf_settings(state.app.config)
+    state.app.extensions["screener.pdf"] = PdfMaker(render_pdf, concurrency, cache_size)
 
 LOST_SESSION = N_("We could not find your earlier answers. They are cleared when the browser "
                   "is closed, or after a time without activity. Please start again.")
@@ -201,11 +214,37 @@ def summary(fmt: str) -> Any:
         return found
     answers, result = found
     if fmt == "pdf":
-        html = render_template("print.html", result=result, pdf=True,
-                               rows=answered_rows(answers, current_locale()),
-                               today=format_date(date.today(), "long"))
-        return pdf_download(html)
+        return _pdf(answers, result)
     return download(result, answers, fmt)
+
+
+def _pdf(answers: dict[str, Any], result: Result) -> Any:
+    """The PDF, within this client's limit and the server's render slots; past either, a
+    page that says when to try again (the answers stay in the session)."""
+    locale, today = current_locale(), format_date(date.today(), "long")
+
+    def page() -> str:
+        return render_template("print.html", result=result, pdf=True,
+                               rows=answered_rows(answers, locale), today=today)
+
+    def admit() -> None:
+        if current_app.config.get("RATELIMIT_ENABLED", True):
+            limit_client("pdf", current_app.config["PDF_RATE_LIMIT"])
+
+    try:
+        pdf = current_app.extensions["screener.pdf"].make([answers, locale, today], page,
+                                                          admit)
+    except TooManyRequests as exc:
+        return _pdf_refused(429, exc.retry_after or 60)  # type: ignore[arg-type]
+    except Busy:
+        return _pdf_refused(503, BUSY_RETRY_AFTER)
+    return pdf_attachment(pdf)
+
+
+def _pdf_refused(status: int, retry_after: int) -> Response:
+    response = Response(render_template("pdf_wait.html", busy=status == 503), status)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _local_path(target: str | None) -> str:
