@@ -189,6 +189,7 @@ LIMITS = {
     "STAFF_SIGN_IN_RATE_LIMIT": "staff sign-in posts per client address",
     "STAFF_SIGN_IN_FAILURES": "failed staff sign-ins per account",
     "HANDOFF_RATE_LIMIT": "handoff sends, and withdrawals, per client address",
+    "PDF_RATE_LIMIT": "PDF downloads per client address",
 }
 
 
