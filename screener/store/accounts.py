@@ -234,13 +234,3 @@ class Accounts:
         with self.sessions() as session:
             row = session.get(StaffAccount, account_id)
             return 0 if row is None else len(orjson.loads(row.recovery_digests))
-
-    def rotate_keys(self) -> int:
-        changed = 0
-        with self.sessions() as session:
-            for row in session.scalars(select(StaffAccount)):
-                if row.totp_secret and self.cipher.needs_rotation(row.totp_secret):
-                    row.totp_secret = self.cipher.rotate(row.totp_secret)
-                    changed += 1
-            session.commit()
-        return changed
