@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, Table, select, update
+from sqlalchemy import Engine, Table, bindparam, select, update
 
 from .crypto import Cipher, KeyMissing
 from .models import StaffAccount, Submission, SubmissionEvent, SubmissionVersion
@@ -121,6 +121,23 @@ def _write(engine: Engine, cipher: Cipher, table: Table, key: Any, columns: tupl
     rotated, changed = 0, []
     if not plans:
         return rotated, changed
+    statements: dict[tuple[str, ...], Any] = {}
+    with engine.begin() as connection:
+        for row_id, plan in plans:
+            names = tuple(plan)
+            if names not in statements:  # one statement per set of columns, compiled once
+                statements[names] = update(table).where(
+                    key == bindparam("row_id"),
+                    *(table.c[name] == bindparam(f"old_{name}") for name in names)).values(
+                    {name: bindparam(f"new_{name}") for name in names})
+            values = {"row_id": row_id}
+            for name, (old, new) in plan.items():
+                values[f"old_{name}"], values[f"new_{name}"] = old, new
+            if connection.execute(statements[names], values).rowcount == 1:
+                rotated += 1
+            else:
+                changed.append(row_id)
+    return rotated, changed
     with engine.begin() as connection:
         for row_id, plan in plans:
             result = connection.execute(
