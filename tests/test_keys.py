@@ -94,9 +94,10 @@ def test_a_withdrawal_between_reading_and_writing_a_batch_is_never_undone(make_h
     """Every batch of every sealed table has rows withdrawn (and an account reset) after
     the rotation read them and before it writes them back: the worst interleaving, made
     deterministic by the rotation's own between-batches hook."""
-    clinic = make_handoff_app().extensions["screener.store"]
-    nurse = make_person(make_handoff_app(), "nurse@riverside.example")
-    admin = make_person(make_handoff_app(), "admin@riverside.example", "admin")
+    clinic_app = make_handoff_app()
+    clinic = clinic_app.extensions["screener.store"]
+    nurse = make_person(clinic_app, "nurse@riverside.example")
+    admin = make_person(clinic_app, "admin@riverside.example", "admin")
     sids = worked_on(clinic, nurse.id, 240)
     rotating = make_handoff_app(DATA_KEYS=BOTH).extensions["screener.store"]
     withdrawn: set[str] = set()
@@ -134,8 +135,9 @@ def test_a_withdrawal_between_reading_and_writing_a_batch_is_never_undone(make_h
 
 def test_rotation_and_withdrawals_at_once_leave_no_withdrawn_data(make_handoff_app):
     """A rotation and four patients' threads withdrawing 120 of 240, started together."""
-    clinic = make_handoff_app().extensions["screener.store"]
-    nurse = make_person(make_handoff_app(), "nurse@riverside.example")
+    clinic_app = make_handoff_app()
+    clinic = clinic_app.extensions["screener.store"]
+    nurse = make_person(clinic_app, "nurse@riverside.example")
     sids = worked_on(clinic, nurse.id, 240)
     rotating = make_handoff_app(DATA_KEYS=BOTH).extensions["screener.store"]
     leaving = [sids[i::8] for i in range(0, 8, 2)]  # every other one, in four threads
@@ -172,7 +174,8 @@ def test_rotation_and_withdrawals_at_once_leave_no_withdrawn_data(make_handoff_a
 # A wrong data key at start-up
 
 
-def test_a_wrong_data_key_stops_start_up_naming_the_missing_key(make_handoff_app):
+def test_a_wrong_data_key_stops_start_up_naming_the_missing_key(make_handoff_app,
+                                                                database_url, monkeypatch):
     first = make_handoff_app()
     sid = sent(first.extensions["screener.store"], 1)
     with pytest.raises(WrongDataKeys) as refused:
@@ -181,6 +184,11 @@ def test_a_wrong_data_key_stops_start_up_naming_the_missing_key(make_handoff_app
     assert key_id(OLD) in message and key_id(NEW) in message
     assert OLD not in message and NEW not in message
     assert "SCREENER_DATA_KEYS" in message
+    # The commands that use the keys refuse the same way.
+    monkeypatch.setenv("SCREENER_DATABASE_URL", database_url)
+    monkeypatch.setenv("SCREENER_DATA_KEYS", NEW)
+    listed = CliRunner().invoke(main, ["staff", "list"])
+    assert listed.exit_code == 1 and key_id(OLD) in listed.output
     # The new key first with the old one after it starts, and opens what is stored.
     both = make_handoff_app(DATA_KEYS=BOTH).extensions["screener.store"]
     assert both.submissions.open(sid).contact.name == "Ana Lopez"
