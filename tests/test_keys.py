@@ -27,6 +27,7 @@ from screener.store.submissions import Contact, NewSubmission
 
 from .conftest import COMPLETE_ANSWERS, HANDOFF_CONFIG, TEST_DATA_KEYS
 from .staffkit import make_person
+from .test_handoff import Patient, outage_page
 
 OLD, NEW = TEST_DATA_KEYS
 BOTH = f"{NEW}, {OLD}"
@@ -193,6 +194,23 @@ def test_a_wrong_data_key_stops_start_up_naming_the_missing_key(make_handoff_app
     both = make_handoff_app(DATA_KEYS=BOTH).extensions["screener.store"]
     assert both.submissions.open(sid).contact.name == "Ana Lopez"
     assert set(needed(both.engine)) == {key_id(OLD), key_id(NEW)}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_wrong_key_found_after_an_outage_at_start_up_seals_nothing(make_handoff_app,
+                                                                     postgres):
+    """Down at start-up, the keys are checked before the first send: refused, not sealed
+    under the wrong key; the patient keeps the form."""
+    store = make_handoff_app().extensions["screener.store"]
+    sent(store, 1)
+    postgres.pause()
+    try:
+        app = make_handoff_app(DATA_KEYS=NEW)
+    finally:
+        postgres.resume()
+    patient = Patient(app.test_client()).finish()
+    outage_page(patient.send())
+    assert store.submissions.count() == 1
 
 
 def test_a_database_from_before_key_ids_is_checked_by_opening_its_newest_row(
