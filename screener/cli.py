@@ -370,8 +370,13 @@ def keys_rotate(batch: int) -> None:
     for table, ids in report.busy.items():
         click.echo(f"changed too often to rotate: {len(ids)} row(s) of {table}: "
                    f"{', '.join(map(str, ids))}; run 'screener keys rotate' again", err=True)
+    for table, ids in report.left_old.items():
+        click.echo(f"sealed under an old key during the rotation: {len(ids)} row(s) of "
+                   f"{table}: a server still encrypts with an old key; restart every server "
+                   f"with the new key first in SCREENER_DATA_KEYS, then run this again",
+                   err=True)
     store.dispose()
-    if report.unreadable_count or report.busy_count:
+    if report.unreadable_count or not report.complete:
         click.echo("Keep the old keys in SCREENER_DATA_KEYS: not everything is re-encrypted. "
                    "Put back the key the unreadable rows were sealed with (see 'screener keys "
                    "ids') and run this again.", err=True)

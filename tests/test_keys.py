@@ -172,6 +172,30 @@ def test_rotation_and_withdrawals_at_once_leave_no_withdrawn_data(make_handoff_a
     assert assert_erased_and_rotated(rotating, withdrawn, set()) >= 120 * 5
 
 
+def test_a_server_still_sealing_with_the_old_key_keeps_the_old_key_needed(make_handoff_app):
+    """A server not yet restarted with the new key first seals a submission after the
+    rotation passed its table: reported, and the old key's id is not forgotten."""
+    not_restarted_app = make_handoff_app()
+    not_restarted = not_restarted_app.extensions["screener.store"]
+    nurse = make_person(not_restarted_app, "nurse@riverside.example")
+    worked_on(not_restarted, nurse.id, 1)
+    rotating = make_handoff_app(DATA_KEYS=BOTH).extensions["screener.store"]
+    late: list[str] = []
+
+    def meanwhile(table: str, ids: list) -> None:
+        if table == "submission_events":
+            late.append(sent(not_restarted, 2))
+
+    report = rotating.rotate_keys(on_batch=meanwhile)
+    assert report.left_old == {"submissions": late} and not report.complete
+    assert key_id(OLD) in needed(rotating.engine)
+    with pytest.raises(WrongDataKeys):
+        make_handoff_app(DATA_KEYS=NEW)
+    assert rotating.rotate_keys().complete  # again, once every server has the new key
+    assert make_handoff_app(DATA_KEYS=NEW).extensions["screener.store"].submissions.open(
+        late[0]).contact.name == "Ana Lopez"
+
+
 # A wrong data key at start-up
 
 

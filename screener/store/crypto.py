@@ -113,6 +113,14 @@ class Cipher:
             return True
         return False
 
+    def opens(self, token: str) -> bool:
+        """True when some configured key decrypts ``token``."""
+        try:
+            self._multi.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            return False
+        return True
+
     def rotate(self, token: str) -> str:
         """``token`` re-encrypted with the first key (the contents are unchanged); KeyMissing
         when no configured key opens it."""

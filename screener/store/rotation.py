@@ -8,7 +8,9 @@ something under an old key, re-sealed. Works alike on SQLite and PostgreSQL, hol
 while decrypting, and each batch is its own short transaction.
 
 A value no configured key opens is left as it is and reported (the table and row id), so
-one row sealed under a lost key does not stop the rest from being rotated.
+one row sealed under a lost key does not stop the rest from being rotated. A last read
+finds rows sealed under an old key during the pass (a server not yet restarted with the
+new key first): reported, and the old key stays needed.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class Rotation:
     unreadable: dict[str, list[Any]] = field(default_factory=dict)
     # Rows that kept changing under the rotation (run it again).
     busy: dict[str, list[Any]] = field(default_factory=dict)
+    # Rows found under an old key after the pass: a server still encrypts with it.
+    left_old: dict[str, list[Any]] = field(default_factory=dict)
 
     @property
     def unreadable_count(self) -> int:
@@ -54,6 +58,11 @@ class Rotation:
     def busy_count(self) -> int:
         return sum(len(ids) for ids in self.busy.values())
 
+    @property
+    def complete(self) -> bool:
+        """Nothing readable is left under an old key: the old keys' ids can be forgotten."""
+        return not self.busy and not self.left_old
+
 
 def rotate(engine: Engine, cipher: Cipher, batch: int = BATCH,
            on_batch: OnBatch | None = None) -> Rotation:
@@ -62,7 +71,27 @@ def rotate(engine: Engine, cipher: Cipher, batch: int = BATCH,
     report = Rotation()
     for table, columns in SEALED:
         _rotate_table(engine, cipher, table, columns, batch, on_batch, report)
+    for table, columns in SEALED:
+        left = _left_old(engine, cipher, table, columns)
+        if left:
+            report.left_old[table.name] = left
     return report
+
+
+def _left_old(engine: Engine, cipher: Cipher, table: Table,
+              columns: tuple[str, ...]) -> list[Any]:
+    """Rows still holding a value an old configured key opens (sealed during the pass by a
+    server not yet restarted with the new key first)."""
+    key = next(iter(table.primary_key.columns))
+    with engine.connect() as connection:
+        rows = connection.execute(select(key, *(table.c[name] for name in columns))).all()
+    left = []
+    for row in rows:
+        for token in filter(None, row[1:]):
+            if cipher.needs_rotation(token) and cipher.opens(token):
+                left.append(row[0])
+                break
+    return left
 
 
 def _rotate_table(engine: Engine, cipher: Cipher, table: Table, columns: tuple[str, ...],

@@ -74,7 +74,7 @@ class Store:
         then forget the old keys' ids when nothing needs them any more."""
         record(self.engine, self.cipher.key_ids[:1])
         report = rotate(self.engine, self.cipher, batch, on_batch)
-        if not report.busy_count:
+        if report.complete:
             retire(self.engine, self.cipher, everything_readable=not report.unreadable_count)
         return report
 
