@@ -377,9 +377,10 @@ def keys_rotate(batch: int) -> None:
                    err=True)
     store.dispose()
     if report.unreadable_count or not report.complete:
-        click.echo("Keep the old keys in SCREENER_DATA_KEYS: not everything is re-encrypted. "
-                   "Put back the key the unreadable rows were sealed with (see 'screener keys "
-                   "ids') and run this again.", err=True)
+        click.echo("Keep the old keys in SCREENER_DATA_KEYS: not everything is re-encrypted."
+                   + (" Put back the key the unreadable rows were sealed with (see 'screener "
+                      "keys ids') and run this again." if report.unreadable_count else ""),
+                   err=True)
         sys.exit(1)
     click.echo("the other keys can now be removed from SCREENER_DATA_KEYS")
 
