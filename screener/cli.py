@@ -211,8 +211,9 @@ def _store_app():  # type: ignore[no-untyped-def]
     return app
 
 
-def _store():  # type: ignore[no-untyped-def]
-    """The ready store, or a message and exit code 1 (bad keys, old schema, no database)."""
+def _store(keys: bool = True):  # type: ignore[no-untyped-def]
+    """The ready store, or a message and exit code 1 (bad keys, old schema, no database);
+    ``keys=False`` for commands that must work while a data key is missing."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from .config import ConfigError
@@ -225,7 +226,7 @@ def _store():  # type: ignore[no-untyped-def]
         click.echo(str(exc), err=True)
         sys.exit(1)
     try:
-        store.ensure_ready()
+        store.ensure_ready(keys=keys)
         return store
     except ConfigError as exc:
         click.echo(str(exc), err=True)
@@ -277,7 +278,7 @@ def purge_command() -> None:
     """Delete every expired submission (run daily from cron or a systemd timer)."""
     from .store.audit import Action
 
-    store = _store()
+    store = _store(keys=False)  # expired data goes even while a key is missing
     deleted = store.submissions.purge()
     store.audit.record(Action.PURGE, detail=f"{deleted} expired")
     click.echo(f"deleted {deleted} expired submission(s)")
@@ -334,16 +335,57 @@ def keys_generate() -> None:
     click.echo(new_key())
 
 
-@keys.command("rotate")
-def keys_rotate() -> None:
-    """Re-encrypt everything stored with the first key in SCREENER_DATA_KEYS."""
-    store = _store()
-    changed = store.submissions.rotate_keys()
-    others = store.casework.rotate_keys() + store.accounts.rotate_keys()
-    click.echo(f"re-encrypted {changed} submission(s) and {others} note(s), answer "
-               "version(s) and authenticator secret(s) with the first key; the other keys can "
-               "now be removed from SCREENER_DATA_KEYS")
+@keys.command("ids")
+def keys_ids() -> None:
+    """Print the id of each key in SCREENER_DATA_KEYS and of each key the database needs
+    (ids are one-way fingerprints: safe to print, never the key)."""
+    from .store.keycheck import needed
+
+    store = _store(keys=False)
+    stored = needed(store.engine)
+    for position, kid in enumerate(store.cipher.key_ids):
+        role = "encrypts" if position == 0 else "decrypts"
+        click.echo(f"configured {kid} ({role}{', needed by stored data' if kid in stored else ''})")
+    for kid, at in sorted(stored.items()):
+        if kid not in store.cipher.key_ids:
+            click.echo(f"MISSING    {kid} (needed by stored data since {at:%Y-%m-%d})")
     store.dispose()
+
+
+@keys.command("rotate")
+@click.option("--batch", type=click.IntRange(1, 10_000), default=100, show_default=True,
+              help="rows per transaction")
+def keys_rotate(batch: int) -> None:
+    """Re-encrypt everything stored with the first key in SCREENER_DATA_KEYS, row by row,
+    beside a running clinic (a withdrawal meanwhile is never undone). Rows no configured
+    key opens are listed and left as they are; the rest are rotated."""
+    store = _store(keys=False)
+    report = store.rotate_keys(batch)
+    rotated = report.rotated
+    click.echo(f"re-encrypted {rotated.get('submissions', 0)} submission(s), "
+               f"{rotated.get('submission_versions', 0)} answer version(s), "
+               f"{rotated.get('submission_events', 0)} note(s) and "
+               f"{rotated.get('staff_accounts', 0)} authenticator secret(s) with the first "
+               f"key (id {store.cipher.key_ids[0]})")
+    for table, ids in report.unreadable.items():
+        click.echo(f"cannot be read: key missing: {len(ids)} row(s) of {table}, left as they "
+                   f"are: {', '.join(map(str, ids))}", err=True)
+    for table, ids in report.busy.items():
+        click.echo(f"changed too often to rotate: {len(ids)} row(s) of {table}: "
+                   f"{', '.join(map(str, ids))}; run 'screener keys rotate' again", err=True)
+    for table, ids in report.left_old.items():
+        click.echo(f"sealed under an old key during the rotation: {len(ids)} row(s) of "
+                   f"{table}: a server still encrypts with an old key; restart every server "
+                   f"with the new key first in SCREENER_DATA_KEYS, then run this again",
+                   err=True)
+    store.dispose()
+    if report.unreadable_count or not report.complete:
+        click.echo("Keep the old keys in SCREENER_DATA_KEYS: not everything is re-encrypted."
+                   + (" Put back the key the unreadable rows were sealed with (see 'screener "
+                      "keys ids') and run this again." if report.unreadable_count else ""),
+                   err=True)
+        sys.exit(1)
+    click.echo("the other keys can now be removed from SCREENER_DATA_KEYS")
 
 
 def _setup_url(app_config: dict, token: str) -> str:  # type: ignore[type-arg]

@@ -270,13 +270,3 @@ class Accounts:
             found = session.execute(select(StaffAccount.id, StaffAccount.failed_attempts)
                                     .where(StaffAccount.email == normal_email(email))).first()
             return None if found is None else (found[0], found[1])
-
-    def rotate_keys(self) -> int:
-        changed = 0
-        with self.sessions() as session:
-            for row in session.scalars(select(StaffAccount)):
-                if row.totp_secret and self.cipher.needs_rotation(row.totp_secret):
-                    row.totp_secret = self.cipher.rotate(row.totp_secret)
-                    changed += 1
-            session.commit()
-        return changed

@@ -44,6 +44,7 @@ class WorkItem:
     created_at: datetime
     expires_at: datetime
     contact: Contact | None
+    unreadable: str | None = None  # why the contact details cannot be opened
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Version:
     answers: dict[str, Any]
     at: datetime
     by: str | None  # staff email; None for the patient's own
+    unreadable: str | None = None  # why the answers cannot be opened (they are then {})
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Event:
     kind: str  # "sent", "version", "note", "status"
     by: str | None
     text: str
+    unreadable: str | None = None  # why a note cannot be opened (its text is then "")
 
 
 class Casework:
@@ -90,9 +93,19 @@ class Casework:
                 select(Submission.id, Submission.status, Submission.urgent,
                        Submission.created_at, Submission.expires_at, Submission.contact)
                 .where(Submission.id.in_(page)).order_by(*order)).all()
-        return [WorkItem(r.id, r.status, r.urgent, r.created_at, r.expires_at,
-                         Contact(**self.cipher.open(r.id, "contact", r.contact))
-                         if r.contact else None) for r in rows], total
+        return [self._item(r) for r in rows], total
+
+    def _item(self, row: Any) -> WorkItem:
+        """One worklist line; contact details no key opens show as unreadable, not a 500."""
+        contact, reason = (self.cipher.try_open(row.id, "contact", row.contact)
+                           if row.contact else (None, None))
+        return WorkItem(row.id, row.status, row.urgent, row.created_at, row.expires_at,
+                        Contact(**contact) if contact is not None else None, reason)
+
+    def _version(self, row_id: str, number: int, token: str, at: datetime,
+                 by: str | None) -> Version:
+        answers, reason = self.cipher.try_open(row_id, "answers", token)
+        return Version(number, answers if answers is not None else {}, at, by, reason)
 
     def counts(self, moment: datetime | None = None) -> dict[Status, int]:
         moment = moment or now()
@@ -123,16 +136,14 @@ class Casework:
             row = session.get(Submission, sid)
             if row is None or row.answers is None:
                 return []
-            found = [Version(1, self.cipher.open(sid, "answers", row.answers),
-                             row.created_at, None)]
+            found = [self._version(sid, 1, row.answers, row.created_at, None)]
             for version, email in session.execute(
                     select(SubmissionVersion, StaffAccount.email)
                     .join(StaffAccount, StaffAccount.id == SubmissionVersion.staff_id)
                     .where(SubmissionVersion.submission_id == sid)
                     .order_by(SubmissionVersion.number)):
-                found.append(Version(version.number, self.cipher.open(
-                    f"{sid}/{version.number}", "answers", version.answers),
-                    version.created_at, email))
+                found.append(self._version(f"{sid}/{version.number}", version.number,
+                                           version.answers, version.created_at, email))
             return found
 
     def save_version(self, sid: str, staff_id: str, answers: dict[str, Any],
@@ -220,18 +231,7 @@ class Casework:
                 if event.kind is EventKind.STATUS:
                     events.append(Event(event.at, "status", email, str(event.status)))
                 elif event.note:
-                    events.append(Event(event.at, "note", email, self.cipher.open(
-                        f"{sid}/event/{event.id}", "note", event.note)))
+                    text, reason = self.cipher.try_open(f"{sid}/event/{event.id}", "note",
+                                                        event.note)
+                    events.append(Event(event.at, "note", email, text or "", reason))
             return sorted(events, key=lambda e: e.at)
-
-    def rotate_keys(self) -> int:
-        changed = 0
-        with self.sessions() as session:
-            for model, name in ((SubmissionVersion, "answers"), (SubmissionEvent, "note")):
-                for row in session.scalars(select(model)):
-                    token = getattr(row, name)
-                    if token and self.cipher.needs_rotation(token):
-                        setattr(row, name, self.cipher.rotate(token))
-                        changed += 1
-            session.commit()
-        return changed

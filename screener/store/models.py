@@ -212,3 +212,16 @@ class AuditEntry(Base):
     submission_id: Mapped[str | None] = mapped_column(String(32), default=None)
     # A word or two that is never health data: a status, a format, a count, an email.
     detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class KeyCheck(Base):
+    """A data key stored data may be sealed under, by its non-secret id (crypto.key_id).
+
+    Start-up refuses a configuration missing any of them; ``keys rotate`` removes the ones
+    nothing is sealed under any more. Never the key itself.
+    """
+
+    __tablename__ = "key_check"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    first_used_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,8 +1,9 @@
 """The handoff store as the app and the ``screener`` command use it: built from config.
 
 Reads ``DATABASE_URL`` (SQLite in the instance folder when unset), ``DATA_KEYS`` and
-``SECRET_KEY`` (reference codes) from the app's configuration. The schema is checked at
-start-up; if the database cannot be reached then, the check is repeated before first use.
+``SECRET_KEY`` (reference codes) from the app's configuration. The schema and the data keys
+are checked at start-up; if the database cannot be reached then, the checks are repeated
+before first use.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from .audit import AuditLog
 from .casework import Casework
 from .crypto import Cipher
 from .db import SchemaBehind, check_schema, default_url, make_engine
+from .keycheck import WrongDataKeys, check_keys, record, retire
+from .rotation import BATCH, OnBatch, Rotation, rotate
 from .submissions import Submissions
 
 log = logging.getLogger("screener.store")
@@ -45,7 +48,7 @@ class Store:
     def __init__(self, url: str, keys: Any, secret: str, **engine_options: Any) -> None:
         self.engine: Engine = make_engine(url, **engine_options)
         sessions = sessionmaker(self.engine, expire_on_commit=False)
-        cipher = Cipher(keys)
+        self.cipher = cipher = Cipher(keys)
         self.submissions = Submissions(sessions, cipher, secret)
         self.accounts = Accounts(sessions, cipher)
         self.casework = Casework(sessions, cipher)
@@ -53,14 +56,27 @@ class Store:
         self._checked = False
         self._lock = threading.Lock()
 
-    def ensure_ready(self) -> None:
-        """Raise SchemaBehind (or a database error) unless the schema is current."""
+    def ensure_ready(self, keys: bool = True) -> None:
+        """Raise SchemaBehind, WrongDataKeys (or a database error) unless the schema is
+        current and, with ``keys``, the configured keys open what is stored."""
         if self._checked:
             return
         with self._lock:
             if not self._checked:
                 check_schema(self.engine)
+                if not keys:
+                    return
+                check_keys(self.engine, self.cipher)
                 self._checked = True
+
+    def rotate_keys(self, batch: int = BATCH, on_batch: OnBatch | None = None) -> Rotation:
+        """Re-seal everything with the first key, row by row, never over a newer change;
+        then forget the old keys' ids when nothing needs them any more."""
+        record(self.engine, self.cipher.key_ids[:1])
+        report = rotate(self.engine, self.cipher, batch, on_batch)
+        if report.complete:
+            retire(self.engine, self.cipher, everything_readable=not report.unreadable_count)
+        return report
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -72,11 +88,12 @@ def store_from_config(config: Any, instance_path: str) -> Store:
 
 
 def init_store(app: Flask) -> Store:
-    """Open the store; refuse to start on a schema that is behind, tolerate an outage."""
+    """Open the store; refuse to start on a schema that is behind or on data keys that
+    cannot open what is stored, tolerate an outage."""
     store = store_from_config(app.config, app.instance_path)
     try:
         store.ensure_ready()
-    except SchemaBehind:
+    except (SchemaBehind, WrongDataKeys):
         store.dispose()
         raise
     except SQLAlchemyError as exc:

@@ -1,4 +1,4 @@
-"""Creating, reading, withdrawing, expiring and re-keying submissions.
+"""Creating, reading, withdrawing and expiring submissions (re-keying: rotation.py).
 
 Every read filters out expired rows, so nothing past its expiry is shown even before
 ``screener purge`` deletes it. Functions take a SQLAlchemy session and commit themselves,
@@ -8,7 +8,6 @@ so a caller never tells a patient "sent" before the row is durable.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,8 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from .crypto import Cipher, SealError
 from .models import Status, Submission, new_submission_id
 from .reference import digest, normalise, reference_for
-
-SEALED = ("contact", "answers", "note", "reference", "guidance")
 
 
 @dataclass(frozen=True)
@@ -65,6 +62,8 @@ class Opened:
     note: str | None = field(default=None)
     reference: str | None = None
     guidance: tuple[str, ...] | None = None
+    # Why a sealed field could not be opened ("key missing"); that field is then None.
+    unreadable: str | None = None
 
 
 @dataclass
@@ -166,18 +165,29 @@ class Submissions:
             return [self._opened(row) for row in rows]
 
     def _opened(self, row: Submission) -> Opened:
-        contact = (Contact(**self.cipher.open(row.id, "contact", row.contact))
-                   if row.contact else None)
+        """Decrypted; a field no configured key opens is None and named in ``unreadable``,
+        so one such row never takes a page down."""
+        reasons: list[str] = []
+
+        def opened(name: str) -> Any:
+            token = getattr(row, name)
+            if not token:
+                return None
+            value, reason = self.cipher.try_open(row.id, name, token)
+            if reason:
+                reasons.append(reason)
+            return value
+
+        contact, answers, note = opened("contact"), opened("answers"), opened("note")
+        reference, guidance = opened("reference"), opened("guidance")
         return Opened(
             id=row.id, status=row.status, urgent=row.urgent, language=row.language,
             ruleset_version=row.ruleset_version, consent_version=row.consent_version,
-            created_at=row.created_at, expires_at=row.expires_at, contact=contact,
-            answers=self.cipher.open(row.id, "answers", row.answers) if row.answers else None,
-            note=self.cipher.open(row.id, "note", row.note) if row.note else None,
-            reference=self.cipher.open(row.id, "reference", row.reference)
-            if row.reference else None,
-            guidance=tuple(self.cipher.open(row.id, "guidance", row.guidance))
-            if row.guidance else None)
+            created_at=row.created_at, expires_at=row.expires_at,
+            contact=Contact(**contact) if contact is not None else None, answers=answers,
+            note=note, reference=reference,
+            guidance=tuple(guidance) if guidance is not None else None,
+            unreadable=reasons[0] if reasons else None)
 
     def by_reference(self, typed_code: str, moment: datetime | None = None) -> str | None:
         """The id of the live submission with this reference code, if any."""
@@ -274,21 +284,6 @@ class Submissions:
             session.commit()
             return result.rowcount or 0
 
-    def rotate_keys(self, batch: int = 200) -> int:
-        """Re-encrypt every sealed field not made with the first key; the rows changed."""
-        changed = 0
-        with self.sessions() as session:
-            for row in _all_rows(session, batch):
-                touched = False
-                for name in SEALED:
-                    token = getattr(row, name)
-                    if token and self.cipher.needs_rotation(token):
-                        setattr(row, name, self.cipher.rotate(token))
-                        touched = True
-                changed += touched
-            session.commit()
-        return changed
-
     def count(self) -> int:
         """All rows, live or not (for tests and benchmarks)."""
         from sqlalchemy import func
@@ -312,14 +307,3 @@ def _erase(row: Submission, moment: datetime, staff_id: str | None = None) -> No
                     .values(note=None))
     session.add(AuditEntry(at=moment, staff_id=staff_id, action="withdraw",
                            submission_id=row.id, detail="by staff" if staff_id else "by patient"))
-
-
-def _all_rows(session: Session, batch: int) -> Iterator[Submission]:
-    last = ""
-    while True:
-        rows = list(session.scalars(select(Submission).where(Submission.id > last)
-                                    .order_by(Submission.id).limit(batch)))
-        yield from rows
-        if len(rows) < batch:
-            return
-        last = rows[-1].id

@@ -39,6 +39,7 @@ from ..catalogue.wizard import Flow
 from ..engine.evaluate import Result
 from ..i18n import N_, current_locale
 from ..store.db import SchemaBehind
+from ..store.keycheck import WrongDataKeys
 from ..store.reference import grouped
 from ..store.service import Store, current_store, enabled, init_store
 from ..store.submissions import Contact, NewSubmission
@@ -176,9 +177,9 @@ def _send_page(form: SendForm, errors: dict[str, str], status: int = 200,
 
 
 def _unavailable(exc: Exception) -> None:
-    level = logging.ERROR if isinstance(exc, SchemaBehind) else logging.WARNING
-    log.log(level, "Handoff database unavailable (%s)%s", type(exc).__name__,
-            f": {exc}" if isinstance(exc, SchemaBehind) else "")
+    refused = isinstance(exc, (SchemaBehind, WrongDataKeys))
+    log.log(logging.ERROR if refused else logging.WARNING, "Handoff database unavailable "
+            "(%s)%s", type(exc).__name__, f": {exc}" if refused else "")
 
 
 @bp.route("/send", methods=["GET", "POST"])
@@ -217,7 +218,7 @@ def send() -> Any:
         store.ensure_ready()
         sid, code, created = store.submissions.create(
             new, token, current_app.config["RETENTION_DAYS"])
-    except (SQLAlchemyError, SchemaBehind) as exc:
+    except (SQLAlchemyError, SchemaBehind, WrongDataKeys) as exc:
         _unavailable(exc)
         return _send_page(form, {}, 503, unavailable=True)
     session[SENT_KEY] = {"id": sid, "code": code}

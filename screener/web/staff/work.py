@@ -78,6 +78,19 @@ def _current(opened: Opened) -> tuple[dict[str, Any] | None, Version | None, lis
     return (latest.answers if latest else None), latest, versions
 
 
+def _unreadable(opened: Opened, versions: list[Version]) -> str | None:
+    """Why part of the record cannot be opened ("key missing"), or None."""
+    return opened.unreadable or next((v.unreadable for v in versions if v.unreadable), None)
+
+
+def _readable_or_back(opened: Opened, versions: list[Version]) -> None:
+    """Stop a call or an export of a record that cannot be read, back on its page."""
+    reason = _unreadable(opened, versions)
+    if reason:
+        flash(f"This submission cannot be read: {reason}.")
+        abort(redirect(url_for(".submission", sid=opened.id)))
+
+
 def _differences(opened: Opened, result_now: Result | None) -> dict[str, list[str]] | None:
     """What today's rules show differently from what the patient saw, by topic title."""
     if opened.guidance is None or opened.answers is None or result_now is None:
@@ -99,10 +112,12 @@ def _differences(opened: Opened, result_now: Result | None) -> dict[str, list[st
 def submission(sid: str) -> Any:
     opened = _opened(sid)
     answers, latest, versions = _current(opened)
-    shown = versions[0] if request.args.get("version") == "1" and versions else latest
+    unreadable = _unreadable(opened, versions)
+    shown = None if unreadable else (
+        versions[0] if request.args.get("version") == "1" and versions else latest)
     result = _evaluate(shown.answers, opened.language) if shown else None
     patient_now = (_evaluate(opened.answers, opened.language)
-                   if opened.answers is not None else None)
+                   if opened.answers is not None and not unreadable else None)
     store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id)
     return render_template(
         "staff/submission.html", s=opened, code=grouped(opened.reference or "") or None,
@@ -112,14 +127,16 @@ def submission(sid: str) -> Any:
         differences=_differences(opened, patient_now),
         today_version=current_rules(current_app).version, labels=STATUS_LABELS,
         status_form=StatusForm(status=str(opened.status)), note_form=NoteForm(),
-        withdraw_form=WithdrawForm(), live=opened.status is not Status.WITHDRAWN)
+        withdraw_form=WithdrawForm(), live=opened.status is not Status.WITHDRAWN,
+        unreadable=unreadable)
 
 
 @bp.route("/submissions/<sid>/call", methods=["GET", "POST"])
 def call(sid: str) -> Any:
     """The intake page, prefilled with the latest answers; saving makes a new version."""
     opened = _opened(sid)
-    answers, latest, _ = _current(opened)
+    answers, latest, versions = _current(opened)
+    _readable_or_back(opened, versions)
     if answers is None:
         flash("This submission was withdrawn: there are no answers to confirm.")
         return redirect(url_for(".submission", sid=sid))
@@ -213,7 +230,8 @@ def withdraw(sid: str) -> Response:
 
 def _export_source(sid: str) -> tuple[Opened, dict[str, Any], Result, str]:
     opened = _opened(sid)
-    answers, latest, _ = _current(opened)
+    answers, latest, versions = _current(opened)
+    _readable_or_back(opened, versions)
     if answers is None or latest is None:
         abort(404)
     try:

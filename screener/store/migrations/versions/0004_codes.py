@@ -7,7 +7,7 @@ unique (submission, number). A database that already holds two versions with one
 their answers are sealed under their number, so they cannot be renumbered here.
 
 Revision ID: 0004_codes
-Revises: 0002
+Revises: 0003_keycheck
 Create Date: 2026-12-04
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from screener.store.models import UTCDateTime
 
 revision = "0004_codes"
-down_revision = "0002"
+down_revision = "0003_keycheck"
 branch_labels = None
 depends_on = None
 
