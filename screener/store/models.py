@@ -180,7 +180,10 @@ class SubmissionEvent(Base):
 
 
 class AuditEntry(Base):
-    """One line of the append-only audit log (triggers refuse updates and deletes)."""
+    """One line of the append-only audit log (triggers refuse updates and deletes).
+
+    ``id`` is the line's number in the chain (1, 2, 3... given by ``audit.AuditLog``, an
+    insert trigger refuses any other); ``mac`` its seal, chained to the line before."""
 
     __tablename__ = "audit_log"
 
@@ -191,3 +194,6 @@ class AuditEntry(Base):
     submission_id: Mapped[str | None] = mapped_column(String(32), default=None)
     # A word or two that is never health data: a status, a format, a count, an email.
     detail: Mapped[str] = mapped_column(String(200), default="")
+    # HMAC-SHA256 (hex) of this line and the previous seal; None only on lines written
+    # before migration 0005.
+    mac: Mapped[str | None] = mapped_column(String(64), default=None)

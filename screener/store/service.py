@@ -19,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 
 from .accounts import Accounts
 from .audit import AuditLog
+from .audit import audit_keys as audit_keys_from
 from .casework import Casework
 from .crypto import Cipher
 from .db import SchemaBehind, check_schema, default_url, make_engine
@@ -42,14 +43,16 @@ def database_url(config: Any, instance_path: str) -> str:
 class Store:
     """One engine, its sessions, the cipher, and the queries of each part."""
 
-    def __init__(self, url: str, keys: Any, secret: str, **engine_options: Any) -> None:
+    def __init__(self, url: str, keys: Any, secret: str,
+                 audit_keys: list[bytes] | None = None, **engine_options: Any) -> None:
         self.engine: Engine = make_engine(url, **engine_options)
         sessions = sessionmaker(self.engine, expire_on_commit=False)
         cipher = Cipher(keys)
-        self.submissions = Submissions(sessions, cipher, secret)
+        self.audit = AuditLog(sessions, audit_keys if audit_keys is not None
+                              else audit_keys_from({"SECRET_KEY": secret}))
+        self.submissions = Submissions(sessions, cipher, secret, self.audit)
         self.accounts = Accounts(sessions, cipher)
         self.casework = Casework(sessions, cipher)
-        self.audit = AuditLog(sessions)
         self._checked = False
         self._lock = threading.Lock()
 
@@ -68,7 +71,7 @@ class Store:
 
 def store_from_config(config: Any, instance_path: str) -> Store:
     return Store(database_url(config, instance_path), config.get("DATA_KEYS"),
-                 str(config.get("SECRET_KEY") or ""))
+                 str(config.get("SECRET_KEY") or ""), audit_keys_from(config))
 
 
 def init_store(app: Flask) -> Store:
