@@ -136,7 +136,7 @@ class StaffAccount(Base):
     recovery_digests: Mapped[str] = mapped_column(Text, default="[]")
     setup_digest: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     setup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    # Raised on reset and disable: every session made before is signed out.
+    # Raised on sign-out, reset and disable: every session made before is signed out.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
