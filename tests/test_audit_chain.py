@@ -271,6 +271,7 @@ def two_roles(postgres):
     owner_url, app_url = base.format(OWNER), base.format(APP)
     code, output = run_cli(owner_url, "db", "upgrade", "--app-role", APP)
     assert code == 0, output
+    postgres.execute(f"GRANT CREATE ON SCHEMA public TO {APP}", database=name)  # usage counts
     return owner_url, app_url
 
 
@@ -290,6 +291,7 @@ def test_the_app_role_runs_the_staff_area_and_the_handoff(two_roles):
     assert store.submissions.withdraw(sid)
     assert store.submissions.purge() == 1
     assert client.post("/staff/sign-out").status_code == 302
+    assert app.extensions["screener.usage"].add(["started"])
     assert store.audit.verify().intact
     store.dispose()
 
