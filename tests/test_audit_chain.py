@@ -275,6 +275,15 @@ def two_roles(postgres):
     return owner_url, app_url
 
 
+def test_the_app_warns_when_its_role_could_rewrite_the_audit_log(two_roles, caplog):
+    owner_url, app_url = two_roles
+    for url, warned in ((owner_url, True), (app_url, False)):
+        caplog.clear()
+        app = create_app(HANDOFF_CONFIG | {"DATABASE_URL": url})
+        app.extensions["screener.store"].dispose()
+        assert ("owns the audit log" in caplog.text) is warned, url
+
+
 def test_the_app_role_runs_the_staff_area_and_the_handoff(two_roles):
     _, app_url = two_roles
     app = create_app(HANDOFF_CONFIG | {"DATABASE_URL": app_url})

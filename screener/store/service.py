@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
@@ -79,6 +79,10 @@ def init_store(app: Flask) -> Store:
     store = store_from_config(app.config, app.instance_path)
     try:
         store.ensure_ready()
+        if app_may_rewrite_audit(store.engine):
+            log.warning("The app's PostgreSQL role owns the audit log (or is a superuser), so "
+                        "it could switch off its triggers: run the app as the role that "
+                        "'screener db upgrade --app-role' sets up (README, two roles).")
     except SchemaBehind:
         store.dispose()
         raise
@@ -90,6 +94,16 @@ def init_store(app: Flask) -> Store:
     os.register_at_fork(after_in_child=lambda: store.engine.dispose(close=False))
     app.extensions[EXTENSION] = store
     return store
+
+
+def app_may_rewrite_audit(engine: Engine) -> bool:
+    """On PostgreSQL: does the role we connect as own ``audit_log`` (or is a superuser)?"""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as connection:
+        return bool(connection.scalar(text(
+            "SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+            "WHERE tablename = 'audit_log' AND schemaname = current_schema()")))
 
 
 def current_store(app: Flask) -> Store:
