@@ -7,16 +7,27 @@ from __future__ import annotations
 import itertools
 import threading
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import psycopg
 import pytest
 from click.testing import CliRunner
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from screener import create_app
 from screener.cli import main
-from screener.store.audit import AuditKeyMissing, AuditLog, audit_keys
+from screener.store.audit import (
+    GENESIS,
+    AuditKeyMissing,
+    AuditLog,
+    audit_keys,
+    check_chain,
+    derive_key,
+    seal,
+)
 from screener.store.service import Store
 from screener.store.submissions import Contact, NewSubmission
 
@@ -252,6 +263,62 @@ def test_lines_from_before_the_seals_are_counted_and_the_chain_starts_after_them
     verdict = store.audit.verify()
     assert verdict.intact and (verdict.unsealed, verdict.sealed, verdict.last_id) == (3, 1, 4)
     store.dispose()
+
+
+# The same, as an invariant: any one change to a chain of any length is named where it is.
+
+
+def sealed_chain(details: list[str], key: bytes) -> list[SimpleNamespace]:
+    lines, previous = [], GENESIS
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    for number, detail in enumerate(details, 1):
+        line = SimpleNamespace(id=number, at=start + timedelta(minutes=number),
+                               staff_id="nurse", action="view", submission_id=None,
+                               detail=detail)
+        line.mac = previous = seal(key, number, line.at, line.staff_id, line.action, None,
+                                   detail, previous)
+        lines.append(line)
+    return lines
+
+
+@settings(max_examples=200, deadline=None)
+@given(details=st.lists(st.text(max_size=20), min_size=2, max_size=30), data=st.data())
+def test_any_one_change_is_named_at_its_line(details, data):
+    key = derive_key(SECRET)
+    lines = sealed_chain(details, key)
+    assert check_chain(lines, [key]).intact
+    k = data.draw(st.integers(0, len(lines) - 1), label="line index")
+    change = data.draw(st.sampled_from(["delete", "alter", "swap", "insert", "renumber"]))
+    if change == "delete":
+        del lines[k]
+        named = k + 1 if k < len(lines) else None  # the last line: only --head tells
+    elif change == "alter":
+        field = data.draw(st.sampled_from(["detail", "staff_id", "action", "at"]))
+        old = getattr(lines[k], field)
+        values = (st.datetimes(timezones=st.just(UTC)) if field == "at"
+                  else st.text(max_size=20))
+        new = data.draw(values.filter(lambda value: value != old))
+        setattr(lines[k], field, new)
+        named = k + 1
+    elif change == "swap":
+        assume(k + 1 < len(lines) and lines[k].detail != lines[k + 1].detail)
+        lines[k].detail, lines[k + 1].detail = lines[k + 1].detail, lines[k].detail
+        named = k + 1
+    elif change == "insert":
+        forged = SimpleNamespace(**vars(lines[k]))
+        forged.detail += " forged"
+        lines.insert(k, forged)
+        for number, line in enumerate(lines, 1):
+            line.id = number
+        named = k + 1
+    else:  # a line moved to the end, numbers kept in order
+        lines.append(lines.pop(k))
+        for number, line in enumerate(lines, 1):
+            line.id = number
+        assume(k != len(lines) - 1)
+        named = k + 1
+    verdict = check_chain(lines, [key])
+    assert verdict.broken_id == named, (change, k, verdict)
 
 
 # PostgreSQL: the tables belong to an owner role; the app's role may only add and read.

@@ -16,7 +16,7 @@ import csv
 import hashlib
 import hmac
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -132,6 +132,59 @@ class Verdict:
         return self.broken_id is None
 
 
+def _same(stored: str, wanted: str) -> bool:
+    """Constant-time, and any text an attacker stored compares (not only ASCII)."""
+    return hmac.compare_digest(stored.encode(), wanted.encode())
+
+
+def check_chain(rows: Iterable[Any], keys: Sequence[bytes],
+                head: tuple[int, str] | None = None) -> Verdict:
+    """Check lines (oldest first, with the columns of ``AuditEntry``); stop at the first
+    broken one.
+
+    ``head`` is a (line, seal) noted earlier: that line must still be there, sealed the
+    same, which also catches lines cut off the end."""
+    sealed = unsealed = 0
+    previous: Any = None
+    started = False
+
+    def broken(line: int, reason: str) -> Verdict:
+        return Verdict(sealed, unsealed, previous.id if previous else None,
+                       previous.mac if previous else None, line, reason)
+
+    for row in rows:
+        if row.mac is None and not started:
+            unsealed += 1  # written before the chain began (migration 0005)
+            previous = row
+            continue
+        expected = previous.id + 1 if previous else 1
+        if row.id != expected:
+            gap = (f"line {expected} is" if row.id == expected + 1
+                   else f"lines {expected} to {row.id - 1} are")
+            return broken(expected, f"{gap} missing: deleted from the database")
+        if row.mac is None:
+            return broken(row.id, f"line {row.id} is not sealed: it was written into "
+                          "the database directly, not by the screener")
+        chained = previous.mac if started and previous else GENESIS
+        if not any(_same(row.mac, seal(key, row.id, row.at, row.staff_id, row.action,
+                                       row.submission_id, row.detail, chained))
+                   for key in keys):
+            dated = (" It is dated before the line above it: backdated."
+                     if previous and row.at < previous.at else "")
+            return broken(row.id, f"line {row.id} does not match its seal: altered, "
+                          f"inserted, moved or forged.{dated}")
+        if head and row.id == head[0] and not _same(row.mac, head[1]):
+            return broken(row.id, f"line {row.id} is not the line noted earlier "
+                          "(its seal changed)")
+        started, previous, sealed = True, row, sealed + 1
+    if head and (previous is None or previous.id < head[0]):
+        last = previous.id if previous else 0
+        return broken(last + 1, f"the log ends at line {last}, before line {head[0]} "
+                      "noted earlier: lines were cut off the end")
+    return Verdict(sealed, unsealed, previous.id if previous else None,
+                   previous.mac if previous else None)
+
+
 class AuditLog:
     def __init__(self, sessions: sessionmaker[Session], keys: Sequence[bytes] = ()) -> None:
         self.sessions = sessions
@@ -174,49 +227,8 @@ class AuditLog:
                         raise
 
     def verify(self, head: tuple[int, str] | None = None, batch: int = 1000) -> Verdict:
-        """Walk the chain from the first line; stop at the first broken one.
-
-        ``head`` is a (line, seal) noted earlier: that line must still be there, sealed
-        the same, which also catches lines cut off the end."""
-        sealed = unsealed = 0
-        previous: AuditEntry | None = None
-        started = False
-
-        def broken(line: int, reason: str) -> Verdict:
-            return Verdict(sealed, unsealed, previous.id if previous else None,
-                           previous.mac if previous else None, line, reason)
-
-        for row in self._rows(batch):
-            if row.mac is None and not started:
-                unsealed += 1  # written before the chain began (migration 0005)
-                previous = row
-                continue
-            expected = previous.id + 1 if previous else 1
-            if row.id != expected:
-                gap = (f"line {expected} is" if row.id == expected + 1
-                       else f"lines {expected} to {row.id - 1} are")
-                return broken(expected, f"{gap} missing: deleted from the database")
-            if row.mac is None:
-                return broken(row.id, f"line {row.id} is not sealed: it was written into "
-                              "the database directly, not by the screener")
-            chained = previous.mac if started and previous else GENESIS
-            if not any(hmac.compare_digest(row.mac, seal(
-                    key, row.id, row.at, row.staff_id, row.action, row.submission_id,
-                    row.detail, chained)) for key in self.keys):
-                dated = (" It is dated before the line above it: backdated."
-                         if previous and row.at < previous.at else "")
-                return broken(row.id, f"line {row.id} does not match its seal: altered, "
-                              f"inserted, moved or forged.{dated}")
-            if head and row.id == head[0] and not hmac.compare_digest(row.mac, head[1]):
-                return broken(row.id, f"line {row.id} is not the line noted earlier "
-                              "(its seal changed)")
-            started, previous, sealed = True, row, sealed + 1
-        if head and (previous is None or previous.id < head[0]):
-            last = previous.id if previous else 0
-            return broken(last + 1, f"the log ends at line {last}, before line {head[0]} "
-                          "noted earlier: lines were cut off the end")
-        return Verdict(sealed, unsealed, previous.id if previous else None,
-                       previous.mac if previous else None)
+        """Walk the whole log, oldest first (see ``check_chain``)."""
+        return check_chain(self._rows(batch), self.keys, head)
 
     def _rows(self, batch: int) -> Iterator[AuditEntry]:
         last = 0
