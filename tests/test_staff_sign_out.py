@@ -67,3 +67,59 @@ def test_signing_out_ends_the_accounts_other_sessions_and_a_new_sign_in_works(
     assert other_account.get("/staff/").status_code == 200  # nobody else's
     sign_in(elsewhere, nurse)
     assert elsewhere.get("/staff/").status_code == 200
+
+
+# The attack as reported: the app under gunicorn over HTTPS, CSRF on, a real HTTP client.
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, tls):
+    """(base URL, a Store over the served app's database)."""
+    from screener.store.service import Store
+
+    from .conftest import TEST_DATA_KEYS, start_handoff_server
+    from .servers import SECRET
+
+    server, url = start_handoff_server(tmp_path_factory.mktemp("sign-out"), tls)
+    store = Store(url, TEST_DATA_KEYS[0], SECRET)
+    yield server.base, store
+    store.dispose()
+    server.stop()
+
+
+def test_a_copied_cookie_is_refused_after_sign_out_over_https(served, https):
+    import requests
+
+    from screener.store.submissions import Contact, NewSubmission
+
+    from .conftest import COMPLETE_ANSWERS
+    from .staffkit import csrf_of, make_person_in
+
+    base, store = served
+    nurse = make_person_in(store, "served-nurse@riverside.example")
+    sid, _, _ = store.submissions.create(NewSubmission(
+        answers=dict(COMPLETE_ANSWERS), urgent=False, contact=Contact("Ana", "555 0101", ""),
+        note="", language="en", ruleset_version="r", consent_version="c"), "v" * 32, 30)
+    https.headers["Referer"] = f"{base}/staff/"  # as a browser sends it (CSRF over HTTPS)
+    token = csrf_of(https.get(f"{base}/staff/sign-in").text)
+    https.post(f"{base}/staff/sign-in", data={"email": nurse.email, "password": nurse.password,
+                                              "csrf_token": token})
+    code_page = https.get(f"{base}/staff/sign-in/code").text
+    signed_in = https.post(f"{base}/staff/sign-in/code",
+                           data={"code": nurse.code(), "csrf_token": csrf_of(code_page)})
+    assert signed_in.url == f"{base}/staff/", (signed_in.status_code, signed_in.text[:3000])
+    copied = https.cookies.get(STAFF_COOKIE, path="/staff")
+    paths = ["/staff/", f"/staff/submissions/{sid}", f"/staff/submissions/{sid}/summary.txt",
+             f"/staff/submissions/{sid}/fhir.json"]
+
+    def replay() -> list[int]:
+        with requests.Session() as thief:
+            thief.trust_env, thief.verify = False, https.verify
+            return [thief.get(base + path, headers={"Cookie": f"{STAFF_COOKIE}={copied}"},
+                              allow_redirects=False).status_code for path in paths]
+
+    assert replay() == [200] * len(paths)
+    signed_out = https.post(f"{base}/staff/sign-out",
+                            data={"csrf_token": csrf_of(signed_in.text)})
+    assert signed_out.url == f"{base}/staff/sign-in", signed_out.url
+    assert replay() == [302] * len(paths)
