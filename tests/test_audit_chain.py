@@ -129,14 +129,21 @@ def test_an_intact_log_verifies_and_prints_its_last_line(store, database_url):
     assert f"last line 6:{verdict.last_seal}" in output
 
 
-def test_lines_cut_off_the_end_are_caught_with_the_noted_head(store, database_url):
+@pytest.mark.parametrize("statements, line, reason", [
+    (["DELETE FROM audit_log WHERE id IN (5, 6)"], 5, "cut off the end"),
+    # Every seal wiped: the lines pass for ones from before migration 0005.
+    (["UPDATE audit_log SET mac = NULL", "UPDATE audit_log SET detail = 'x'"], 6,
+     "seal changed or was removed"),
+    (["UPDATE audit_log SET mac = NULL WHERE id = 6"], 6, "seal changed or was removed"),
+], ids=["tail deleted", "all seals wiped", "last seal wiped"])
+def test_what_the_chain_alone_cannot_tell_is_caught_with_the_noted_head(
+        store, database_url, statements, line, reason):
     write_lines(store)
     head = store.audit.verify()
-    as_attacker(database_url, "DELETE FROM audit_log WHERE id IN (5, 6)")
-    assert run_cli(database_url, "audit", "verify")[0] == 0  # the chain alone cannot tell
+    as_attacker(database_url, *statements)
     code, output = run_cli(database_url, "audit", "verify", "--head",
                            f"{head.last_id}:{head.last_seal}")
-    assert code == 3 and "BROKEN at line 5:" in output and "cut off the end" in output
+    assert code == 3 and f"BROKEN at line {line}:" in output and reason in output, output
 
 
 def test_without_its_key_nothing_verifies(store, database_url):

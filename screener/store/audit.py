@@ -71,6 +71,7 @@ class Line:
 
 FIELDS = ("id", "at", "staff_id", "action", "submission_id", "detail")
 
+
 class AuditKeyMissing(ConfigError):
     """No key to seal audit lines with: writing one unsealed would break the chain."""
 
@@ -153,6 +154,9 @@ def check_chain(rows: Iterable[Any], keys: Sequence[bytes],
                        previous.mac if previous else None, line, reason)
 
     for row in rows:
+        if head and row.id == head[0] and (row.mac is None or not _same(row.mac, head[1])):
+            return broken(row.id, f"line {row.id} is not the line noted earlier "
+                          "(its seal changed or was removed)")
         if row.mac is None and not started:
             unsealed += 1  # written before the chain began (migration 0005)
             previous = row
@@ -173,9 +177,6 @@ def check_chain(rows: Iterable[Any], keys: Sequence[bytes],
                      if previous and row.at < previous.at else "")
             return broken(row.id, f"line {row.id} does not match its seal: altered, "
                           f"inserted, moved or forged.{dated}")
-        if head and row.id == head[0] and not _same(row.mac, head[1]):
-            return broken(row.id, f"line {row.id} is not the line noted earlier "
-                          "(its seal changed)")
         started, previous, sealed = True, row, sealed + 1
     if head and (previous is None or previous.id < head[0]):
         last = previous.id if previous else 0
