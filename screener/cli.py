@@ -208,15 +208,19 @@ def _store_app():  # type: ignore[no-untyped-def]
     app = Flask("screener")
     app.config["TESTING"] = True  # only so configure() does not ask for a secret key
     configure(app, None)
+    if not os.environ.get("SCREENER_SECRET_KEY"):
+        app.config["SECRET_KEY"] = None  # not the throwaway one: it would seal audit lines
     return app
 
 
-def _store(keys: bool = True):  # type: ignore[no-untyped-def]
-    """The ready store, or a message and exit code 1 (bad keys, old schema, no database);
-    ``keys=False`` for commands that must work while a data key is missing."""
+def _store(keys: bool = True, audited: bool = False):  # type: ignore[no-untyped-def]
+    """The ready store, or a message and exit code 1 (bad keys, old schema, no database;
+    with ``audited``, no key to seal the command's audit line with); ``keys=False`` for
+    commands that must work while a data key is missing."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from .config import ConfigError
+    from .store.audit import AuditKeyMissing
     from .store.service import store_from_config
 
     app = _store_app()
@@ -227,6 +231,11 @@ def _store(keys: bool = True):  # type: ignore[no-untyped-def]
         sys.exit(1)
     try:
         store.ensure_ready(keys=keys)
+        if audited and not store.audit.keys:
+            raise AuditKeyMissing(
+                "This command seals or checks audit lines: run it with the app's "
+                "SCREENER_SECRET_KEY (or SCREENER_AUDIT_KEY) set, so they are sealed with "
+                "the same key.")
         return store
     except ConfigError as exc:
         click.echo(str(exc), err=True)
@@ -243,8 +252,12 @@ def db() -> None:
 
 
 @db.command("upgrade")
-def db_upgrade() -> None:
-    """Create or migrate the database schema to this version."""
+@click.option("--app-role", default=None, metavar="ROLE",
+              help="PostgreSQL: the role the app runs as, given only what it needs (only "
+                   "reading and adding on the audit log); SCREENER_DATABASE_APP_ROLE")
+def db_upgrade(app_role: str | None) -> None:
+    """Create or migrate the database schema to this version (on PostgreSQL, as the role
+    that owns the tables)."""
     from sqlalchemy import Engine
 
     from .store.db import current_revision, database_label, head_revision, make_engine, upgrade
@@ -253,7 +266,7 @@ def db_upgrade() -> None:
     app = _store_app()
     engine: Engine = make_engine(database_url(app.config, app.instance_path))
     before = current_revision(engine)
-    upgrade(engine)
+    upgrade(engine, app_role or app.config.get("DATABASE_APP_ROLE") or None)
     click.echo(f"{database_label(engine)}: schema {before or 'none'} -> {head_revision()}")
     engine.dispose()
 
@@ -278,7 +291,7 @@ def purge_command() -> None:
     """Delete every expired submission (run daily from cron or a systemd timer)."""
     from .store.audit import Action
 
-    store = _store(keys=False)  # expired data goes even while a key is missing
+    store = _store(keys=False, audited=True)  # expired data goes even while a key is missing
     deleted = store.submissions.purge()
     store.audit.record(Action.PURGE, detail=f"{deleted} expired")
     click.echo(f"deleted {deleted} expired submission(s)")
@@ -424,7 +437,7 @@ def _account_command(action):  # type: ignore[no-untyped-def]
     from .store.accounts import AccountError
     from .store.audit import Action
 
-    store = _store()
+    store = _store(audited=True)
     try:
         detail = action(store)
         store.audit.record(Action.ACCOUNT_CHANGE, detail=f"{detail} (command line)")
@@ -519,10 +532,41 @@ def audit_export(since, fmt: str) -> None:  # type: ignore[no-untyped-def]
 
     from .store.audit import Action, as_csv, as_json_lines
 
-    store = _store()
+    store = _store(audited=True)
     lines = store.audit.since(since.replace(tzinfo=UTC))
     for chunk in (as_csv(lines) if fmt == "csv" else as_json_lines(lines)):
         click.echo(chunk, nl=False)
     store.audit.record(Action.AUDIT_EXPORT, detail=f"{fmt} since {since:%Y-%m-%d} "
                        "(command line)")
     store.dispose()
+
+
+@audit.command("verify")
+@click.option("--head", "head", default=None, metavar="LINE:SEAL",
+              help="a line and seal printed by an earlier verify: it must still be there")
+def audit_verify(head: str | None) -> None:
+    """Check every line's seal and its place in the chain; name the first broken line.
+
+    Exit codes: 0 intact, 1 the command could not run, 3 the log was tampered with."""
+    store = _store(audited=True)
+    wanted = None
+    if head:
+        number, _, seal = head.partition(":")
+        if not number.isdigit() or len(seal) != 64:
+            click.echo("--head takes LINE:SEAL as printed by an earlier 'audit verify'",
+                       err=True)
+            sys.exit(1)
+        wanted = (int(number), seal.lower())
+    verdict = store.audit.verify(wanted)
+    store.dispose()
+    older = (f" ({verdict.unsealed} older line(s) from before the seals began)"
+             if verdict.unsealed else "")
+    if not verdict.intact:
+        click.echo(f"BROKEN at line {verdict.broken_id}: {verdict.reason}", err=True)
+        click.echo(f"{verdict.sealed} line(s) before it check out{older}.", err=True)
+        sys.exit(3)
+    click.echo(f"intact: {verdict.sealed} sealed line(s){older}.")
+    if verdict.last_id is not None:
+        click.echo(f"last line {verdict.last_id}:{verdict.last_seal}\n(keep it; "
+                   f"'screener audit verify --head {verdict.last_id}:{verdict.last_seal}' "
+                   "later also catches lines cut off the end)")

@@ -75,6 +75,10 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": 30,
     "DATABASE_URL": None,
     "DATA_KEYS": None,
+    # The audit log's seals are keyed with this (else derived from SECRET_KEY); on
+    # PostgreSQL, DATABASE_APP_ROLE is the app's role, given only what it needs on upgrade.
+    "AUDIT_KEY": "",
+    "DATABASE_APP_ROLE": "",
     "SMTP_URL": "",
     "NOTIFY_EMAIL": "",
     "STAFF_URL": "",
@@ -95,7 +99,7 @@ _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "E
                   "EMBED_ORIGINS", "SESSION_KEYS", "DATABASE_URL", "SMTP_URL", "NOTIFY_EMAIL",
                   "STAFF_URL", "HANDOFF_RATE_LIMIT", "BASE_URL", "STAFF_SIGN_IN_FAILURES",
                   "STAFF_SIGN_IN_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS",
-                  "PDF_RATE_LIMIT")
+                  "PDF_RATE_LIMIT", "AUDIT_KEY", "DATABASE_APP_ROLE")
 
 
 class ConfigError(RuntimeError):

@@ -1,7 +1,8 @@
 """Staff accounts: one-time setup links, passwords, the second factor, disable and reset.
 
-A setup link is a random token valid for a day, stored only as a digest. Reset and
-disable raise ``session_version``, which signs out every session made before.
+A setup link is a random token valid for a day, stored only as a digest. Signing out,
+reset and disable raise ``session_version``, which signs out every session made before:
+the staff cookie is kept by the browser, so only the server can make a copy of it useless.
 
 A code is good once even when sent many times at once, on SQLite too: the TOTP step moves
 on by a compare-and-set (``UPDATE ... WHERE totp_last_step < step``) and a recovery code is
@@ -125,6 +126,14 @@ class Accounts:
             row.setup_digest = row.setup_expires_at = None
             session.commit()
             return _staff(row)
+
+    def end_sessions(self, account_id: str) -> None:
+        """Every session of this account signed out, on every computer (one atomic
+        increment, so two sign-outs at once both count)."""
+        with self.sessions() as session:
+            session.execute(update(StaffAccount).where(StaffAccount.id == account_id)
+                            .values(session_version=StaffAccount.session_version + 1))
+            session.commit()
 
     def enable(self, email: str) -> Staff:
         with self.sessions() as session:

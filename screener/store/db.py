@@ -80,10 +80,11 @@ def write_lock(session: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, app_role: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
+    config.attributes["app_role"] = app_role
     return config
 
 
@@ -108,8 +109,10 @@ def check_schema(engine: Engine) -> None:
             f"Run: {UPGRADE_COMMAND}")
 
 
-def upgrade(engine: Engine) -> None:
-    command.upgrade(alembic_config(engine), "head")
+def upgrade(engine: Engine, app_role: str | None = None) -> None:
+    """Migrate to the newest schema; on PostgreSQL, ``app_role`` is the role the app runs
+    as, given only the rights it needs (migration 0005)."""
+    command.upgrade(alembic_config(engine, app_role), "head")
 
 
 def database_label(engine: Engine) -> str:

@@ -135,7 +135,7 @@ class StaffAccount(Base):
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
     setup_digest: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     setup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    # Raised on reset and disable: every session made before is signed out.
+    # Raised on sign-out, reset and disable: every session made before is signed out.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     # Failed sign-ins (password or code) since the last success: capped (NIST SP 800-63B).
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -201,7 +201,10 @@ class SubmissionEvent(Base):
 
 
 class AuditEntry(Base):
-    """One line of the append-only audit log (triggers refuse updates and deletes)."""
+    """One line of the append-only audit log (triggers refuse updates and deletes).
+
+    ``id`` is the line's number in the chain (1, 2, 3... given by ``audit.AuditLog``, an
+    insert trigger refuses any other); ``mac`` its seal, chained to the line before."""
 
     __tablename__ = "audit_log"
 
@@ -212,6 +215,9 @@ class AuditEntry(Base):
     submission_id: Mapped[str | None] = mapped_column(String(32), default=None)
     # A word or two that is never health data: a status, a format, a count, an email.
     detail: Mapped[str] = mapped_column(String(200), default="")
+    # HMAC-SHA256 (hex) of this line and the previous seal; None only on lines written
+    # before migration 0005.
+    mac: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class KeyCheck(Base):

@@ -14,12 +14,13 @@ import threading
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from .accounts import Accounts
 from .audit import AuditLog
+from .audit import audit_keys as audit_keys_from
 from .casework import Casework
 from .crypto import Cipher
 from .db import SchemaBehind, check_schema, default_url, make_engine
@@ -45,14 +46,16 @@ def database_url(config: Any, instance_path: str) -> str:
 class Store:
     """One engine, its sessions, the cipher, and the queries of each part."""
 
-    def __init__(self, url: str, keys: Any, secret: str, **engine_options: Any) -> None:
+    def __init__(self, url: str, keys: Any, secret: str,
+                 audit_keys: list[bytes] | None = None, **engine_options: Any) -> None:
         self.engine: Engine = make_engine(url, **engine_options)
         sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.cipher = cipher = Cipher(keys)
-        self.submissions = Submissions(sessions, cipher, secret)
+        self.audit = AuditLog(sessions, audit_keys if audit_keys is not None
+                              else audit_keys_from({"SECRET_KEY": secret}))
+        self.submissions = Submissions(sessions, cipher, secret, self.audit)
         self.accounts = Accounts(sessions, cipher)
         self.casework = Casework(sessions, cipher)
-        self.audit = AuditLog(sessions)
         self._checked = False
         self._lock = threading.Lock()
 
@@ -84,7 +87,7 @@ class Store:
 
 def store_from_config(config: Any, instance_path: str) -> Store:
     return Store(database_url(config, instance_path), config.get("DATA_KEYS"),
-                 str(config.get("SECRET_KEY") or ""))
+                 str(config.get("SECRET_KEY") or ""), audit_keys_from(config))
 
 
 def init_store(app: Flask) -> Store:
@@ -93,6 +96,10 @@ def init_store(app: Flask) -> Store:
     store = store_from_config(app.config, app.instance_path)
     try:
         store.ensure_ready()
+        if app_may_rewrite_audit(store.engine):
+            log.warning("The app's PostgreSQL role owns the audit log (or is a superuser), so "
+                        "it could switch off its triggers: run the app as the role that "
+                        "'screener db upgrade --app-role' sets up (README, two roles).")
     except (SchemaBehind, WrongDataKeys):
         store.dispose()
         raise
@@ -104,6 +111,16 @@ def init_store(app: Flask) -> Store:
     os.register_at_fork(after_in_child=lambda: store.engine.dispose(close=False))
     app.extensions[EXTENSION] = store
     return store
+
+
+def app_may_rewrite_audit(engine: Engine) -> bool:
+    """On PostgreSQL: does the role we connect as own ``audit_log`` (or is a superuser)?"""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as connection:
+        return bool(connection.scalar(text(
+            "SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+            "WHERE tablename = 'audit_log' AND schemaname = current_schema()")))
 
 
 def current_store(app: Flask) -> Store:

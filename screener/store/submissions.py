@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from .crypto import Cipher, SealError
 from .models import Status, Submission, new_submission_id
 from .reference import digest, normalise, reference_for
+
+if TYPE_CHECKING:
+    from .audit import AuditLog
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,12 @@ def _live(moment: datetime) -> Any:
 class Submissions:
     """The submission store over one engine's sessions and one cipher."""
 
-    def __init__(self, sessions: sessionmaker[Session], cipher: Cipher, secret: str) -> None:
+    def __init__(self, sessions: sessionmaker[Session], cipher: Cipher, secret: str,
+                 audit: AuditLog | None = None) -> None:
         self.sessions = sessions
         self.cipher = cipher
         self.secret = secret
+        self.audit = audit  # a withdrawal's audit line is sealed in its transaction
 
     def reference_for(self, send_token: str) -> str:
         return reference_for(self.secret, send_token)
@@ -208,7 +213,7 @@ class Submissions:
                                  .with_for_update())
             if row is None:
                 return False
-            _erase(row, moment, staff_id)
+            _erase(row, moment, self.audit, staff_id)
             session.commit()
             return True
 
@@ -234,7 +239,7 @@ class Submissions:
                     stored = ""
             if row is None or not wanted or not hmac.compare_digest(stored, wanted):
                 return False
-            _erase(row, moment)
+            _erase(row, moment, self.audit)
             session.commit()
             return True
 
@@ -292,10 +297,14 @@ class Submissions:
             return session.scalar(select(func.count()).select_from(Submission)) or 0
 
 
-def _erase(row: Submission, moment: datetime, staff_id: str | None = None) -> None:
+def _erase(row: Submission, moment: datetime, audit: AuditLog | None,
+           staff_id: str | None = None) -> None:
     """Withdrawn: the patient's data goes, and so do the nurses' copies and notes; the
     audit line is written in the same transaction."""
-    from .models import AuditEntry, SubmissionEvent, SubmissionVersion
+    from .models import SubmissionEvent, SubmissionVersion
+
+    if audit is None:
+        raise RuntimeError("Submissions needs the AuditLog to record a withdrawal")
 
     row.status = Status.WITHDRAWN
     row.withdrawn_at = moment
@@ -305,5 +314,6 @@ def _erase(row: Submission, moment: datetime, staff_id: str | None = None) -> No
     session.execute(delete(SubmissionVersion).where(SubmissionVersion.submission_id == row.id))
     session.execute(update(SubmissionEvent).where(SubmissionEvent.submission_id == row.id)
                     .values(note=None))
-    session.add(AuditEntry(at=moment, staff_id=staff_id, action="withdraw",
-                           submission_id=row.id, detail="by staff" if staff_id else "by patient"))
+    audit.append(session, "withdraw", staff_id=staff_id, submission_id=row.id,
+                 detail="by staff" if staff_id else "by patient", moment=moment)
+

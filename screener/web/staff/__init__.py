@@ -4,8 +4,9 @@
 Only there when the clinic has switched the handoff on (else every page is a 404). Every
 page but sign-in and account setup needs a signed-in account; admin pages need the admin
 role. The staff session is its own cookie (``state.STAFF_COOKIE``, path /staff, 15 minutes
-idle, 8 hours in all), and holds the account id with its ``session_version``, so a reset or
-a disabled account signs out at once. Every view, edit, export and change is audited.
+idle, 8 hours in all), and holds the account id with its ``session_version``, so signing
+out, a reset or a disabled account ends every session of that account at once, copies of
+the cookie included. Every view, edit, export and change is audited.
 """
 
 from __future__ import annotations

@@ -182,6 +182,7 @@ def sign_out() -> Response:
     form = ConfirmForm()
     if form.validate():
         store().audit.record(Action.SIGN_OUT, staff_id=me().id)
+        store().accounts.end_sessions(me().id)  # a copy of the cookie stops working too
         logout_user()
         session.clear()
         flash("You are signed out.")
