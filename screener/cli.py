@@ -292,13 +292,14 @@ def notify_command(minutes: int) -> None:
     (the server restarted during its retries, say). Safe to run from cron."""
     from datetime import timedelta
 
+    from .config import staff_url
     from .notify import Notifier
 
     app = _store_app()
     config = app.config
-    if not (config.get("SMTP_URL") and config.get("NOTIFY_EMAIL") and config.get("STAFF_URL")):
-        click.echo("Set SCREENER_SMTP_URL, SCREENER_NOTIFY_EMAIL and SCREENER_STAFF_URL.",
-                   err=True)
+    if not (config.get("SMTP_URL") and config.get("NOTIFY_EMAIL") and staff_url(config)):
+        click.echo("Set SCREENER_SMTP_URL, SCREENER_NOTIFY_EMAIL and SCREENER_BASE_URL (or "
+                   "SCREENER_STAFF_URL).", err=True)
         sys.exit(1)
     store = _store()
     notifier = Notifier(config["SMTP_URL"], config["NOTIFY_EMAIL"], (), config["CLINIC_NAME"])
@@ -306,7 +307,7 @@ def notify_command(minutes: int) -> None:
     sent = 0
     for sid, urgent in pending:
         try:
-            notifier.send(notifier.message(urgent, config["STAFF_URL"]))
+            notifier.send(notifier.message(urgent, staff_url(config)))
         except OSError as exc:  # smtplib's errors included
             click.echo(f"sending failed ({type(exc).__name__}); try again later", err=True)
             break

@@ -13,11 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+
+from ..config import public_url
 
 # The only query parameters a page keeps when its language changes: any other (an
 # ``endpoint`` or ``_method`` that ``url_for`` would take as its own) is dropped.
 KEPT_QUERY = ("return", "back")
+
+
+def configured_url(endpoint: str, **values: object) -> str:
+    """``endpoint``'s full address at SCREENER_BASE_URL, for text a patient keeps; only its
+    path when that is not set. Never built from the request's Host (a client chooses it)."""
+    path = url_for(endpoint, **values)
+    return public_url(current_app.config, path.removeprefix(request.script_root)) or path
 
 
 def make_fixed_url() -> Callable[..., str]:
