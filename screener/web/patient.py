@@ -33,6 +33,7 @@ from ..exports.render import answered_rows
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
 from .exports import download, pdf_download
+from .links import local_path
 from .state import clear_state, load_state, save_state
 
 bp = Blueprint("patient", __name__)
@@ -205,17 +206,11 @@ def summary(fmt: str) -> Any:
     return download(result, answers, fmt)
 
 
-def _local_path(target: str | None) -> str:
-    """A path on this site to go back to; the start page for anything else."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for(".landing")
-
-
 @bp.get("/restart")
 def confirm_restart() -> str:
     """Start over asks first, without script: a page with a confirm button."""
-    return render_template("restart.html", back=_local_path(request.args.get("back")))
+    return render_template("restart.html", back=local_path(request.args.get("back"),
+                                                          url_for(".landing")))
 
 
 @bp.post("/restart")

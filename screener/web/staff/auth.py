@@ -27,6 +27,7 @@ from ...staff import factors
 from ...store.accounts import AccountError, normal_email
 from ...store.audit import Action
 from ...store.reference import digest
+from ..links import local_path
 from ..security import limit_client
 from . import StaffUser, bp, me, store
 from .forms import CodeForm, ConfirmForm, SetupForm, SignInForm
@@ -62,10 +63,9 @@ def _throttle_client() -> None:
 
 
 def _next_url() -> str:
-    wanted = request.args.get("next", "")
-    if wanted.startswith("/staff/") and "//" not in wanted and "\\" not in wanted:
-        return wanted
-    return url_for(".worklist")
+    """Back to the staff page that asked for sign-in (Flask-Login's ``?next=``)."""
+    wanted = local_path(request.args.get("next"), "")
+    return wanted if wanted.startswith("/staff/") else url_for(".worklist")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
