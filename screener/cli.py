@@ -307,20 +307,21 @@ def notify_command(minutes: int) -> None:
     each email goes out at most once (see notify.py)."""
     from datetime import timedelta
 
+    from .config import staff_url
     from .notify import Notifier, Outcome
 
     app = _store_app()
     config = app.config
-    if not (config.get("SMTP_URL") and config.get("NOTIFY_EMAIL") and config.get("STAFF_URL")):
-        click.echo("Set SCREENER_SMTP_URL, SCREENER_NOTIFY_EMAIL and SCREENER_STAFF_URL.",
-                   err=True)
+    if not (config.get("SMTP_URL") and config.get("NOTIFY_EMAIL") and staff_url(config)):
+        click.echo("Set SCREENER_SMTP_URL, SCREENER_NOTIFY_EMAIL and SCREENER_BASE_URL (or "
+                   "SCREENER_STAFF_URL).", err=True)
         sys.exit(1)
     store = _store()
     notifier = Notifier(config["SMTP_URL"], config["NOTIFY_EMAIL"], (), config["CLINIC_NAME"])
     pending = store.submissions.unnotified(timedelta(minutes=minutes))
     sent = taken = 0
     for sid, urgent in pending:
-        outcome = notifier.attempt(notifier.message(urgent, config["STAFF_URL"]),
+        outcome = notifier.attempt(notifier.message(urgent, staff_url(config)),
                                    store.submissions.notification(sid))
         if outcome is Outcome.TAKEN:  # sent meanwhile by the app: at most once
             taken += 1

@@ -44,7 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "STAFF_SIGN_IN_FAILURES": "5 per 15 minutes",
     "STAFF_SIGN_IN_MAX_FAILURES": 100,
     "STAFF_SIGN_IN_RATE_LIMIT": "30 per 15 minutes",
-    # Where setup links point (https://screener.example.org); the staff CLI needs it.
+    # The screener's public address (https://screener.example.org, with any path prefix):
+    # every link that leaves the browser (emails, setup links) starts with it, never with
+    # the request's Host, which the client chooses. Required once the handoff emails.
     "BASE_URL": "",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": 3600,
@@ -119,6 +121,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config[key] = str(app.config[key])
     _secure_defaults(app)
     _embedding(app)
+    _public_addresses(app)
     app.config.from_mapping(check_clinic(app.config, clinic))
     if not app.config["SECRET_KEY"]:
         if not (app.debug or app.testing):
@@ -142,6 +145,36 @@ def _secure_defaults(app: Flask) -> None:
     """Secure cookies unless asked otherwise; plain HTTP is for debug and tests only."""
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+
+
+def _public_addresses(app: Flask) -> None:
+    """SCREENER_BASE_URL and SCREENER_STAFF_URL, when set, are absolute web addresses."""
+    for key in ("BASE_URL", "STAFF_URL"):
+        value = app.config[key]
+        parsed = urlsplit(value)
+        if value and (parsed.scheme not in ("http", "https") or not parsed.netloc
+                      or parsed.query or parsed.fragment or not value.isprintable()
+                      or " " in value):
+            raise ConfigError(
+                f"SCREENER_{key}: {value!r} is not a web address. Give the screener's public "
+                "address, such as https://screener.clinic.example")
+
+
+def public_url(config: Any, path: str) -> str:
+    """``path`` (from the app's root) at SCREENER_BASE_URL; empty when that is not set.
+
+    Links read outside the browser (emails, setup links) come from configuration only: the
+    request's Host is whatever the client sent, and a forged one would put an attacker's
+    address in the clinic's inbox.
+    """
+    base = str(config.get("BASE_URL") or "").rstrip("/")
+    return base + path if base else ""
+
+
+def staff_url(config: Any) -> str:
+    """The staff area's address for emails: SCREENER_STAFF_URL, else SCREENER_BASE_URL's
+    ``/staff/``; empty when neither is set."""
+    return str(config.get("STAFF_URL") or "") or public_url(config, "/staff/")
 
 
 def embed_origins(value: str) -> list[str]:

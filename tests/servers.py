@@ -109,30 +109,44 @@ def start_gunicorn(folder: Path, tls: Tls | None, **settings: str) -> Served:
     return Served(base, log, process)
 
 
-def nginx_site(listen_port: int, upstream: str, tls: Tls) -> str:
-    """The README's production site (``deploy/nginx.conf``) pointed at loopback test files."""
+def nginx_site(listen_port: int, upstream: str, tls: Tls, *, sni_only: bool = False) -> str:
+    """The README's production site (``deploy/nginx.conf``) pointed at loopback test files,
+    serving the names the test certificate holds (127.0.0.1 and localhost).
+
+    A client that connects to an IP address sends no TLS name (SNI), and the shipped
+    default server rejects such handshakes; so unless ``sni_only``, the default server here
+    gets the test certificate instead, and still closes every request for an unknown Host.
+    """
     site = NGINX_SITE.read_text(encoding="utf-8")
     replacements = {
-        r"listen 443 ssl;": f"listen 127.0.0.1:{listen_port} ssl;",
-        r"listen \[::\]:443 ssl;\n": "",
+        r"listen 443 ssl( default_server)?;": f"listen 127.0.0.1:{listen_port} ssl\\1;",
+        r"listen \[::\]:443 ssl( default_server)?;\n": "",
+        r"server_name screener\.clinic\.example;": "server_name 127.0.0.1 localhost;",
         r"server 127\.0\.0\.1:8000": f"server {upstream}",
         r"ssl_certificate /\S+;": f"ssl_certificate {tls.cert};",
         r"ssl_certificate_key /\S+;": f"ssl_certificate_key {tls.key};",
     }
+    if not sni_only:
+        replacements[r"ssl_reject_handshake on;"] = (
+            f"ssl_certificate {tls.cert};\n    ssl_certificate_key {tls.key};")
     for pattern, replacement in replacements.items():
         site, count = re.subn(pattern, replacement, site)
         assert count, f"deploy/nginx.conf no longer has {pattern!r}"
-    # The plain-HTTP redirect server listens on port 80, which tests cannot take.
-    return re.sub(r"\nserver \{\n    listen 80;.*?\n\}\n", "\n", site, flags=re.S)
+    # The plain-HTTP servers listen on port 80, which tests cannot take.
+    site, count = re.subn(r"\nserver \{\n    listen 80[ ;].*?\n\}\n", "\n", site, flags=re.S)
+    assert count == 2, "deploy/nginx.conf no longer has its two port-80 servers"
+    return site
 
 
-def start_nginx(folder: Path, upstream: str, tls: Tls) -> Served:
-    """Debian's nginx, master and workers, with only the project's site configuration."""
+def start_nginx(folder: Path, upstream: str, tls: Tls, *, sni_only: bool = False) -> Served:
+    """Debian's nginx, master and workers, with only the project's site configuration;
+    ``sni_only``: exactly as shipped, so clients must name localhost (see ``nginx_site``)."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     port = free_port()
     prefix = folder / f"nginx-{port}"
     prefix.mkdir()
-    (prefix / "site.conf").write_text(nginx_site(port, upstream, tls), encoding="utf-8")
+    (prefix / "site.conf").write_text(nginx_site(port, upstream, tls, sni_only=sni_only),
+                                      encoding="utf-8")
     user = "user root;\n" if os.geteuid() == 0 else ""
     (prefix / "nginx.conf").write_text(
         f"{user}worker_processes 1;\ndaemon off;\npid {prefix}/nginx.pid;\n"
@@ -149,7 +163,7 @@ def start_nginx(folder: Path, upstream: str, tls: Tls) -> Served:
     process = subprocess.Popen([binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
                                 "-e", str(log)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.STDOUT)
-    base = f"https://127.0.0.1:{port}"
+    base = f"https://{'localhost' if sni_only else '127.0.0.1'}:{port}"
     wait_until_up(base + "/healthz", process, log, tls)
     return Served(base, log, process)
 

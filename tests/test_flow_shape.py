@@ -4,6 +4,8 @@ over, and a time estimate that matches the words."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from screener.catalogue.questions import EMERGENCY_VALUES, PAGES, QUESTIONS, STEPS, URGENT_VALUES
@@ -116,10 +118,30 @@ def test_start_over_asks_first_and_clears_only_when_confirmed(wizard, answers):
     assert wizard.session_answers() == {}
 
 
-@pytest.mark.parametrize("back", ["//evil.example/x", "https://evil.example/", "/\\evil"])
+# ?back= as an attacker would write it in a link (still URL-encoded): each would take the
+# patient to another site if it were put in the page as it is.
+OFF_SITE = ["/%09/evil.example", "%09//evil.example", "/%0A/evil.example", "/%0D%0A/evil.example",
+            "/%00/evil.example", "/%7F/evil.example", "%20//evil.example", "/%20/evil.example",
+            "//evil.example", "//evil.example/x", "\\\\evil.example", "/\\evil.example",
+            "%5C%5Cevil.example", "/%5Cevil.example", "https:evil.example",
+            "https://evil.example", "https://evil.example/", "javascript:alert(1)",
+            "JavaScript:alert(1)", "%2F%2Fevil.example", "%252F%252Fevil.example",
+            "/%E3%80%82/evil.example", "evil.example", "step/diagnosis", ""]
+
+
+@pytest.mark.parametrize("back", OFF_SITE)
 def test_start_over_goes_back_only_within_the_site(client, back):
-    confirm = text(client.get("/restart", query_string={"back": back}))
+    confirm = text(client.get("/restart?back=" + back))
     assert 'href="/">No, keep my answers' in confirm
+    links = re.findall(r'href="([^"]*)"', confirm)
+    assert links and all(re.fullmatch(r"(/(?![/\\])|#)[!-~]*", link) for link in links), links
+
+
+@pytest.mark.parametrize("back", ["/step/diagnosis", "/review", "/result?lang=es",
+                                  "/step/diagnosis?return=review", "/"])
+def test_start_over_goes_back_to_any_page_of_the_site(client, back):
+    confirm = text(client.get("/restart", query_string={"back": back}))
+    assert f'href="{back}">No, keep my answers' in confirm
 
 
 def _step_page_words(client, locale: str) -> int:

@@ -9,8 +9,9 @@ import re
 
 import pytest
 
+from screener.web.clientkey import client_key
 from screener.web.ratelimit_storage import limit_storage
-from screener.web.staff.throttle import FIRST_WAIT, SignInThrottle, client_key
+from screener.web.staff.throttle import FIRST_WAIT, SignInThrottle
 
 from .staffkit import PASSWORD, sign_in
 

@@ -117,3 +117,21 @@ def test_staff_account_ids_are_unguessable(admin_client, store):
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", first) and first[:8] != second[:8]
     response = admin_client.post(f"/staff/admin/accounts/{new_submission_id()}/disable")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("wanted, lands_on", [
+    ("/staff/?status=all", "/staff/?status=all"),
+    ("/\t/evil.example", "/staff/"), ("/staff/\t/evil.example", "/staff/"),
+    ("//evil.example/staff/", "/staff/"), ("/\\evil.example", "/staff/"),
+    ("https://evil.example/staff/", "/staff/"), ("javascript:alert(1)", "/staff/"),
+])
+def test_signing_in_returns_only_to_a_staff_page_of_this_site(staff_app, nurse, wanted,
+                                                              lands_on):
+    from .staffkit import PASSWORD
+
+    client = staff_app.test_client()
+    asked = client.post("/staff/sign-in", query_string={"next": wanted},
+                        data={"email": nurse.email, "password": PASSWORD})
+    done = client.post(asked.location, data={"code": nurse.code()})
+    assert done.status_code == 302 and done.location == lands_on

@@ -21,6 +21,8 @@ _ERRORS = {"$ref": "#/components/schemas/Errors"}
 JSON = "application/json"
 FHIR_JSON = "application/fhir+json"
 Schema = dict[str, Any]
+# QuestionnaireResponse.status (FHIR R4 value set questionnaire-answers-status).
+QR_STATUSES = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
 
 
 def _answer_schema(question: Question) -> Schema:
@@ -131,6 +133,62 @@ def _fhir(resource: str) -> dict[str, Any]:
             "externalDocs": {"url": f"https://hl7.org/fhir/R4/{resource.lower()}.html"}}
 
 
+# FHIR R4 primitive types, as the app's parser (fhir.resources) checks them. Its patterns
+# use Python's \s, which counts more characters as white space than JavaScript's (U+0085,
+# U+001C-U+001F): written out here, so that every engine reads them alike.
+_SPACE = ("\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a"
+          "\\u2028\\u2029\\u202f\\u205f\\u3000")
+_STRING: Schema = {"type": "string", "pattern": f"^([ \\r\\n\\t]|[^{_SPACE}])+$"}
+_CODE: Schema = {"type": "string", "pattern": f"^[^{_SPACE}]+( [^{_SPACE}]+)*$"}
+_URI: Schema = {"type": "string", "pattern": f"^[^{_SPACE}]*$"}
+_DATE_TIME: Schema = {"type": "string", "pattern": (
+    "^[1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:"
+    "[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]))?)?)?$")}
+_CODING: Schema = {"type": "object", "additionalProperties": False, "properties": {
+    "system": _URI, "version": _STRING, "code": _CODE, "display": _STRING,
+    "userSelected": {"type": "boolean"}}}
+ITEM_DEPTH = 3  # groups in groups: this Questionnaire nests items two deep
+
+
+def _item(depth: int) -> Schema:
+    """A QuestionnaireResponse item: a group of items or a question's answers."""
+    answer: Schema = {"type": "object", "additionalProperties": False,
+                      "not": {"required": ["valueCoding", "valueInteger"]},
+                      "properties": {"valueCoding": _CODING, "valueInteger": {
+                          "type": "integer", "minimum": -2**31, "maximum": 2**31 - 1}}}
+    properties: Schema = {"linkId": _STRING, "definition": _URI, "text": _STRING,
+                          "answer": {"type": "array", "items": answer}}
+    if depth > 1:
+        properties["item"] = {"type": "array", "items": _item(depth - 1)}
+    return {"type": "object", "required": ["linkId"], "additionalProperties": False,
+            "properties": properties}
+
+
+def _questionnaire_response_in() -> Schema:
+    """The elements of a QuestionnaireResponse that this service reads or writes (its own
+    export posts back as it is), as FHIR R4 types them; ``status`` is mandatory (a 400
+    without it). Whether the answers fit the Questionnaire is the Questionnaire's to say: a
+    well-formed response that does not fit gets a 422."""
+    schema = _fhir("QuestionnaireResponse")
+    schema.update(required=["resourceType", "status"], additionalProperties=False)
+    schema["properties"].update({
+        "id": {"type": "string", "pattern": "^[A-Za-z0-9.-]{1,64}$"},
+        "language": _CODE,
+        "questionnaire": _URI | {"description": "The Questionnaire's canonical URL and version "
+                                                "(url|version); required (else 422)."},
+        "status": {"enum": list(QR_STATUSES), "description": "Only a completed or amended "
+                                                             "response is evaluated (else 422)."},
+        "authored": _DATE_TIME,
+        "meta": {"type": "object", "additionalProperties": False,
+                 "properties": {"tag": {"type": "array", "items": _CODING}}},
+        "text": {"type": "object", "additionalProperties": False,
+                 "required": ["status", "div"], "properties": {
+                     "status": {"enum": ["generated", "extensions", "additional", "empty"]},
+                     "div": _STRING}},
+        "item": {"type": "array", "items": _item(ITEM_DEPTH)}})
+    return schema
+
+
 def _fhir_body(resource: str, description: str) -> dict[str, Any]:
     return {"description": description, "content": {FHIR_JSON: {"schema": _fhir(resource)}}}
 
@@ -208,7 +266,7 @@ def openapi_document() -> dict[str, Any]:
                                "disclaimer last; then the response itself.",
                 "parameters": _language_parameters(),
                 "requestBody": {"required": True, "content": {
-                    media: {"schema": _fhir("QuestionnaireResponse")}
+                    media: {"schema": _questionnaire_response_in()}
                     for media in (FHIR_JSON, "application/json")}},
                 "responses": {"200": _fhir_body("Bundle", "The guidance as a document Bundle."),
                               **_outcomes(400, 413, 415, 422, 429)}}},

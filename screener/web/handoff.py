@@ -36,6 +36,7 @@ from .. import consent, evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import QUESTIONS
 from ..catalogue.wizard import Flow
+from ..config import ConfigError, staff_url
 from ..engine.evaluate import Result
 from ..i18n import N_, current_locale
 from ..store.db import SchemaBehind
@@ -43,6 +44,7 @@ from ..store.keycheck import WrongDataKeys
 from ..store.reference import grouped
 from ..store.service import Store, current_store, enabled, init_store
 from ..store.submissions import Contact, NewSubmission
+from .links import configured_url
 from .security import limit_client
 from .state import load_state
 from .watch import count_event
@@ -82,6 +84,13 @@ def init_handoff(app: Flask) -> None:
     init_store(app)
     if app.config.get("SMTP_URL") and app.config.get("NOTIFY_EMAIL"):
         from ..notify import Notifier
+
+        if not staff_url(app.config):
+            raise ConfigError(
+                "SCREENER_BASE_URL is not set: the intake email links to the staff area, and "
+                "that link must come from configuration, never from a request's Host. Set "
+                "SCREENER_BASE_URL to the screener's public address (such as "
+                "https://screener.clinic.example), or SCREENER_STAFF_URL to the staff area's.")
 
         delays = app.config.get("NOTIFY_RETRY_DELAYS") or ()
         if isinstance(delays, str):
@@ -232,8 +241,7 @@ def _notify(store: Store, sid: str, urgent: bool) -> None:
     notifier = current_app.extensions.get("screener.notifier")
     if notifier is None:
         return
-    staff_url = current_app.config.get("STAFF_URL") or request.url_root.rstrip("/") + "/staff/"
-    notifier.submitted(urgent, staff_url, store.submissions.notification(sid))
+    notifier.submitted(urgent, staff_url(current_app.config), store.submissions.notification(sid))
 
 
 def _sent_record() -> dict[str, str] | None:
@@ -250,7 +258,7 @@ def sent() -> Any:
     if record is None:
         return redirect(url_for("patient.result"))
     return render_template("handoff_sent.html", code=grouped(record["code"]),
-                           withdraw_url=url_for(".withdraw", _external=True))
+                           withdraw_url=configured_url(".withdraw"))
 
 
 @bp.post("/sent/withdraw")
@@ -266,7 +274,7 @@ def withdraw_now() -> Any:
     except SQLAlchemyError as exc:
         _unavailable(exc)
         return render_template("handoff_sent.html", code=grouped(record["code"]),
-                               withdraw_url=url_for(".withdraw", _external=True),
+                               withdraw_url=configured_url(".withdraw"),
                                unavailable=True), 503
     session.pop(SENT_KEY, None)
     session.pop(TOKEN_KEY, None)

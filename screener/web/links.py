@@ -12,12 +12,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+
+from ..config import public_url
 
 # The only query parameters a page keeps when its language changes: any other (an
 # ``endpoint`` or ``_method`` that ``url_for`` would take as its own) is dropped.
 KEPT_QUERY = ("return", "back")
+
+
+def local_path(target: str | None, fallback: str) -> str:
+    """``target`` when it is a path on this site, else ``fallback``: for ``?back=`` and
+    ``?next=``, which anyone can put in a link.
+
+    Only visible ASCII is kept: browsers drop tabs and newlines inside an address and read
+    ``\\`` as ``/``, so ``/<tab>/evil.example`` or ``/\\evil.example`` would leave the site;
+    ``//host`` and ``scheme:`` are addresses elsewhere.
+    """
+    if (not target or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or not all("!" <= ch <= "~" for ch in target)):
+        return fallback
+    parts = urlsplit(target)
+    return fallback if parts.scheme or parts.netloc else target
+
+
+def configured_url(endpoint: str, **values: object) -> str:
+    """``endpoint``'s full address at SCREENER_BASE_URL, for text a patient keeps; only its
+    path when that is not set. Never built from the request's Host (a client chooses it)."""
+    path = url_for(endpoint, **values)
+    return public_url(current_app.config, path.removeprefix(request.script_root)) or path
 
 
 def make_fixed_url() -> Callable[..., str]:

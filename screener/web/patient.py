@@ -36,6 +36,7 @@ from ..exports.render import answered_rows
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_, current_locale
 from .exports import download, pdf_attachment, render_pdf
+from .links import local_path
 from .pdf import BUSY_RETRY_AFTER, Busy, PdfMaker, pdf_settings
 from .security import limit_client
 from .state import clear_state, load_state, save_state
@@ -247,17 +248,11 @@ def _pdf_refused(status: int, retry_after: int) -> Response:
     return response
 
 
-def _local_path(target: str | None) -> str:
-    """A path on this site to go back to; the start page for anything else."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for(".landing")
-
-
 @bp.get("/restart")
 def confirm_restart() -> str:
     """Start over asks first, without script: a page with a confirm button."""
-    return render_template("restart.html", back=_local_path(request.args.get("back")))
+    return render_template("restart.html", back=local_path(request.args.get("back"),
+                                                          url_for(".landing")))
 
 
 @bp.post("/restart")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -23,6 +23,7 @@ from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from .clientkey import client_key
 from .ratelimit_storage import limit_storage
 from .state import is_staff_path
 
@@ -56,7 +57,7 @@ def limit_client(name: str, limit_text: str) -> None:
     past it, 429 with Retry-After. For the few posts that have their own limit."""
     window = current_app.extensions["screener.ratelimit"]
     limit = parse(limit_text)
-    client = request.remote_addr or "unknown"
+    client = client_key(request.remote_addr)
     if not window.hit(limit, name, client):
         reset = window.get_window_stats(limit, name, client).reset_time
         raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
@@ -73,17 +74,19 @@ def _rate_limit(app: Flask, blueprints: tuple[Blueprint, ...]) -> None:
     storage, expiry, amount = window.storage, limit.get_expiry(), limit.amount
     # Each client address's storage key, built once (``key_for`` costs as much as the
     # count itself); the last 4,096 addresses are kept.
-    key_of = lru_cache(maxsize=4096)(partial(limit.key_for, "api"))
+    @lru_cache(maxsize=4096)
+    def key_of(address: str | None) -> str:
+        return limit.key_for("api", client_key(address))
 
     @app.before_request
     def check() -> None:
         here = request._get_current_object()  # type: ignore[attr-defined]  # one lookup
         if here.blueprint not in names or not app.config.get("RATELIMIT_ENABLED", True):
             return
-        client = here.remote_addr or "unknown"
+        client = here.remote_addr
         # FixedWindowRateLimiter.hit, with the key and expiry worked out once.
         if storage.incr(key_of(client), expiry) > amount:
-            reset = window.get_window_stats(limit, "api", client).reset_time
+            reset = window.get_window_stats(limit, "api", client_key(client)).reset_time
             raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from ...store.accounts import AccountError
 from ...store.audit import Action, as_csv, as_json_lines
 from ...store.models import Role
 from ...usage import EVENTS
+from ..links import configured_url
 from ..watch import usage_csv_response, usage_values
 from . import admin_only, bp, me, store
 from .forms import AccountForm, ConfirmForm
@@ -19,8 +20,9 @@ AUDIT_PER_PAGE = 100
 
 
 def setup_link(token: str) -> str:
-    base = str(current_app.config.get("BASE_URL") or request.url_root).rstrip("/")
-    return f"{base}{url_for('staff.setup', token=token)}"
+    """From SCREENER_BASE_URL, never the request's Host; without it, the path alone (the
+    page then says what to put before it, as ``screener staff add`` does)."""
+    return configured_url("staff.setup", token=token)
 
 
 @bp.route("/admin/accounts", methods=["GET", "POST"])

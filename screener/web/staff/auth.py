@@ -30,10 +30,12 @@ from ...staff import factors
 from ...store.accounts import AccountError
 from ...store.audit import Action
 from ...store.reference import digest
+from ..clientkey import client_key
+from ..links import local_path
 from ..security import limit_client
 from . import StaffUser, bp, me, store
 from .forms import CodeForm, ConfirmForm, SetupForm, SignInForm
-from .throttle import Refusal, SignInThrottle, client_key
+from .throttle import Refusal, SignInThrottle
 
 WRONG = "That email, password or code is not right. Check them and try again."
 CAPPED = ("Too many failed sign-ins for this account. Sign in from a computer you have "
@@ -96,10 +98,9 @@ def _throttle_client(email: str | None, staff_id: str | None = None) -> None:
 
 
 def _next_url() -> str:
-    wanted = request.args.get("next", "")
-    if wanted.startswith("/staff/") and "//" not in wanted and "\\" not in wanted:
-        return wanted
-    return url_for(".worklist")
+    """Back to the staff page that asked for sign-in (Flask-Login's ``?next=``)."""
+    wanted = local_path(request.args.get("next"), "")
+    return wanted if wanted.startswith("/staff/") else url_for(".worklist")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

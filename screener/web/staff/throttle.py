@@ -18,7 +18,6 @@ they are shared by workers and servers.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -35,19 +34,6 @@ FIRST_WAIT = 30
 MEMORY_SECONDS = 24 * 3600
 # An address the account signed in from is "known" this long after.
 KNOWN_DAYS = 30
-
-
-def client_key(address: str | None) -> str:
-    """The client address; an IPv6 client by its /64 (one host holds a whole /64)."""
-    try:
-        parsed = ipaddress.ip_address(address or "")
-    except ValueError:
-        return address or "unknown"
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed)
 
 
 @dataclass(frozen=True)
