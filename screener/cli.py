@@ -15,6 +15,7 @@ import click
 
 from .catalogue.answers import AnswersError, validate_answers
 from .catalogue.questions import catalogue_json
+from .demo import demo_command
 from .engine.evaluate import evaluate
 from .engine.language import (
     MAX_GRADE,
@@ -571,3 +572,6 @@ def audit_verify(head: str | None) -> None:
         click.echo(f"last line {verdict.last_id}:{verdict.last_seal}\n(keep it; "
                    f"'screener audit verify --head {verdict.last_id}:{verdict.last_seal}' "
                    "later also catches lines cut off the end)")
+
+
+main.add_command(demo_command)
