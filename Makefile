@@ -1,5 +1,7 @@
-# `make run` serves the screener on http://127.0.0.1:5000; `make test` runs every test.
-# Both create .venv and install what they need on a fresh machine.
+# `make run` serves the screener on http://127.0.0.1:5000 (HOST=, PORT= to change it);
+# `make demo` adds the handoff, a staff account and example submissions; `make test` runs
+# every test. Each creates .venv and installs what it needs on a fresh machine: `run`,
+# `demo` and `serve` the runtime dependencies only, `test` the test tools too.
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench lighthouse check clean lforms
+.PHONY: run demo test serve bench lighthouse check clean lforms
 
 # LHC-Forms (the NLM's FHIR forms renderer), for the browser test of the FHIR round trip:
 # its prebuilt web component from the npm registry, unpacked into an ignored folder.
@@ -22,25 +24,31 @@ $(BIN)/python:
 # Reinstalling compiles the translation catalogues (hatch_build.py), so a .po change counts.
 TRANSLATIONS := $(wildcard screener/translations/*/LC_MESSAGES/*.po)
 
-# Everything, test tools included (make test, make run).
+# Everything, test tools included (make test, bench, check).
 # (The distribution was called "screener" before; that name belongs to another project.)
 $(VENV)/.installed: pyproject.toml hatch_build.py $(TRANSLATIONS) | $(BIN)/python
 	$(BIN)/pip uninstall -q -y screener 2>/dev/null || true
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(VENV)/.runtime $@
 
-# Runtime dependencies only (make serve, production): no test tools on a server.
+# Runtime dependencies only (make run, demo, serve): no test tools to try it or serve it.
+# Editable, so the checkout's code is what runs.
 $(VENV)/.runtime: pyproject.toml hatch_build.py $(TRANSLATIONS) | $(BIN)/python
-	$(BIN)/pip install -q .
+	$(BIN)/pip install -q -e .
 	touch $@
 
 # A local trial over plain HTTP: the session cookie cannot be secure-only here.
 # With SCREENER_HANDOFF=true, the SQLite database in the instance folder is migrated first.
-run: $(VENV)/.installed
+run: $(VENV)/.runtime
 	@case "$${SCREENER_HANDOFF:-}" in true|1|yes|on) $(BIN)/screener db upgrade;; esac
 	SCREENER_SECRET_KEY="$${SCREENER_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \
 	SCREENER_SESSION_COOKIE_SECURE="$${SCREENER_SESSION_COOKIE_SECURE:-false}" \
 	  $(BIN)/flask --app screener.wsgi:app run --host $(HOST) --port $(PORT)
+
+# The patient -> nurse path in one command: the handoff over a fresh SQLite file in
+# instance/demo/, a staff account whose setup link is printed, made-up example submissions.
+demo: $(VENV)/.runtime
+	$(BIN)/screener demo --host $(HOST) --port $(PORT)
 
 # Production: gunicorn on loopback (SCREENER_BIND), behind nginx (deploy/nginx.conf).
 serve: $(VENV)/.runtime
