@@ -85,3 +85,12 @@ def test_nothing_refers_to_the_old_settings_file():
                                            *(ROOT / "docs").glob("*.md")]]
     assert not [text for text in texts if "/etc/screener.env" in text]
     assert all(ENV_FILE in path.read_text() for path in SERVICES)
+
+
+def test_the_admin_command_runs_as_the_services_do():
+    """``screener-admin`` (docs/deploy.md): the same settings file, user and install."""
+    script = DEPLOY / "screener-admin"
+    assert subprocess.run(["sh", "-n", str(script)], timeout=10).returncode == 0
+    text = script.read_text()
+    assert f". {ENV_FILE}" in text and "runuser -u screener --" in text
+    assert INSTALLED_BIN + "screener" in text
