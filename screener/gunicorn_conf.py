@@ -15,7 +15,7 @@ threads = int(os.environ.get("SCREENER_THREADS", "1"))
 timeout = int(os.environ.get("SCREENER_TIMEOUT", "30"))
 preload_app = True
 # TLS straight from gunicorn (between a proxy and the app, or in tests). On the internet,
-# gunicorn sits behind nginx (README): its sync workers are easily held by slow clients.
+# gunicorn sits behind nginx (docs/deploy.md): its sync workers are easily held by slow clients.
 certfile = os.environ.get("SCREENER_CERTFILE") or None
 keyfile = os.environ.get("SCREENER_KEYFILE") or None
 accesslog = os.environ.get("SCREENER_ACCESS_LOG", "-")

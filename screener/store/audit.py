@@ -7,7 +7,7 @@ the ids 1, 2, 3... with no gaps: appends are serialised (an advisory lock on Pos
 ``BEGIN IMMEDIATE`` on SQLite) and the primary key plus an insert trigger (migration 0005)
 refuse a line that is not the next one. So whoever can write to the database directly can
 still break the chain, but not without ``screener audit verify`` naming the first broken
-line. On PostgreSQL the app's role may only insert and read (README, "two roles").
+line. On PostgreSQL the app's role may only insert and read (docs/deploy.md, step 5: "two roles").
 """
 
 from __future__ import annotations
