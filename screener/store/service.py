@@ -99,7 +99,8 @@ def init_store(app: Flask) -> Store:
         if app_may_rewrite_audit(store.engine):
             log.warning("The app's PostgreSQL role owns the audit log (or is a superuser), so "
                         "it could switch off its triggers: run the app as the role that "
-                        "'screener db upgrade --app-role' sets up (docs/deploy.md, step 5: two roles).")
+                        "'screener db upgrade --app-role' sets up (docs/deploy.md, step 5: "
+                        "two roles).")
     except (SchemaBehind, WrongDataKeys):
         store.dispose()
         raise
