@@ -7,10 +7,10 @@ set, only to a request made directly on the loopback address (no proxy in betwee
 Admins signed in to the staff area see the same page at ``/staff/admin/usage``.
 
 ``/readyz`` fails (503) while a configured database is unreachable or refuses a write
-(tried in a transaction that is rolled back), when the rule set is missing, or when
-the data keys cannot open what is stored (``keycheck.canary``); a shared rate-limit storage (Redis) that
-fails shows as "degraded" but stays 200, since the limits then count in each worker's
-memory and every page still works. ``/healthz`` stays the liveness check.
+(tried in a transaction that is rolled back), when the rule set is missing, or when the
+data keys cannot open what is stored (``keycheck.canary``); a shared rate-limit storage
+(Redis) that fails shows as "degraded" but stays 200, since the limits then count in each
+worker's memory and every page still works. ``/healthz`` stays the liveness check.
 
 Counting happens where pages are drawn (Flask's ``template_rendered`` signal), so the
 patient flow itself carries no counting code. A flag in the person's own session stops a
