@@ -91,8 +91,11 @@ class Served:
             self.process.kill()
 
 
-def start_gunicorn(folder: Path, tls: Tls | None, **settings: str) -> Served:
-    """The app as ``make serve`` runs it, with ``SCREENER_*`` settings; TLS when given."""
+def start_gunicorn(folder: Path, tls: Tls | None, *, own_group: bool = False,
+                   **settings: str) -> Served:
+    """The app as ``make serve`` runs it, with ``SCREENER_*`` settings; TLS when given;
+    ``own_group``: master and workers in their own process group, so a test can kill them
+    all at once (``os.killpg``), as a machine that dies takes its server with it."""
     port = free_port()
     log = folder / f"gunicorn-{port}.log"
     env = os.environ | {"SCREENER_SECRET_KEY": SECRET, "SCREENER_BIND": f"127.0.0.1:{port}",
@@ -103,7 +106,8 @@ def start_gunicorn(folder: Path, tls: Tls | None, **settings: str) -> Served:
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "python:screener.gunicorn_conf",
-             "screener.wsgi:app"], env=env, stdout=out, stderr=subprocess.STDOUT)
+             "screener.wsgi:app"], env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=own_group)
     base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     wait_until_up(base + "/healthz", process, log, tls)
     return Served(base, log, process)
