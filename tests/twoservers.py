@@ -202,6 +202,13 @@ class Run:
     carry_on: float | None  # seconds from the kill to the next send that went through
     steps_served: list[int]
     codes: list[str | None]
+    upstream_errors: int  # requests nginx saw fail on the killed server, and sent on
+
+
+def upstream_errors(site: Site) -> int:
+    """nginx's error-log lines for a request an app server dropped or refused."""
+    return sum(1 for line in site.nginx.log.read_text(errors="replace").splitlines()
+               if "upstream" in line and ("failed" in line or "prematurely" in line))
 
 
 def sends_with_a_kill(site: Site, tls: Tls, answers: dict[str, Any], sends: int,
@@ -251,4 +258,5 @@ def sends_with_a_kill(site: Site, tls: Tls, answers: dict[str, Any], sends: int,
     return Run(sends, lost, duplicated, sum(r.seen.bare for r in results),
                sum(r.seen.calm for r in results),
                [f for r in results for f in r.seen.failed],
-               min(after) - killed[0] if after else None, site.served("POST", "/step/"), codes)
+               min(after) - killed[0] if after else None, site.served("POST", "/step/"), codes,
+               upstream_errors(site))
