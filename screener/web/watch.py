@@ -312,8 +312,9 @@ def _usage_registry() -> CollectorRegistry:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Ready when every configured database answers and takes a write; each check named
-    with its state ("ok", "unreachable", "failed"), never why (that goes to the log)."""
+    """Ready when the rule set is loaded, every configured database answers and takes a
+    write, and the data keys open what is stored; each check named with its state ("ok",
+    "unreachable", "failed"), never why (that goes to the log)."""
     results: dict[str, str] = {}
     for name, check in current_app.extensions.get("screener.ready_checks", {}).items():
         try:
