@@ -84,7 +84,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_URL": "",
     "NOTIFY_EMAIL": "",
     "STAFF_URL": "",
+    # Handoff sends per patient (the session's send token) and withdrawals by code per
+    # client address; and all sends from one address (30 patients in a waiting room fit).
     "HANDOFF_RATE_LIMIT": "20 per hour",
+    "HANDOFF_ADDRESS_RATE_LIMIT": "300 per hour",
     "NOTIFY_RETRY_DELAYS": (5, 30, 120, 600),
     # The Questionnaire's canonical URL: set it to the clinic's public address of the form.
     "FHIR_CANONICAL": "urn:miss-screener:questionnaire",
@@ -99,7 +102,8 @@ _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "E
                   "CLINIC_EMAIL", "LOGO", "BRAND_COLOUR", "OVERRIDES_DIR", "CONTENT_REVIEWED",
 
                   "EMBED_ORIGINS", "SESSION_KEYS", "DATABASE_URL", "SMTP_URL", "NOTIFY_EMAIL",
-                  "STAFF_URL", "HANDOFF_RATE_LIMIT", "BASE_URL", "STAFF_SIGN_IN_FAILURES",
+                  "STAFF_URL", "HANDOFF_RATE_LIMIT", "HANDOFF_ADDRESS_RATE_LIMIT", "BASE_URL",
+                  "STAFF_SIGN_IN_FAILURES",
                   "STAFF_SIGN_IN_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS",
                   "PDF_RATE_LIMIT", "AUDIT_KEY", "DATABASE_APP_ROLE")
 

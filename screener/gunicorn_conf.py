@@ -22,6 +22,12 @@ accesslog = os.environ.get("SCREENER_ACCESS_LOG", "-")
 # One JSON object a line (screener/accesslog.py): time, client network, method, path,
 # status and duration. Answers travel in form bodies and the encrypted cookie, never logged.
 logger_class = "screener.accesslog.AccessLog"
+# gunicorn 25.1+ opens a control socket for ``gunicornc`` at one fixed path per user
+# (``$XDG_RUNTIME_DIR/gunicorn.ctl`` or ``~/.gunicorn/gunicorn.ctl``): two instances on one
+# host share it, and stopping either removes the other's. None unless this instance is
+# given its own path (older gunicorns ignore both settings).
+control_socket = os.environ.get("SCREENER_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 
 def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter

@@ -91,8 +91,11 @@ class Served:
             self.process.kill()
 
 
-def start_gunicorn(folder: Path, tls: Tls | None, **settings: str) -> Served:
-    """The app as ``make serve`` runs it, with ``SCREENER_*`` settings; TLS when given."""
+def start_gunicorn(folder: Path, tls: Tls | None, *, own_group: bool = False,
+                   **settings: str) -> Served:
+    """The app as ``make serve`` runs it, with ``SCREENER_*`` settings; TLS when given;
+    ``own_group``: master and workers in their own process group, so a test can kill them
+    all at once (``os.killpg``), as a machine that dies takes its server with it."""
     port = free_port()
     log = folder / f"gunicorn-{port}.log"
     env = os.environ | {"SCREENER_SECRET_KEY": SECRET, "SCREENER_BIND": f"127.0.0.1:{port}",
@@ -103,13 +106,15 @@ def start_gunicorn(folder: Path, tls: Tls | None, **settings: str) -> Served:
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "python:screener.gunicorn_conf",
-             "screener.wsgi:app"], env=env, stdout=out, stderr=subprocess.STDOUT)
+             "screener.wsgi:app"], env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=own_group)
     base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     wait_until_up(base + "/healthz", process, log, tls)
     return Served(base, log, process)
 
 
-def nginx_site(listen_port: int, upstream: str, tls: Tls, *, sni_only: bool = False) -> str:
+def nginx_site(listen_port: int, upstream: str | list[str], tls: Tls, *,
+               sni_only: bool = False) -> str:
     """The README's production site (``deploy/nginx.conf``) pointed at loopback test files,
     serving the names the test certificate holds (127.0.0.1 and localhost).
 
@@ -118,11 +123,14 @@ def nginx_site(listen_port: int, upstream: str, tls: Tls, *, sni_only: bool = Fa
     gets the test certificate instead, and still closes every request for an unknown Host.
     """
     site = NGINX_SITE.read_text(encoding="utf-8")
+    servers = [upstream] if isinstance(upstream, str) else upstream
     replacements = {
         r"listen 443 ssl( default_server)?;": f"listen 127.0.0.1:{listen_port} ssl\\1;",
         r"listen \[::\]:443 ssl( default_server)?;\n": "",
         r"server_name screener\.clinic\.example;": "server_name 127.0.0.1 localhost;",
-        r"server 127\.0\.0\.1:8000": f"server {upstream}",
+        r"server 127\.0\.0\.1:8000( [^;]*)?;": "\n    ".join(
+            f"server {address}\\1;" for address in servers),
+        r"root /opt/screener/src/deploy/errors;": f"root {ROOT / 'deploy' / 'errors'};",
         r"ssl_certificate /\S+;": f"ssl_certificate {tls.cert};",
         r"ssl_certificate_key /\S+;": f"ssl_certificate_key {tls.key};",
     }
@@ -138,7 +146,8 @@ def nginx_site(listen_port: int, upstream: str, tls: Tls, *, sni_only: bool = Fa
     return site
 
 
-def start_nginx(folder: Path, upstream: str, tls: Tls, *, sni_only: bool = False) -> Served:
+def start_nginx(folder: Path, upstream: str | list[str], tls: Tls, *,
+                sni_only: bool = False) -> Served:
     """Debian's nginx, master and workers, with only the project's site configuration;
     ``sni_only``: exactly as shipped, so clients must name localhost (see ``nginx_site``)."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"

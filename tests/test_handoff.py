@@ -318,5 +318,6 @@ def test_a_sent_handoff_is_counted_once_and_readyz_checks_its_database(patient, 
     patient.send(token)  # the same form again: the same submission, not a second count
     assert handoff_app.extensions["screener.usage"].totals()["handoff_sent"] == 1
     ready = patient.client.get("/readyz").get_json()
-    assert ready["checks"] == {"database": "ok", "database write": "ok",
-                               "handoff database": "ok", "handoff database write": "ok"}
+    assert ready["checks"] == {"rules": "ok", "database": "ok", "database write": "ok",
+                               "handoff database": "ok", "handoff database write": "ok",
+                               "data keys": "ok"}

@@ -189,9 +189,9 @@ def test_readyz_fails_on_a_database_that_refuses_writes(make_handoff_app, databa
     app = make_handoff_app(DATABASE_URL=read_only(backend, database_url))
     ready = app.test_client().get("/readyz")
     assert ready.status_code == 503 and ready.json["status"] == "unavailable"
-    assert ready.json["checks"] == {"database": "ok", "database write": "failed",
+    assert ready.json["checks"] == {"rules": "ok", "database": "ok", "database write": "failed",
                                     "handoff database": "ok",
-                                    "handoff database write": "failed"}
+                                    "handoff database write": "failed", "data keys": "ok"}
 
 
 def test_a_failed_redis_is_asked_again_only_after_the_pause(redis, monkeypatch):

@@ -90,14 +90,15 @@ def test_a_database_that_is_down_never_breaks_a_page_and_readyz_says_so(tmp_path
     ready = client.get("/readyz")
     assert (ready.status_code, ready.get_json()) == (
         503, {"status": "unavailable",
-              "checks": {"database": "unreachable", "database write": "failed"}})
+              "checks": {"rules": "ok", "database": "unreachable",
+                         "database write": "failed"}})
     assert client.get("/healthz").status_code == 200
 
 
 def test_readyz_is_ready_with_a_working_database(client):
     ready = client.get("/readyz")
     assert (ready.status_code, ready.get_json()["checks"]) == (
-        200, {"database": "ok", "database write": "ok"})
+        200, {"rules": "ok", "database": "ok", "database write": "ok"})
 
 
 @pytest.mark.parametrize("url", GUARDED)

@@ -31,6 +31,23 @@ def needed(engine: Engine) -> dict[str, datetime]:
 def check_keys(engine: Engine, cipher: Cipher) -> None:
     """Raise WrongDataKeys unless every key stored data needs is configured; then record
     the encrypting key, so a later start-up without it is refused too."""
+    stored = _check_needed(engine, cipher)
+    if stored:
+        record(engine, cipher.key_ids[:1])
+        return
+    _probe(engine, cipher)
+    # A database from before key ids: any configured key may have sealed something.
+    record(engine, cipher.key_ids)
+
+
+def canary(engine: Engine, cipher: Cipher) -> None:
+    """For readiness, changing nothing: raise WrongDataKeys (or KeyMissing) unless every
+    key stored data needs is configured and the newest stored reference code opens."""
+    _check_needed(engine, cipher)
+    _probe(engine, cipher)
+
+
+def _check_needed(engine: Engine, cipher: Cipher) -> dict[str, datetime]:
     stored = needed(engine)
     missing = {kid: at for kid, at in stored.items() if kid not in cipher.key_ids}
     if missing:
@@ -42,12 +59,7 @@ def check_keys(engine: Engine, cipher: Cipher) -> None:
             f"missing key back in SCREENER_DATA_KEYS, after the new one ('screener keys ids' "
             f"prints the id of each configured key), until 'screener keys rotate' has "
             f"re-encrypted everything with the first key.")
-    if stored:
-        record(engine, cipher.key_ids[:1])
-        return
-    _probe(engine, cipher)
-    # A database from before key ids: any configured key may have sealed something.
-    record(engine, cipher.key_ids)
+    return stored
 
 
 def _probe(engine: Engine, cipher: Cipher) -> None:

@@ -156,9 +156,20 @@ def _urgent(answers: dict[str, Any]) -> bool:
     return False
 
 
-def _rate_limited(name: str, setting: str) -> None:
+def _rate_limited(name: str, setting: str, key: str | None = None) -> None:
     if current_app.config.get("RATELIMIT_ENABLED", True):
-        limit_client(name, current_app.config[setting])
+        limit_client(name, current_app.config[setting], key)
+
+
+def _send_limited(token: str) -> None:
+    """Fair to many patients behind one address (a waiting-room tablet, one office
+    network): each patient's sends count against HANDOFF_RATE_LIMIT by the session's send
+    token, and all sends from one address against the much higher
+    HANDOFF_ADDRESS_RATE_LIMIT, which still stops a client that starts session after
+    session. The patient's own limit is counted first, so a refused patient spends none of
+    the address's sends."""
+    _rate_limited("handoff-send", "HANDOFF_RATE_LIMIT", "send:" + token)
+    _rate_limited("handoff-send-address", "HANDOFF_ADDRESS_RATE_LIMIT")
 
 
 def _ready_answers() -> tuple[dict[str, Any], Result] | Response:
@@ -205,7 +216,7 @@ def send() -> Any:
     form = SendForm() if request.method == "POST" else SendForm(send_token=token)
     if request.method == "GET":
         return _send_page(form, {})
-    _rate_limited("handoff-send", "HANDOFF_RATE_LIMIT")
+    _send_limited(token)
     if not form.validate():  # CSRF
         return _send_page(form, {"form": gettext("Please try again.")}, 400)
     errors = _check(form)

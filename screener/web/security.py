@@ -52,12 +52,12 @@ def healthz() -> Response:
                     "ruleset_version": rules.version})
 
 
-def limit_client(name: str, limit_text: str) -> None:
-    """Count this request against ``limit_text`` for its client address under ``name``;
-    past it, 429 with Retry-After. For the few posts that have their own limit."""
+def limit_client(name: str, limit_text: str, key: str | None = None) -> None:
+    """Count this request against ``limit_text`` for its client address (or ``key``)
+    under ``name``; past it, 429 with Retry-After. For the few posts with their own limit."""
     window = current_app.extensions["screener.ratelimit"]
     limit = parse(limit_text)
-    client = client_key(request.remote_addr)
+    client = key or client_key(request.remote_addr)
     if not window.hit(limit, name, client):
         reset = window.get_window_stats(limit, name, client).reset_time
         raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))

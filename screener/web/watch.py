@@ -7,9 +7,10 @@ set, only to a request made directly on the loopback address (no proxy in betwee
 Admins signed in to the staff area see the same page at ``/staff/admin/usage``.
 
 ``/readyz`` fails (503) while a configured database is unreachable or refuses a write
-(tried in a transaction that is rolled back); a shared rate-limit storage (Redis) that
-fails shows as "degraded" but stays 200, since the limits then count in each worker's
-memory and every page still works. ``/healthz`` stays the liveness check.
+(tried in a transaction that is rolled back), when the rule set is missing, or when the
+data keys cannot open what is stored (``keycheck.canary``); a shared rate-limit storage
+(Redis) that fails shows as "degraded" but stays 200, since the limits then count in each
+worker's memory and every page still works. ``/healthz`` stays the liveness check.
 
 Counting happens where pages are drawn (Flask's ``template_rendered`` signal), so the
 patient flow itself carries no counting code. A flag in the person's own session stops a
@@ -57,6 +58,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..catalogue.questions import PAGES
+from ..store.crypto import DataKeyError
 from ..usage import EVENTS, TOPIC, UsageCounts
 
 bp = Blueprint("watch", __name__)
@@ -80,6 +82,7 @@ def count_event(*events: str) -> None:
 def init_watch(app: Flask) -> None:
     """Usage counts, request metrics and the readiness checks for ``app``."""
     checks: dict[str, Callable[[], None]] = app.extensions.setdefault("screener.ready_checks", {})
+    checks["rules"] = lambda: _rules_loaded(app)
     if app.config["USAGE_COUNTS"]:
         url = app.config["DATABASE_URL"] or _default_database(app)
         counts = app.extensions["screener.usage"] = UsageCounts(url)
@@ -92,6 +95,7 @@ def init_watch(app: Flask) -> None:
 
         checks["handoff database"] = lambda: _ping(store.engine)
         checks["handoff database write"] = _writes(lambda: check_handoff_writable(store.engine))
+        checks["data keys"] = lambda: _keys_open(store)
     limits = app.extensions.get("screener.ratelimit")
     shared = getattr(getattr(limits, "storage", None), "ping", None)
     if shared is not None:  # a shared rate-limit storage: its outage only degrades
@@ -149,7 +153,11 @@ def _ping(engine: Any) -> None:
         db.execute(text("SELECT 1"))
 
 
-class NotWritable(Exception):
+class Failed(Exception):
+    """A check that ran and found something wrong (rather than an unreachable service)."""
+
+
+class NotWritable(Failed):
     """A database that answered but refused the rolled-back write."""
 
 
@@ -161,6 +169,25 @@ def _writes(check: Callable[[], None]) -> Callable[[], None]:
             raise NotWritable(type(exc).__name__) from exc
 
     return write
+
+
+def _rules_loaded(app: Flask) -> None:
+    """A rule set with rules and topics (start-up refuses a broken one; this says if the
+    running app lost it)."""
+    rules = app.extensions.get("screener.rules")
+    if rules is None or not rules.rules or not rules.topics:
+        raise Failed("no rule set loaded")
+
+
+def _keys_open(store: Any) -> None:
+    """SCREENER_DATA_KEYS holds every key stored data needs and opens the newest stored
+    reference code (the canary): else every staff page would fail."""
+    from ..store.keycheck import canary
+
+    try:
+        canary(store.engine, store.cipher)
+    except DataKeyError as exc:
+        raise Failed(type(exc).__name__) from exc
 
 
 def _default_database(app: Flask) -> str:
@@ -285,8 +312,9 @@ def _usage_registry() -> CollectorRegistry:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Ready when every configured database answers and takes a write; each check named
-    with its state ("ok", "unreachable", "failed"), never why (that goes to the log)."""
+    """Ready when the rule set is loaded, every configured database answers and takes a
+    write, and the data keys open what is stored; each check named with its state ("ok",
+    "unreachable", "failed"), never why (that goes to the log)."""
     results: dict[str, str] = {}
     for name, check in current_app.extensions.get("screener.ready_checks", {}).items():
         try:
@@ -295,7 +323,7 @@ def readyz() -> tuple[Response, int]:
         except Exception as exc:  # any failure means not ready; the reason stays in the log
             current_app.logger.warning("readiness check %s failed: %s", name,
                                        type(exc).__name__)
-            results[name] = "failed" if isinstance(exc, NotWritable) else "unreachable"
+            results[name] = "failed" if isinstance(exc, Failed) else "unreachable"
     degraded_only = current_app.extensions.get("screener.degraded_checks", set())
     failed = {name for name, state in results.items() if state != "ok"}
     status = ("unavailable" if failed - degraded_only else "degraded" if failed else "ready")
