@@ -24,6 +24,7 @@ from screener.engine.safety_net import safety_net
 from .conftest import (
     EMERGENCY_ANSWERS,
     EVERY_STEP_ANSWERS,
+    QUIET_URGENT,
     WizardActions,
     answer_sets,
     form_encode,
@@ -230,7 +231,9 @@ def test_change_that_opens_a_new_question_asks_it_before_review(wizard, answers)
 
 @pytest.mark.parametrize("red_flags", EMERGENCY_ANSWERS, ids="+".join)
 def test_emergency_answer_ends_the_flow_at_once(wizard, red_flags):
-    response = wizard.answer("urgent", {"red_flags": red_flags})
+    """Every other urgent flag is ticked too, and each brings guidance of its own: only the
+    emergency stop keeps the result to the emergency topics."""
+    response = wizard.answer("urgent", {"red_flags": red_flags + QUIET_URGENT})
     assert response.location == "/result"
     page = text(wizard.client.get("/result"))
     topics = re.findall(r'data-topic="([^"]+)"', page)
