@@ -67,6 +67,20 @@ def test_rules_check_fails_closed_on_a_language_without_its_word_lists(run, writ
             f"lists for '{third}'") in result.output
 
 
+def test_rules_check_fails_on_an_offered_language_without_its_word_lists(run, monkeypatch):
+    """A language offered through its .po file alone: the shipped rules fall back to
+    English, but its own texts could not be checked, so the check refuses it."""
+    import screener.cli
+
+    monkeypatch.setattr(screener.cli, "SUPPORTED", ("en", "es", "fr"))
+    result = run("rules", "check")
+    assert result.exit_code == 1
+    assert ("language 'fr' is offered but its texts cannot be checked: no decision, "
+            "promotional, balance (risk or limit), balance (alternative) word lists for "
+            "'fr'") in result.output
+    assert "'es'" not in result.output
+
+
 def test_rules_test_runs_every_scenario_with_full_coverage(run, ruleset):
     result = run("rules", "test")
     assert result.exit_code == 0, result.output
