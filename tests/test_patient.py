@@ -430,3 +430,15 @@ def test_patients_get_no_json_download(wizard, answers):
     assert "summary.json" not in text(wizard.client.get("/result"))
     assert wizard.client.get("/result/summary.json").status_code == 404
     assert wizard.client.get("/result/summary.html").status_code == 404
+
+
+def test_the_page_script_names_no_question_and_reads_numbers_from_the_markup(wizard, answers):
+    from screener.resources import data_dir
+
+    script = (data_dir("static") / "screener.js").read_text(encoding="utf-8")
+    assert [qid for qid in QUESTIONS if re.search(rf"\b{qid}\b", script)] == []
+    numbers = [q.id for q in QUESTIONS.values() if q.kind == "integer"]
+    page_id = PAGE_OF[numbers[0]].id
+    wizard.answer_until(page_id, answers)
+    page = text(wizard.client.get(f"/step/{page_id}"))
+    assert re.search(r'<div class="options options-integer[^"]*" data-number>', page)
