@@ -23,17 +23,11 @@ from bench.load import free_port, start_gunicorn  # noqa: E402
 from screener.catalogue.answers import visible_pages  # noqa: E402
 from screener.catalogue.questions import PAGES, QUESTIONS  # noqa: E402
 from screener.catalogue.reading import reading_minutes, words_to_read  # noqa: E402
+from tests.conftest import COMPLETE_ANSWERS  # noqa: E402
 
 SCREEN = 667
-HERNIATED = {
-    "red_flags": ["none"], "diagnosis": ["herniated_disc"], "imaging": ["mri"],
-    "imaging_within_12_months": "yes", "main_symptom": "leg_pain",
-    "symptom_duration": "3_to_6_months", "pain_score": 6, "daily_impact": "moderate",
-    "treatments_tried": ["physical_therapy", "medication"],
-    "treatment_duration": "6_to_12_weeks", "treatment_result": "no_relief",
-    "prior_surgery": "none", "age_band": "40_59", "health_factors": ["smoking"],
-    "goals": ["less_pain"], "surgery_preference": "open_to_it",
-}
+# The tests' complete answer set: a new question is answered here once it is answered there.
+HERNIATED = COMPLETE_ANSWERS
 FAILED_FUSION = HERNIATED | {
     "diagnosis": ["degenerative_disc_disease", "spondylolisthesis"], "main_symptom":
     "back_and_leg", "prior_surgery": "one", "prior_surgery_when": "1_to_5_years",

@@ -22,6 +22,7 @@ from .engine.language import (
     MIN_EASE,
     TARGET_MEAN_EASE,
     TARGET_MEAN_GRADE,
+    missing_lists,
     reading_ease,
     reading_grade,
 )
@@ -63,6 +64,13 @@ def rules() -> None:
 def rules_check(directory: Path | None) -> None:
     """Validate the rule set and report the reading grade of each topic."""
     directory = directory or default_rules_dir()
+    unchecked = {locale: gaps for locale in SUPPORTED if (gaps := missing_lists(locale))}
+    for locale, gaps in unchecked.items():
+        click.echo(f"language '{locale}' is offered but its texts cannot be checked: no "
+                   f"{', '.join(gaps)} word lists for '{locale}' in "
+                   "screener/engine/language.py", err=True)
+    if unchecked:
+        sys.exit(1)
     ruleset = _load(directory)
     grades = {t.id: reading_grade(t.body.en) for t in ruleset.topics.values()}
     too_hard = {tid: g for tid, g in grades.items() if g > MAX_GRADE}

@@ -26,27 +26,10 @@ REQUIRED_MESSAGE = {
     "multiple": N_("Choose at least one answer."),
 }
 INVALID_MESSAGE = N_("Choose from the answers shown.")
-# What is missing, in the words of the question: "Choose how long you have had this pain",
-# not "Choose one answer". A question without an entry gets REQUIRED_MESSAGE.
-MISSING_MESSAGE = {
-    "red_flags": N_("Choose any of these symptoms you have, or “None of these”."),
-    "diagnosis": N_("Choose what a doctor has told you, or “Not sure”."),
-    "imaging": N_("Choose the scans you have had, or “No scans”."),
-    "main_symptom": N_("Choose where you feel the pain most."),
-    "symptom_duration": N_("Choose how long you have had this pain."),
-    "pain_score": N_("Choose a number from 0 to 10 for how bad your pain was."),
-    "daily_impact": N_("Choose how much the pain gets in the way of your day."),
-    "treatments_tried": N_("Choose the care you have tried, or “None of these yet”."),
-    "treatment_duration": N_("Choose how long you kept up the care."),
-    "treatment_result": N_("Choose how the care worked for you."),
-    "prior_surgery": N_("Choose whether you have had spine surgery before."),
-    "prior_surgery_when": N_("Choose when your last spine surgery was."),
-    "prior_surgery_type": N_("Choose the kind of spine surgery, or “I am not sure”."),
-    "prior_surgery_outcome": N_("Choose how you did after the surgery."),
-    "age_band": N_("Choose your age group."),
-    "health_factors": N_("Choose any that apply to you, or “None of these”."),
-    "surgery_preference": N_("Choose how you feel about surgery."),
-}
+# What is missing, in the words of the question ("Choose how long you have had this pain",
+# not "Choose one answer"): ``Question.missing`` in the catalogue. A question without one
+# gets REQUIRED_MESSAGE.
+MISSING_MESSAGE: dict[str, str] = {q.id: q.missing for q in QUESTIONS.values() if q.missing}
 
 
 def _field(question: Question) -> Field:
@@ -131,7 +114,7 @@ def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
         question = QUESTIONS[qid]
         if (require and qid not in errors and question.required and qid not in merged
                 and question_shown(question, merged) and _depends_on_answered(question, merged)):
-            errors[qid] = gettext(missing or MISSING_MESSAGE.get(qid)
+            errors[qid] = gettext(missing or question.missing
                                   or REQUIRED_MESSAGE[question.kind])
     for qid, message in errors.items():
         form[qid].errors = [message]

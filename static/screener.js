@@ -3,11 +3,12 @@
   "use strict";
   var each = function (sel, fn, root) { Array.prototype.forEach.call((root || document).querySelectorAll(sel), fn); };
 
+  /* Answers as the conditions read them: a number scale's options carry data-number. */
   function answersOf(form) {
     var a = {};
     each("input:checked", function (el) {
       if (el.type === "checkbox") { (a[el.name] = a[el.name] || []).push(el.value); }
-      else { a[el.name] = el.name === "pain_score" ? Number(el.value) : el.value; }
+      else { a[el.name] = el.closest("[data-number]") ? Number(el.value) : el.value; }
     }, form);
     each("input[type=number]", function (el) { if (el.value !== "") { a[el.name] = Number(el.value); } }, form);
     return a;

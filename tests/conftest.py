@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 
 from screener import create_app
 from screener.catalogue.answers import visible_pages
-from screener.catalogue.questions import EMERGENCY_PAIRS, EMERGENCY_VALUES, PAGE_BY_ID, PAGES
+from screener.catalogue.questions import (
+    EMERGENCY_PAIRS,
+    EMERGENCY_VALUES,
+    PAGE_BY_ID,
+    PAGES,
+    URGENT_VALUES,
+)
 from screener.catalogue.sampling import answer_set
 from screener.engine.loader import RuleSet, load_ruleset
 from screener.resources import data_dir
@@ -49,6 +55,11 @@ COMPLETE_ANSWERS: dict[str, Any] = {
 # values that is one together (spinal-cord signs with a fever, or with an infection risk).
 EMERGENCY_ANSWERS: list[list[str]] = [[value] for value in sorted(EMERGENCY_VALUES)] + [
     [value, partner] for value, partners in EMERGENCY_PAIRS for partner in sorted(partners)]
+# Urgent flags that are no emergency beside any other: each brings guidance of its own
+# (a prompt medical review), so an emergency answer that also ticks them shows only the
+# emergency topics when, and only when, the emergency stop works.
+QUIET_URGENT: list[str] = sorted(URGENT_VALUES - {
+    flag for value, partners in EMERGENCY_PAIRS for flag in (value, *partners)})
 # With a past surgery every step is asked, its follow-up page included.
 EVERY_STEP_ANSWERS: dict[str, Any] = COMPLETE_ANSWERS | {
     "prior_surgery": "one", "prior_surgery_when": "gt_5_years",

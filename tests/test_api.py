@@ -15,6 +15,8 @@ from screener.engine.scenarios import load_scenarios
 from screener.exports.openapi import openapi_document
 from screener.resources import data_dir
 
+from .conftest import COMPLETE_ANSWERS, EMERGENCY_ANSWERS, QUIET_URGENT
+
 
 def schema(name: str) -> Draft202012Validator:
     document = openapi_document()
@@ -71,6 +73,19 @@ def test_api_needs_no_csrf_token():
                                       json={"red_flags": ["chest_pain"]})
     assert response.status_code == 200
     assert [t["id"] for t in response.json["topics"]] == ["emergency-care", "emergency-heart"]
+
+
+@pytest.mark.parametrize("red_flags", EMERGENCY_ANSWERS, ids="+".join)
+def test_an_emergency_answer_shows_only_the_emergency_topics_whatever_else_is_answered(
+        client, red_flags):
+    """Every other question answered, and every urgent flag that brings guidance of its own
+    ticked: only the emergency stop keeps the result to the emergency topics."""
+    response = client.post("/api/v1/evaluate",
+                           json=COMPLETE_ANSWERS | {"red_flags": red_flags + QUIET_URGENT})
+    assert response.status_code == 200, response.json
+    topics = [t["id"] for t in response.json["topics"]]
+    assert topics[0] == "emergency-care" and len(topics) == 2, topics
+    assert response.json["stopped"] and not response.json["safety_net"]
 
 
 def test_unknown_api_path_is_json_404(client):

@@ -48,6 +48,39 @@ def test_rules_check_fails_on_hard_text(run, write_rules):
     assert "TOO HARD" in result.output
 
 
+@pytest.mark.parametrize("third", ["fr", "de"])
+def test_rules_check_fails_closed_on_a_language_without_its_word_lists(run, write_rules,
+                                                                       third):
+    """A third language's text is not waved through: its decision, promotional and balance
+    checks cannot run, so the check fails and says which lists are missing."""
+    topics = ("topics:\n  - id: procedure-x\n    category: learn\n    title: {en: Talk}\n"
+              "    body:\n      en: Risks include infection. Many get better without surgery.\n"
+              f"      {third}: Vous êtes un bon candidat, sans douleur, garanti.\n"
+              "    sources: [S]\n")
+    directory = write_rules({"topics.yaml": topics}, rules="rules:\n  - id: r1\n    "
+                            "description: x\n    when: {question: pain_score, gte: 1}\n"
+                            "    adds: [procedure-x]\n")
+    result = run("rules", "check", str(directory))
+    assert result.exit_code == 1, result.output
+    assert (f"topics.yaml:6: topic 'procedure-x': '{third}' text in body cannot be checked: "
+            "no decision, promotional, balance (risk or limit), balance (alternative) word "
+            f"lists for '{third}'") in result.output
+
+
+def test_rules_check_fails_on_an_offered_language_without_its_word_lists(run, monkeypatch):
+    """A language offered through its .po file alone: the shipped rules fall back to
+    English, but its own texts could not be checked, so the check refuses it."""
+    import screener.cli
+
+    monkeypatch.setattr(screener.cli, "SUPPORTED", ("en", "es", "fr"))
+    result = run("rules", "check")
+    assert result.exit_code == 1
+    assert ("language 'fr' is offered but its texts cannot be checked: no decision, "
+            "promotional, balance (risk or limit), balance (alternative) word lists for "
+            "'fr'") in result.output
+    assert "'es'" not in result.output
+
+
 def test_rules_test_runs_every_scenario_with_full_coverage(run, ruleset):
     result = run("rules", "test")
     assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ from screener.engine.language import (
     TARGET_MEAN_GRADE,
     balance_gaps,
     decision_phrases,
+    missing_lists,
     promotional_words,
     reading_grade,
 )
@@ -164,3 +165,17 @@ def test_texts_follow_the_clinical_review(ruleset):
     assert "linked to less improvement" in body["risk-opioids"]
     assert "Arm pain" in body["procedure-neck-surgery"]
     assert " leg" not in body["procedure-neck-surgery"]
+
+
+def test_every_offered_language_has_its_safety_word_lists():
+    from screener.i18n import SUPPORTED
+
+    assert {locale: missing_lists(locale) for locale in SUPPORTED} == {
+        locale: [] for locale in SUPPORTED}
+
+
+def test_a_language_without_word_lists_is_named_not_passed():
+    assert missing_lists("fr") == ["decision", "promotional", "balance (risk or limit)",
+                                   "balance (alternative)"]
+    with pytest.raises(KeyError, match="'fr'"):
+        balance_gaps("Un texte sans risques ni alternative.", "fr")

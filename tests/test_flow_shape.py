@@ -80,9 +80,9 @@ def test_split_steps_keep_every_question_id_once_and_in_order():
 
 
 def test_every_required_question_has_its_own_missing_message():
-    required = {q.id for q in QUESTIONS.values() if q.required}
-    assert required <= set(MISSING_MESSAGE)
-    assert len(set(MISSING_MESSAGE.values())) == len(MISSING_MESSAGE)
+    required = [q.missing for q in QUESTIONS.values() if q.required]
+    assert all(required) and len(set(required)) == len(required)
+    assert MISSING_MESSAGE == {q.id: q.missing for q in QUESTIONS.values() if q.missing}
 
 
 def test_missing_answers_name_what_to_choose(wizard, answers):

@@ -5,8 +5,10 @@ once or later, and an outage that never ends in a 500."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -241,17 +243,40 @@ def test_database_stopped_mid_run_then_back(patient, postgres, submissions):
     assert retried.location == "/sent" and submissions.count() == 1
 
 
+def new_connection_shows(postgres, setting: str) -> str:
+    with psycopg.connect(host="127.0.0.1", port=postgres.port, user=postgres.user,
+                         dbname="postgres", autocommit=True) as connection:
+        return str(connection.execute(f"SHOW {setting}").fetchone()[0])
+
+
+def server_read_only(postgres, app, on: bool) -> None:
+    """Switch every new transaction on the server to read-only (or back), and return only
+    once the app's next transaction sees it.
+
+    ``pg_reload_conf`` only signals the server: it re-reads the file later, and a
+    connection already open applies it before its next command but one. So wait, with a
+    deadline, until a new connection shows the setting, then close the app's pooled
+    connections so its next ones are opened under it."""
+    postgres.execute("ALTER SYSTEM " + ("SET default_transaction_read_only = on" if on
+                                        else "RESET default_transaction_read_only"))
+    postgres.execute("SELECT pg_reload_conf()")
+    wanted = "on" if on else "off"
+    deadline = time.monotonic() + 10
+    while (shown := new_connection_shows(postgres, "default_transaction_read_only")) != wanted:
+        assert time.monotonic() < deadline, f"still {shown} after 10 s"
+        time.sleep(0.02)
+    app.extensions["screener.store"].dispose()
+
+
 @pytest.mark.parametrize("backend", ["postgresql"])
-def test_database_read_only_then_writable(patient, postgres, submissions):
+def test_database_read_only_then_writable(patient, postgres, submissions, handoff_app):
     patient.finish()
     token = patient.token()
-    postgres.execute("ALTER SYSTEM SET default_transaction_read_only = on")
-    postgres.execute("SELECT pg_reload_conf()")
+    server_read_only(postgres, handoff_app, True)
     try:
         outage_page(patient.send(token))
     finally:
-        postgres.execute("ALTER SYSTEM RESET default_transaction_read_only")
-        postgres.execute("SELECT pg_reload_conf()")
+        server_read_only(postgres, handoff_app, False)
     assert patient.send(token).location == "/sent" and submissions.count() == 1
 
 

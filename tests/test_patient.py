@@ -24,6 +24,7 @@ from screener.engine.safety_net import safety_net
 from .conftest import (
     EMERGENCY_ANSWERS,
     EVERY_STEP_ANSWERS,
+    QUIET_URGENT,
     WizardActions,
     answer_sets,
     form_encode,
@@ -86,10 +87,12 @@ def test_the_question_is_the_page_heading_under_its_part_and_progress(wizard, an
     wizard.answer("urgent", answers)
     page = text(wizard.client.get("/step/diagnosis"))
     # Follow-ups not yet asked for (the scan date, the details of care and surgery) are
-    # not counted until an answer opens them.
-    assert len(visible_pages({"red_flags": answers["red_flags"]})) == 13
-    assert "Step 2 of 13" in page and '<span class="section-name">What you know so far' in page
-    assert "<title>Has a doctor told you what is causing your pain? (step 2 of 13)" in page
+    # not counted until an answer opens them: every question shown whatever was answered.
+    pages = sum(1 for q in QUESTIONS.values() if q.shown_when is None)
+    assert len(visible_pages({"red_flags": answers["red_flags"]})) == pages
+    assert f"Step 2 of {pages}" in page
+    assert '<span class="section-name">What you know so far' in page
+    assert f"<title>Has a doctor told you what is causing your pain? (step 2 of {pages})" in page
     assert re.search(r'<legend class="page-heading"><h1>Has a doctor told you', page)
     assert page.count("<h1") == 1
 
@@ -230,7 +233,9 @@ def test_change_that_opens_a_new_question_asks_it_before_review(wizard, answers)
 
 @pytest.mark.parametrize("red_flags", EMERGENCY_ANSWERS, ids="+".join)
 def test_emergency_answer_ends_the_flow_at_once(wizard, red_flags):
-    response = wizard.answer("urgent", {"red_flags": red_flags})
+    """Every other urgent flag is ticked too, and each brings guidance of its own: only the
+    emergency stop keeps the result to the emergency topics."""
+    response = wizard.answer("urgent", {"red_flags": red_flags + QUIET_URGENT})
     assert response.location == "/result"
     page = text(wizard.client.get("/result"))
     topics = re.findall(r'data-topic="([^"]+)"', page)
@@ -425,3 +430,15 @@ def test_patients_get_no_json_download(wizard, answers):
     assert "summary.json" not in text(wizard.client.get("/result"))
     assert wizard.client.get("/result/summary.json").status_code == 404
     assert wizard.client.get("/result/summary.html").status_code == 404
+
+
+def test_the_page_script_names_no_question_and_reads_numbers_from_the_markup(wizard, answers):
+    from screener.resources import data_dir
+
+    script = (data_dir("static") / "screener.js").read_text(encoding="utf-8")
+    assert [qid for qid in QUESTIONS if re.search(rf"\b{qid}\b", script)] == []
+    numbers = [q.id for q in QUESTIONS.values() if q.kind == "integer"]
+    page_id = PAGE_OF[numbers[0]].id
+    wizard.answer_until(page_id, answers)
+    page = text(wizard.client.get(f"/step/{page_id}"))
+    assert re.search(r'<div class="options options-integer[^"]*" data-number>', page)

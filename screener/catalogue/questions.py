@@ -21,6 +21,10 @@ class Choice:
     label: str
     level: Literal["emergency", "urgent"] | None = None
     say: str = ""
+    # The nurse's words: this answer in the third person ("Mostly in the back"), when the
+    # patient's wording does not already read so; and a red flag's short name in the record.
+    nurse: str = ""
+    record_name: str = ""
 
     @property
     def spoken(self) -> str:
@@ -30,9 +34,12 @@ class Choice:
 
 @dataclass(frozen=True)
 class Question:
+    """One question and every word said about it: the patient's prompt and help, what a
+    missing answer is told, the nurse's short name for it in the record and what the nurse
+    reads aloud. Its step is the one whose ``questions`` list it (``STEPS``)."""
+
     id: str
     kind: Kind
-    step: str
     prompt: str
     help: str
     choices: tuple[Choice, ...] = ()
@@ -44,6 +51,13 @@ class Question:
     low_label: str = ""
     high_label: str = ""
     say: str = ""
+    missing: str = ""
+    nurse_field: str = ""
+
+    @property
+    def step(self) -> str:
+        """The id of the step that lists this question."""
+        return STEP_OF[self.id]
 
     @property
     def spoken(self) -> str:
@@ -77,8 +91,10 @@ class Step:
     shown_when: Answer | AllOf | AnyOf | Not | None = field(default=None)
 
 
-def _choices(*pairs: tuple[str, str]) -> tuple[Choice, ...]:
-    return tuple(Choice(value, label) for value, label in pairs)
+def _choices(*pairs: tuple[str, str] | tuple[str, str, str]) -> tuple[Choice, ...]:
+    """Choices from (value, label) or (value, label, the nurse's third-person label)."""
+    return tuple(Choice(value, label, nurse=rest[0] if rest else "")
+                 for value, label, *rest in pairs)
 
 
 def _unless(question: str, value: str, kind: Kind) -> Not:
@@ -91,45 +107,63 @@ EMERGENCY_FLAGS = (
     Choice("bladder_bowel", "New trouble peeing (can't go, or it's harder), or leaking pee or "
            "poo without feeling it", "emergency",
            say="Is peeing newly hard, or can you not go? Or leaking pee or poo without "
-           "feeling it?"),
+           "feeling it?",
+           record_name="new bladder or bowel trouble"),
     Choice("saddle_numbness", "New numb or tingly genitals, bottom or inner thighs, or new "
-           "loss of sexual feeling", "emergency"),
+           "loss of sexual feeling", "emergency",
+           record_name="saddle numbness or new loss of sexual feeling"),
     Choice("leg_weakness_worsening", "Leg or foot weakness that is bad or getting worse",
-           "emergency"),
-    Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency"),
+           "emergency",
+           record_name="leg weakness, bad or worsening"),
+    Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency",
+           record_name="new symptoms in both legs"),
     Choice("arm_weakness_worsening", "Arm or hand weakness that is bad or getting worse",
-           "emergency", say="Weakness in an arm or hand that is bad, or getting worse?"),
-    Choice("chest_pain", "Chest pain", "emergency"),
+           "emergency", say="Weakness in an arm or hand that is bad, or getting worse?",
+           record_name="arm weakness, bad or worsening"),
+    Choice("chest_pain", "Chest pain", "emergency",
+           record_name="chest pain"),
     Choice("neck_artery_signs", "Sudden, very bad neck pain or headache with dizziness, "
            "double vision, slurred speech, trouble swallowing or fainting", "emergency",
            say="Sudden, very bad neck pain or headache, with dizziness, double vision, "
-           "slurred speech, trouble swallowing or fainting?"),
+           "slurred speech, trouble swallowing or fainting?",
+           record_name=("sudden neck pain or headache with dizziness, double vision, "
+                        "slurred speech or fainting")),
     Choice("neck_injury_nerve", "Recent neck injury, then new numb, tingly or weak arms or "
            "legs", "emergency",
            say="Did you hurt your neck recently, and then get new numbness, tingling or "
-           "weakness in your arms or legs?"),
+           "weakness in your arms or legs?",
+           record_name="new nerve symptoms after a neck injury"),
     Choice("sudden_severe_pain", "Sudden, very bad back or belly pain with feeling faint or "
            "sweaty, or with a known aortic aneurysm", "emergency",
            say="Sudden, very bad back or belly pain with feeling faint or sweaty? Or a "
-           "known aortic aneurysm?"),
+           "known aortic aneurysm?",
+           record_name="sudden severe back or belly pain with feeling faint"),
 )
 URGENT_FLAGS = (
     Choice("spinal_cord_signs", "New clumsy hands (buttons, keys, writing), new unsteady "
            "walking or balance, or an electric shock down your back or limbs when you bend "
            "your neck", "urgent",
            say="Are your hands newly clumsy with buttons, keys or writing? Is your walking "
-           "newly unsteady? An electric shock down your back when you bend your neck?"),
+           "newly unsteady? An electric shock down your back when you bend your neck?",
+           record_name="clumsy hands, unsteady walking or electric-shock feeling"),
     Choice("long_term_steroids", "Steroid tablets (like prednisone) for 3 months or more",
            "urgent",
-           say="Steroid tablets, such as prednisone, for 3 months or more?"),
+           say="Steroid tablets, such as prednisone, for 3 months or more?",
+           record_name="steroid tablets for 3 months or more"),
     Choice("fever", "Fever (38 °C / 100.4 °F or more) or feeling very unwell", "urgent",
-           say="A fever of 38 °C or 100.4 °F or more, or feeling very unwell?"),
-    Choice("cancer_history", "Cancer now or in the past", "urgent"),
-    Choice("weight_loss", "Losing weight without trying", "urgent"),
+           say="A fever of 38 °C or 100.4 °F or more, or feeling very unwell?",
+           record_name="fever or feeling very unwell"),
+    Choice("cancer_history", "Cancer now or in the past", "urgent",
+           record_name="cancer, now or in the past"),
+    Choice("weight_loss", "Losing weight without trying", "urgent",
+           record_name="weight loss without trying"),
     Choice("infection_risk", "Injecting drugs, a weak immune system, or a recent serious "
-           "infection", "urgent"),
-    Choice("night_pain", "Pain that is worse at night and does not ease with rest", "urgent"),
-    Choice("trauma", "Pain since a fall, accident or injury not checked by a doctor", "urgent"),
+           "infection", "urgent",
+           record_name="infection risk"),
+    Choice("night_pain", "Pain that is worse at night and does not ease with rest", "urgent",
+           record_name="night pain not eased by rest"),
+    Choice("trauma", "Pain since a fall, accident or injury not checked by a doctor", "urgent",
+           record_name="fall, accident or injury not checked by a doctor"),
 )
 
 _DURATIONS = (
@@ -140,7 +174,7 @@ _DURATIONS = (
 
 _QUESTIONS: tuple[Question, ...] = (
     Question(
-        "red_flags", "multiple", "urgent",
+        "red_flags", "multiple",
         "Do you have any of these right now?",
         "Some symptoms need a doctor now, not a screening. Pressure on the nerves or the "
         "spinal cord, or a problem with a blood vessel, can do lasting harm if care comes "
@@ -149,9 +183,11 @@ _QUESTIONS: tuple[Question, ...] = (
              "neck, arms and legs. Tell me if you have any of them right now."),
         choices=EMERGENCY_FLAGS + URGENT_FLAGS + (Choice("none", "None of these"),),
         exclusive=frozenset({"none"}),
+        missing="Choose any of these symptoms you have, or “None of these”.",
+        nurse_field="Red flags",
     ),
     Question(
-        "diagnosis", "multiple", "diagnosis",
+        "diagnosis", "multiple",
         "Has a doctor told you what is causing your pain?",
         "Small-incision surgery is used for some problems, not others. This helps us choose "
         "what to show you.",
@@ -165,12 +201,14 @@ _QUESTIONS: tuple[Question, ...] = (
             ("compression_fracture", "A collapsed spine bone (compression fracture)"),
             ("spinal_tumor", "A growth in or near the spine (tumor)"),
             ("other", "Something else"),
-            ("not_sure", "Not sure, or no one has told me"),
+            ("not_sure", "Not sure, or no one has told me",
+             "Not sure, or no one has said"),
         ),
         exclusive=frozenset({"not_sure"}),
+        missing="Choose what a doctor has told you, or “Not sure”.", nurse_field="Diagnosis",
     ),
     Question(
-        "imaging", "multiple", "diagnosis",
+        "imaging", "multiple",
         "Which scans have you had of your back or neck?",
         "A specialist may need scans to see the cause of the pain. If you have them, bring "
         "them to your visit.",
@@ -178,47 +216,57 @@ _QUESTIONS: tuple[Question, ...] = (
         choices=_choices(("mri", "MRI"), ("ct", "CT scan"), ("xray", "X-ray"),
                          ("none", "No scans")),
         exclusive=frozenset({"none"}),
+        missing="Choose the scans you have had, or “No scans”.", nurse_field="Scans",
     ),
     Question(
-        "imaging_within_12_months", "single", "diagnosis",
+        "imaging_within_12_months", "single",
         "If you had a scan: was the latest one in the past 12 months?",
         "Your spine can change over time. An older scan may need to be done again.",
         say="Was your most recent scan in the past 12 months?",
         choices=_choices(("yes", "Yes"), ("no", "No, it was longer ago"),
-                         ("not_sure", "I am not sure")),
+                         ("not_sure", "I am not sure", "Not sure")),
         required=False,
         shown_when=_unless("imaging", "none", "multiple"),
+        nurse_field="Latest scan within 12 months",
     ),
     Question(
-        "main_symptom", "single", "symptoms",
+        "main_symptom", "single",
         "Where do you feel it most?",
         "Pain that runs down a leg or arm often comes from a pinched nerve. That is "
         "treated differently from pain in the back alone.",
         choices=_choices(
-            ("back_pain", "Mostly in my back"),
-            ("leg_pain", "Mostly down my leg (pain, numbness or tingling)"),
-            ("back_and_leg", "In my back and down my leg"),
-            ("neck_or_arm", "In my neck or down my arm"),
+            ("back_pain", "Mostly in my back",
+             "Mostly in the back"),
+            ("leg_pain", "Mostly down my leg (pain, numbness or tingling)",
+             "Mostly down the leg (pain, numbness or tingling)"),
+            ("back_and_leg", "In my back and down my leg",
+             "In the back and down the leg"),
+            ("neck_or_arm", "In my neck or down my arm",
+             "In the neck or down the arm"),
         ),
+        missing="Choose where you feel the pain most.", nurse_field="Main symptom",
     ),
     Question(
-        "symptom_duration", "single", "symptoms",
+        "symptom_duration", "single",
         "How long have you had these symptoms?",
         "Many back and neck problems get better on their own in the first 6 weeks.",
         choices=_choices(*_DURATIONS, ("6_to_12_months", "6 to 12 months"),
                          ("gt_1_year", "More than a year")),
+        missing="Choose how long you have had this pain.", nurse_field="Duration",
     ),
     Question(
-        "pain_score", "integer", "pain",
+        "pain_score", "integer",
         "On average over the past week, how bad was your pain?",
         "Your own score helps the specialist see how much the pain affects you.",
         say=("On a scale from 0 to 10, where 0 is no pain and 10 is the worst pain "
              "you can imagine, how bad was your pain on average over the past week?"),
         minimum=0, maximum=10, low_label="0 = no pain", high_label="10 = worst pain you can "
         "imagine",
+        missing="Choose a number from 0 to 10 for how bad your pain was.",
+        nurse_field="Average pain, past week",
     ),
     Question(
-        "daily_impact", "single", "pain",
+        "daily_impact", "single",
         "How much does it get in the way of your day?",
         "How much the pain limits your life matters as much as the scan.",
         choices=_choices(
@@ -226,9 +274,11 @@ _QUESTIONS: tuple[Question, ...] = (
             ("moderate", "Some: it limits some activities or work"),
             ("severe", "A lot: it is hard to walk, stand, sleep or work"),
         ),
+        missing="Choose how much the pain gets in the way of your day.",
+        nurse_field="Daily impact",
     ),
     Question(
-        "treatments_tried", "multiple", "treatments",
+        "treatments_tried", "multiple",
         "Which of these have you tried for this pain?",
         "Most people try care without surgery first, and it often helps.",
         say=("What have you tried for this pain? For example physical therapy, "
@@ -243,17 +293,20 @@ _QUESTIONS: tuple[Question, ...] = (
             ("none", "None of these yet"),
         ),
         exclusive=frozenset({"none"}),
+        missing="Choose the care you have tried, or “None of these yet”.",
+        nurse_field="Care tried",
     ),
     Question(
-        "treatment_duration", "single", "treatments",
+        "treatment_duration", "single",
         "If you tried any: how long did you keep it up in total?",
         "About 6 weeks of care without surgery is when doctors often look again.",
         say="How long did you keep up that care in total?",
         choices=_choices(*_DURATIONS, ("gt_6_months", "More than 6 months")),
         shown_when=_unless("treatments_tried", "none", "multiple"),
+        missing="Choose how long you kept up the care.", nurse_field="Care kept up for",
     ),
     Question(
-        "treatment_result", "single", "treatments",
+        "treatment_result", "single",
         "If you tried any: how did it work?",
         "How you did with this care helps the specialist plan what comes next.",
         say="Did it help? Did the help last?",
@@ -261,19 +314,23 @@ _QUESTIONS: tuple[Question, ...] = (
             ("lasting_relief", "It helped, and the help lasted"),
             ("short_relief", "It helped for a short time"),
             ("no_relief", "It did not help"),
-            ("worse", "I felt worse"),
+            ("worse", "I felt worse",
+             "Felt worse"),
         ),
         shown_when=_unless("treatments_tried", "none", "multiple"),
+        missing="Choose how the care worked for you.", nurse_field="Result of care",
     ),
     Question(
-        "prior_surgery", "single", "surgery",
+        "prior_surgery", "single",
         "Have you had surgery on your spine before?",
         "Past surgery changes what a specialist looks for and which options fit.",
         choices=_choices(("none", "No"), ("one", "Yes, once"),
                          ("more_than_one", "Yes, more than once")),
+        missing="Choose whether you have had spine surgery before.",
+        nurse_field="Past spine surgery",
     ),
     Question(
-        "prior_surgery_when", "single", "surgery_details",
+        "prior_surgery_when", "single",
         "When was your last spine surgery?",
         "Healing takes time, so how recent it was matters.",
         choices=_choices(("lt_6_months", "Less than 6 months ago"),
@@ -281,9 +338,10 @@ _QUESTIONS: tuple[Question, ...] = (
                          ("1_to_5_years", "1 to 5 years ago"),
                          ("gt_5_years", "More than 5 years ago")),
         shown_when=_unless("prior_surgery", "none", "single"),
+        missing="Choose when your last spine surgery was.", nurse_field="Last spine surgery",
     ),
     Question(
-        "prior_surgery_type", "multiple", "surgery_details",
+        "prior_surgery_type", "multiple",
         "What kind of spine surgery was it?",
         "Each kind of surgery leaves the spine in a different state.",
         say="Do you know what kind of surgery it was?",
@@ -292,54 +350,69 @@ _QUESTIONS: tuple[Question, ...] = (
             ("decompression", "Making room for the nerves (laminectomy or foraminotomy)"),
             ("fusion", "Joining bones together (fusion)"),
             ("other", "Something else"),
-            ("not_sure", "I am not sure"),
+            ("not_sure", "I am not sure",
+             "Not sure"),
         ),
         exclusive=frozenset({"not_sure"}),
         shown_when=_unless("prior_surgery", "none", "single"),
+        missing="Choose the kind of spine surgery, or “I am not sure”.",
+        nurse_field="Kind of surgery",
     ),
     Question(
-        "prior_surgery_outcome", "single", "surgery_details",
+        "prior_surgery_outcome", "single",
         "How did you do after the surgery?",
         "Pain that comes back after surgery often has a cause a specialist can look for.",
         say="How did you do after that surgery?",
         choices=_choices(
-            ("still_better", "I am still better"),
-            ("improved_then_returned", "I got better, then the pain came back"),
-            ("never_improved", "I never got better"),
-            ("worse", "I got worse"),
+            ("still_better", "I am still better",
+             "Still better"),
+            ("improved_then_returned", "I got better, then the pain came back",
+             "Got better, then the pain came back"),
+            ("never_improved", "I never got better",
+             "Never got better"),
+            ("worse", "I got worse",
+             "Got worse"),
         ),
         shown_when=_unless("prior_surgery", "none", "single"),
+        missing="Choose how you did after the surgery.", nurse_field="After surgery",
     ),
     Question(
-        "age_band", "single", "health",
+        "age_band", "single",
         "How old are you?",
         "Age affects healing and which care is safest. It never rules anyone out on its own.",
         choices=_choices(("under_18", "Under 18"), ("18_39", "18 to 39"), ("40_59", "40 to 59"),
                          ("60_74", "60 to 74"), ("75_plus", "75 or older")),
+        missing="Choose your age group.", nurse_field="Age",
     ),
     Question(
-        "health_factors", "multiple", "health",
+        "health_factors", "multiple",
         "Do any of these apply to you?",
         "These can affect healing and safety. Talk about them with your care team. They are "
         "not reasons to give up.",
         say="I will read some health conditions. Tell me which apply to you.",
         choices=_choices(
-            ("smoking", "I smoke, vape or use nicotine"),
+            ("smoking", "I smoke, vape or use nicotine",
+             "Smokes or uses nicotine (including vaping)"),
             ("diabetes", "Diabetes"),
             ("osteoporosis", "Thin bones (osteoporosis)"),
             ("obesity", "A BMI of 30 or more"),
             ("blood_thinners", "Blood thinners (like warfarin, apixaban, clopidogrel, daily "
-             "aspirin)"),
+             "aspirin)",
+             "Takes blood thinners"),
             ("heart_lung", "Heart or lung disease"),
-            ("opioids", "Opioid painkillers most days (like oxycodone, hydrocodone, tramadol)"),
+            ("opioids", "Opioid painkillers most days (like oxycodone, hydrocodone, tramadol)",
+             "Takes opioid pain medicine most days"),
             ("mood", "Depression or anxiety"),
-            ("pregnant", "I am pregnant or may be"),
+            ("pregnant", "I am pregnant or may be",
+             "Pregnant or may be"),
             ("none", "None of these"),
         ),
         exclusive=frozenset({"none"}),
+        missing="Choose any that apply to you, or “None of these”.",
+        nurse_field="Health factors",
     ),
     Question(
-        "goals", "multiple", "goals",
+        "goals", "multiple",
         "What would you most like to get back to?",
         "Your goals help the specialist talk about what matters to you.",
         say="What would you most like to get back to?",
@@ -352,14 +425,19 @@ _QUESTIONS: tuple[Question, ...] = (
             ("less_medication", "Taking less medicine"),
         ),
         required=False,
+        nurse_field="Goals",
     ),
     Question(
-        "surgery_preference", "single", "goals",
+        "surgery_preference", "single",
         "How do you feel about surgery?",
         "Your wishes matter. There is no wrong answer.",
-        choices=_choices(("prefer_to_avoid", "I would rather avoid it"),
-                         ("open_to_it", "I am open to it"),
-                         ("unsure", "I am not sure yet")),
+        choices=_choices(("prefer_to_avoid", "I would rather avoid it",
+             "Would rather avoid it"),
+                         ("open_to_it", "I am open to it",
+             "Open to it"),
+                         ("unsure", "I am not sure yet",
+             "Not sure yet")),
+        missing="Choose how you feel about surgery.", nurse_field="Feeling about surgery",
     ),
 )
 
@@ -421,6 +499,12 @@ STEPS: tuple[Step, ...] = (
 )
 
 STEP_BY_ID: dict[str, Step] = {s.id: s for s in STEPS}
+# Each question's step, from the steps' lists: the one place a question is placed.
+STEP_OF: dict[str, str] = {qid: s.id for s in STEPS for qid in s.questions}
+_placed = [qid for s in STEPS for qid in s.questions]
+if len(_placed) != len(set(_placed)) or set(_placed) != set(QUESTIONS):
+    raise ValueError("every question must be listed by exactly one step; check "
+                     f"{sorted(set(QUESTIONS).symmetric_difference(_placed)) or _placed}")
 
 
 @dataclass(frozen=True)

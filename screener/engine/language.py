@@ -12,22 +12,31 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_DECISION_PATTERNS = (
-    r"\byou(?:'re|\s+are|\s+were)\s+(?:not\s+|now\s+|likely\s+|probably\s+)?(?:an?\s+)?"
-    r"(?:\w+\s+)?candidates?\b",
-    r"\b(?:not\s+)?(?:an?\s+)?(?:good|ideal|suitable|strong|poor|likely)\s+candidates?\s+for\b",
-    r"\byou\s+(?:do\s+not\s+|don't\s+|will\s+|would\s+|may\s+|might\s+)?qualify\b",
-    r"\byou\s+(?:will\s+|definitely\s+|probably\s+|also\s+)?(?:need|require)s?\s+"
-    r"(?:an?\s+)?(?:spine\s+|back\s+|spinal\s+)?(?:surgery|an\s+operation|operation)\b",
-    r"\byou\s+(?:should|must)\s+(?:have|get|undergo)\s+(?:\w+\s+)?surgery\b",
-    r"\byou\s+are\s+(?:not\s+)?(?:eligible|suitable|a\s+fit)\s+for\b",
-    r"\byou\s+(?:are|aren't)\s+(?:not\s+)?cleared\s+for\b",
-    r"\busted\s+(?:no\s+)?es\s+(?:(?:un|una)\s+)?(?:buen[oa]?\s+)?candidat[oa]s?\b",
-    r"\busted\s+(?:no\s+)?califica\b",
-    r"\b(?:usted\s+)?(?:no\s+)?necesita\s+(?:una\s+)?(?:cirug[ií]a|operaci[oó]n)\b",
-    r"\busted\s+(?:no\s+)?es\s+apt[oa]\b",
-)
-_DECISION = re.compile("|".join(f"(?:{p})" for p in _DECISION_PATTERNS), re.IGNORECASE)
+# Each language's word lists, by locale: a language a text is written in must have all
+# three (decision, promotional, balance) or the rule set does not load (``missing_lists``).
+_DECISION_PATTERNS: dict[str, tuple[str, ...]] = {
+    "en": (
+        r"\byou(?:'re|\s+are|\s+were)\s+(?:not\s+|now\s+|likely\s+|probably\s+)?(?:an?\s+)?"
+        r"(?:\w+\s+)?candidates?\b",
+        r"\b(?:not\s+)?(?:an?\s+)?(?:good|ideal|suitable|strong|poor|likely)\s+candidates?\s+for\b",
+        r"\byou\s+(?:do\s+not\s+|don't\s+|will\s+|would\s+|may\s+|might\s+)?qualify\b",
+        r"\byou\s+(?:will\s+|definitely\s+|probably\s+|also\s+)?(?:need|require)s?\s+"
+        r"(?:an?\s+)?(?:spine\s+|back\s+|spinal\s+)?(?:surgery|an\s+operation|operation)\b",
+        r"\byou\s+(?:should|must)\s+(?:have|get|undergo)\s+(?:\w+\s+)?surgery\b",
+        r"\byou\s+are\s+(?:not\s+)?(?:eligible|suitable|a\s+fit)\s+for\b",
+        r"\byou\s+(?:are|aren't)\s+(?:not\s+)?cleared\s+for\b",
+    ),
+    "es": (
+        r"\busted\s+(?:no\s+)?es\s+(?:(?:un|una)\s+)?(?:buen[oa]?\s+)?candidat[oa]s?\b",
+        r"\busted\s+(?:no\s+)?califica\b",
+        r"\b(?:usted\s+)?(?:no\s+)?necesita\s+(?:una\s+)?(?:cirug[ií]a|operaci[oó]n)\b",
+        r"\busted\s+(?:no\s+)?es\s+apt[oa]\b",
+    ),
+}
+# Every language's patterns apply to every text: a Spanish phrase in an English text is
+# still a decision.
+_DECISION = re.compile("|".join(f"(?:{p})" for ps in _DECISION_PATTERNS.values() for p in ps),
+                       re.IGNORECASE)
 
 
 def decision_phrases(text: str) -> list[str]:
@@ -35,24 +44,29 @@ def decision_phrases(text: str) -> list[str]:
     return [m.group(0) for m in _DECISION.finditer(" ".join(text.split()))]
 
 
-_PROMOTIONAL_PATTERNS = (
-    r"revolution(?:ary|ise|ize|ises|izes|ised|ized)?",
-    r"game[-\s]?changers?|game[-\s]?changing",
-    r"ground[-\s]?breaking|breakthroughs?",
-    r"cutting[-\s]edge|state[-\s]of[-\s]the[-\s]art",
-    r"miracles?|miraculous(?:ly)?",
-    r"painless(?:ly)?|pain[-\s]free",
-    r"guarantee[sd]?",
-    r"cure[sd]?",
-    r"no\s+downtime",
-    r"revolucionari[oa]s?",
-    r"milagro(?:s|so|sa|sos|sas)?",
-    r"indolor[oa]?s?|sin\s+ning[uú]n\s+dolor",
-    r"garantiza(?:d[oa]s?|r)?|garant[ií]as?",
-    r"de\s+vanguardia|innovaci[oó]n\s+revolucionaria",
-    r"sin\s+tiempo\s+de\s+recuperaci[oó]n",
-)
-_PROMOTIONAL = re.compile(r"\b(?:" + "|".join(_PROMOTIONAL_PATTERNS) + r")\b", re.IGNORECASE)
+_PROMOTIONAL_PATTERNS: dict[str, tuple[str, ...]] = {
+    "en": (
+        r"revolution(?:ary|ise|ize|ises|izes|ised|ized)?",
+        r"game[-\s]?changers?|game[-\s]?changing",
+        r"ground[-\s]?breaking|breakthroughs?",
+        r"cutting[-\s]edge|state[-\s]of[-\s]the[-\s]art",
+        r"miracles?|miraculous(?:ly)?",
+        r"painless(?:ly)?|pain[-\s]free",
+        r"guarantee[sd]?",
+        r"cure[sd]?",
+        r"no\s+downtime",
+    ),
+    "es": (
+        r"revolucionari[oa]s?",
+        r"milagro(?:s|so|sa|sos|sas)?",
+        r"indolor[oa]?s?|sin\s+ning[uú]n\s+dolor",
+        r"garantiza(?:d[oa]s?|r)?|garant[ií]as?",
+        r"de\s+vanguardia|innovaci[oó]n\s+revolucionaria",
+        r"sin\s+tiempo\s+de\s+recuperaci[oó]n",
+    ),
+}
+_PROMOTIONAL = re.compile(r"\b(?:" + "|".join(p for ps in _PROMOTIONAL_PATTERNS.values()
+                                                for p in ps) + r")\b", re.IGNORECASE)
 
 
 def promotional_words(text: str) -> list[str]:
@@ -76,15 +90,26 @@ _ALTERNATIVE = {
 
 def balance_gaps(text: str, locale: str = "en") -> list[str]:
     """What a procedure text leaves out of the balance every procedure topic must show: a
-    risk or limit, and the non-surgical alternative (empty when both are there)."""
-    if locale not in _RISK_OR_LIMIT:
-        return []
+    risk or limit, and the non-surgical alternative (empty when both are there).
+
+    A language without its lists is refused by the rule check (``missing_lists``) before
+    this runs; called anyway, it raises rather than pass a text it cannot read."""
+    if missing_lists(locale):
+        raise KeyError(f"no balance word lists for '{locale}'")
     gaps = []
     if not _RISK_OR_LIMIT[locale].search(text):
         gaps.append("a risk or limit")
     if not _ALTERNATIVE[locale].search(text):
         gaps.append("the non-surgical alternative")
     return gaps
+
+
+def missing_lists(locale: str) -> list[str]:
+    """The safety word lists ``locale`` lacks (empty when it has all three): without them
+    its texts would pass the decision, promotional and balance checks unread."""
+    lists = {"decision": _DECISION_PATTERNS, "promotional": _PROMOTIONAL_PATTERNS,
+             "balance (risk or limit)": _RISK_OR_LIMIT, "balance (alternative)": _ALTERNATIVE}
+    return [name for name, by_locale in lists.items() if locale not in by_locale]
 
 
 MAX_GRADE = 10.0

@@ -26,7 +26,7 @@ from ..catalogue.conditions import (
 from ..catalogue.questions import QUESTIONS, Question
 from ..problems import Problem, ProblemsError, did_you_mean
 from ..yamlsource import LineDict, LineList, line_at, load_yaml
-from .language import balance_gaps, decision_phrases, promotional_words
+from .language import balance_gaps, decision_phrases, missing_lists, promotional_words
 from .rulemodels import NUMBER_PLACEHOLDER, Reference, Rule, RuleFile, Topic
 from .ruleversion import ruleset_version
 
@@ -271,6 +271,12 @@ def _check_texts(topic: Topic, file: str) -> list[Problem]:
         for locale, value in text.all_texts().items():
             where = f"{name} ({locale})"
             line = text.line or topic.line or 1
+            unchecked = missing_lists(locale)
+            if unchecked:
+                problems.append(Problem(file, line, f"'{locale}' text in {name} cannot be "
+                                        f"checked: no {', '.join(unchecked)} word lists for "
+                                        f"'{locale}' in screener/engine/language.py", owner))
+                continue
             problems += [Problem(file, line, f"decision language in {where}: '{phrase}'", owner)
                          for phrase in decision_phrases(value)]
             problems += [Problem(file, line, f"promotional word in {where}: '{word}'", owner)
@@ -283,7 +289,7 @@ def _check_texts(topic: Topic, file: str) -> list[Problem]:
         problems += [Problem(file, topic.body.line or topic.line or 1,
                              f"a procedure topic must name {gap} (body, {locale})", owner)
                      for locale, value in topic.body.all_texts().items()
-                     for gap in balance_gaps(value, locale)]
+                     if not missing_lists(locale) for gap in balance_gaps(value, locale)]
     return problems
 
 

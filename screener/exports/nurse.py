@@ -1,9 +1,10 @@
 """What the intake nurse sees and writes: answer wording in the third person, short field
 names for the record, and the record summary itself.
 
-The catalogue (``questions.py``) keeps the patient's wording and every id and value; this
-module only rewords for a nurse. A choice with no nurse wording here is already neutral
-and is shown as the catalogue has it.
+The catalogue (``questions.py``) keeps every word of a question, the nurse's included
+(``Question.nurse_field``, ``Choice.nurse``, ``Choice.record_name``); this module puts
+them together. A choice with no nurse wording is already neutral and is shown as the
+patient's.
 """
 
 from __future__ import annotations
@@ -18,75 +19,9 @@ from ..engine.evaluate import Result
 from ..i18n import N_, t
 from .render import closing_lines
 
-NURSE_LABELS: dict[tuple[str, str], str] = {
-    ("diagnosis", "not_sure"): N_("Not sure, or no one has said"),
-    ("imaging_within_12_months", "not_sure"): N_("Not sure"),
-    ("main_symptom", "back_pain"): N_("Mostly in the back"),
-    ("main_symptom", "leg_pain"): N_("Mostly down the leg (pain, numbness or tingling)"),
-    ("main_symptom", "back_and_leg"): N_("In the back and down the leg"),
-    ("main_symptom", "neck_or_arm"): N_("In the neck or down the arm"),
-    ("treatment_result", "worse"): N_("Felt worse"),
-    ("prior_surgery_type", "not_sure"): N_("Not sure"),
-    ("prior_surgery_outcome", "still_better"): N_("Still better"),
-    ("prior_surgery_outcome", "improved_then_returned"): N_("Got better, then the pain came "
-                                                            "back"),
-    ("prior_surgery_outcome", "never_improved"): N_("Never got better"),
-    ("prior_surgery_outcome", "worse"): N_("Got worse"),
-    ("health_factors", "smoking"): N_("Smokes or uses nicotine (including vaping)"),
-    ("health_factors", "blood_thinners"): N_("Takes blood thinners"),
-    ("health_factors", "opioids"): N_("Takes opioid pain medicine most days"),
-    ("health_factors", "pregnant"): N_("Pregnant or may be"),
-    ("surgery_preference", "prefer_to_avoid"): N_("Would rather avoid it"),
-    ("surgery_preference", "open_to_it"): N_("Open to it"),
-    ("surgery_preference", "unsure"): N_("Not sure yet"),
-}
-
 # Short names for the record: "Duration: 3 to 6 months", not the whole question.
-FIELD_NAMES: dict[str, str] = {
-    "red_flags": N_("Red flags"),
-    "diagnosis": N_("Diagnosis"),
-    "imaging": N_("Scans"),
-    "imaging_within_12_months": N_("Latest scan within 12 months"),
-    "main_symptom": N_("Main symptom"),
-    "symptom_duration": N_("Duration"),
-    "pain_score": N_("Average pain, past week"),
-    "daily_impact": N_("Daily impact"),
-    "treatments_tried": N_("Care tried"),
-    "treatment_duration": N_("Care kept up for"),
-    "treatment_result": N_("Result of care"),
-    "prior_surgery": N_("Past spine surgery"),
-    "prior_surgery_when": N_("Last spine surgery"),
-    "prior_surgery_type": N_("Kind of surgery"),
-    "prior_surgery_outcome": N_("After surgery"),
-    "age_band": N_("Age"),
-    "health_factors": N_("Health factors"),
-    "goals": N_("Goals"),
-    "surgery_preference": N_("Feeling about surgery"),
-}
-
-# Red flags by short name, so the record lists every one screened on two lines. Values
-# of the contract not yet in the catalogue are named here too; any other falls back to
-# the patient's label.
-RED_FLAG_NAMES: dict[str, str] = {
-    "bladder_bowel": N_("new bladder or bowel trouble"),
-    "saddle_numbness": N_("saddle numbness or new loss of sexual feeling"),
-    "leg_weakness_worsening": N_("leg weakness, bad or worsening"),
-    "both_legs_new": N_("new symptoms in both legs"),
-    "arm_weakness_worsening": N_("arm weakness, bad or worsening"),
-    "chest_pain": N_("chest pain"),
-    "neck_artery_signs": N_("sudden neck pain or headache with dizziness, double vision, "
-                            "slurred speech or fainting"),
-    "neck_injury_nerve": N_("new nerve symptoms after a neck injury"),
-    "sudden_severe_pain": N_("sudden severe back or belly pain with feeling faint"),
-    "spinal_cord_signs": N_("clumsy hands, unsteady walking or electric-shock feeling"),
-    "long_term_steroids": N_("steroid tablets for 3 months or more"),
-    "fever": N_("fever or feeling very unwell"),
-    "cancer_history": N_("cancer, now or in the past"),
-    "weight_loss": N_("weight loss without trying"),
-    "infection_risk": N_("infection risk"),
-    "night_pain": N_("night pain not eased by rest"),
-    "trauma": N_("fall, accident or injury not checked by a doctor"),
-}
+FIELD_NAMES: dict[str, str] = {q.id: q.nurse_field for q in QUESTIONS.values()
+                               if q.nurse_field}
 
 OUTCOMES: dict[str, str] = {
     "guidance_given": N_("Guidance given, no visit booked"),
@@ -101,19 +36,18 @@ OUTCOMES: dict[str, str] = {
 def nurse_label(question_id: str, value: object) -> str:
     """The English nurse wording of one answer value (a catalogue string).
 
-    Red flags carry their read-aloud wording in the catalogue (``Choice.spoken``); the
-    other choices are reworded here, or are neutral as the catalogue has them.
+    A choice's third-person wording (``Choice.nurse``), else what is read aloud for it
+    (``Choice.spoken``: red flags), else the patient's label.
     """
-    found = NURSE_LABELS.get((question_id, str(value)))
-    if found:
-        return found
     question = QUESTIONS[question_id]
     choice = next((c for c in question.choices if c.value == value), None)
-    return choice.spoken if choice else question.label_of(value)
+    if choice is None:
+        return question.label_of(value)
+    return choice.nurse or choice.spoken
 
 
 def field_name(question_id: str) -> str:
-    return FIELD_NAMES.get(question_id) or QUESTIONS[question_id].prompt
+    return QUESTIONS[question_id].nurse_field or QUESTIONS[question_id].prompt
 
 
 @dataclass(frozen=True)
@@ -168,7 +102,7 @@ def red_flag_lines(answers: dict[str, Any], locale: str) -> list[str]:
     absent = [c for c in flags if c.value not in chosen]
 
     def names(choices: list[Any]) -> str:
-        return "; ".join(t(RED_FLAG_NAMES.get(c.value, c.label), locale)
+        return "; ".join(t(c.record_name or c.label, locale)
                          for c in choices) or t("none", locale)
 
     lines = [t("Red flags reported: {flags}", locale).format(flags=names(present)),

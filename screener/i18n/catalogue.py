@@ -35,8 +35,9 @@ def catalogue_texts() -> list[str]:
     for step in STEPS:
         texts.append(step.title)
     for q in QUESTIONS.values():
-        texts += [q.prompt, q.help, q.say, q.low_label, q.high_label]
-        texts += [text for c in q.choices for text in (c.label, c.say)]
+        texts += [q.prompt, q.help, q.say, q.low_label, q.high_label, q.missing,
+                  q.nurse_field]
+        texts += [text for c in q.choices for text in (c.label, c.say, c.nurse, c.record_name)]
     return [text for text in dict.fromkeys(texts) if text]
 
 
