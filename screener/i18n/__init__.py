@@ -3,7 +3,8 @@
 Interface strings and the question catalogue are translated with gettext catalogues in
 ``screener/translations/<lang>/LC_MESSAGES/messages.po`` (compiled to ``.mo`` when the
 package is built or installed); rule texts carry their languages in the YAML. Adding a
-language is adding a ``.po`` file and the rule texts: no code changes.
+language is adding a ``.po`` file, the rule texts and the language's safety word lists
+(``engine/language.py``): without those ``screener rules check`` refuses it.
 """
 
 from __future__ import annotations
