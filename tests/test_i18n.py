@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from click.testing import CliRunner
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import visible_pages
 from screener.catalogue.questions import PAGE_BY_ID, PAGES, QUESTIONS
 from screener.cli import main

@@ -15,7 +15,7 @@ from ..catalogue.questions import QUESTIONS
 from ..engine.do_now import do_now_text
 from ..engine.rulemodels import CATEGORIES
 from ..exports.nurse import nurse_label
-from ..i18n import N_, current_locale, name_of, template_gettext
+from ..i18n import N_, name_of, template_gettext
 from .api import bp as api
 from .errors import register_error_pages
 from .fhir import bp as fhir
@@ -24,6 +24,7 @@ from .handoff import bp as handoff
 from .handoff import init_handoff
 from .intake import bp as intake
 from .links import make_fixed_url, make_switch_url
+from .locale import current_locale
 from .pages import bp as info
 from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient

@@ -11,15 +11,15 @@ from typing import Any
 
 from flask import Blueprint, Request, jsonify, request
 
-from .. import csrf, evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import QUESTIONS, catalogue_json
 from ..engine.evaluate import Result
 from ..exports.fhir import questionnaire_response
 from ..exports.openapi import openapi_document
 from ..exports.render import result_json
-from ..i18n import offered_locales
+from .extensions import csrf, screening
 from .fhir import FHIR_JSON, canonical, fhir_response
+from .locale import offered_locales
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -49,7 +49,7 @@ def evaluated_request(req: Request) -> tuple[dict[str, Any], Result] | tuple[Any
     answers = answers_from_request(req)
     if not isinstance(answers, dict):
         return answers
-    return answers, evaluate_here(answers, requested_locale(req))
+    return answers, screening().evaluate(answers, requested_locale(req))
 
 
 def answers_from_request(req: Request) -> dict[str, Any] | tuple[Any, int]:

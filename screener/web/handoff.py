@@ -32,19 +32,21 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
-from .. import consent, evaluate_here
+from .. import consent
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import QUESTIONS
 from ..catalogue.wizard import Flow
 from ..config import ConfigError, staff_url
 from ..engine.evaluate import Result
-from ..i18n import N_, current_locale
+from ..i18n import N_
 from ..store.db import SchemaBehind
 from ..store.keycheck import WrongDataKeys
 from ..store.reference import grouped
 from ..store.service import Store, current_store, enabled, init_store
 from ..store.submissions import Contact, NewSubmission
+from .extensions import screening
 from .links import configured_url
+from .locale import current_locale
 from .security import limit_client
 from .state import load_state
 from .watch import count_event
@@ -171,7 +173,7 @@ def _ready_answers() -> tuple[dict[str, Any], Result] | Response:
         answers = validate_answers(state[0])
     except AnswersError:
         return redirect(url_for("patient.result"))
-    result = evaluate_here(answers, current_locale())
+    result = screening().evaluate(answers, current_locale())
     if result.stopped:  # the emergency result: get care now, never "send and wait"
         return redirect(url_for("patient.result"))
     return answers, result

@@ -26,7 +26,6 @@ from flask import (
 )
 from flask_babel import gettext
 
-from .. import evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import EMERGENCY_CONDITION, QUESTIONS, STEPS, Step
 from ..engine.do_now import do_now_text
@@ -34,8 +33,10 @@ from ..engine.evaluate import Result
 from ..exports.nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text
 from ..exports.render import answer_label
 from ..forms import form_class, form_data, read_answers
-from ..i18n import N_, current_locale
+from ..i18n import N_
 from .exports import download
+from .extensions import screening
+from .locale import current_locale
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
@@ -118,7 +119,7 @@ def _result() -> tuple[dict[str, Any], Result] | None:
     answers = _stored()
     if answers is None:
         return None
-    return answers, evaluate_here(answers, current_locale())
+    return answers, screening().evaluate(answers, current_locale())
 
 
 @bp.get("/result")

@@ -26,7 +26,6 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import format_date, gettext
 from werkzeug.exceptions import TooManyRequests
 
-from .. import evaluate_here
 from ..catalogue.answers import AnswersError, validate_answers, visible_pages, visible_steps
 from ..catalogue.questions import PAGE_BY_ID, PAGE_OF, PAGES, QUESTIONS, URGENT_VALUES, Page
 from ..catalogue.reading import reading_minutes
@@ -34,9 +33,11 @@ from ..catalogue.wizard import Flow, urgent_flags
 from ..engine.evaluate import Result
 from ..exports.render import answered_rows
 from ..forms import form_class, form_data, read_answers
-from ..i18n import N_, current_locale
+from ..i18n import N_
 from .exports import download, pdf_attachment, render_pdf
+from .extensions import screening
 from .links import local_path
+from .locale import current_locale
 from .pdf import BUSY_RETRY_AFTER, Busy, PdfMaker, pdf_settings
 from .security import limit_client
 from .state import clear_state, load_state, save_state
@@ -132,7 +133,7 @@ def urgent_care() -> Any:
     pages = visible_pages(answers)
     following = (url_for(".review") if request.args.get("then") == "review" or len(pages) < 2
                  else url_for(".step", step_id=pages[1].id))
-    early = evaluate_here({"red_flags": answers["red_flags"]}, current_locale())
+    early = screening().evaluate({"red_flags": answers["red_flags"]}, current_locale())
     return render_template(
         "urgent_care.html", result=early, following=following,
         topics=[t for t in early.topics if t.category == "urgent"],
@@ -178,7 +179,7 @@ def _evaluated() -> tuple[dict[str, Any], Result] | Response:
     if isinstance(state, Response):
         return state
     answers, _ = state
-    return answers, evaluate_here(answers, current_locale())
+    return answers, screening().evaluate(answers, current_locale())
 
 
 def _result_page(template: str) -> Any:

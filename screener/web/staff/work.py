@@ -10,10 +10,9 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
-from ... import current_rules
 from ...catalogue.answers import AnswersError, validate_answers, visible_questions
 from ...catalogue.questions import QUESTIONS, STEPS
-from ...engine.evaluate import Result, evaluate
+from ...engine.evaluate import Result
 from ...exports.fhir import questionnaire_response
 from ...exports.nurse import FIELD_NAMES
 from ...exports.render import result_text
@@ -23,18 +22,13 @@ from ...store.casework import OPEN, Version
 from ...store.models import Status
 from ...store.reference import grouped
 from ...store.submissions import Opened
+from ..extensions import screening
 from . import bp, me, store
 from .forms import STATUS_LABELS, NoteForm, StatusForm, WithdrawForm
 
 PER_PAGE = 50
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
 FILTERS = {"open": OPEN, "all": None, **{str(s): (s,) for s in Status}}
-
-
-def _evaluate(answers: dict[str, Any], language: str) -> Result:
-    locale = language if language in current_app.config["LANGUAGES"] else "en"
-    return evaluate(current_rules(current_app), answers,
-                    emergency_number=current_app.config["EMERGENCY_NUMBER"], locale=locale)
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -95,7 +89,7 @@ def _differences(opened: Opened, result_now: Result | None) -> dict[str, list[st
     """What today's rules show differently from what the patient saw, by topic title."""
     if opened.guidance is None or opened.answers is None or result_now is None:
         return None
-    topics = current_rules(current_app).topics
+    topics = screening().rules.topics
     then, now = set(opened.guidance), {t.id for t in result_now.topics}
     if then == now:
         return {"added": [], "removed": []}
@@ -115,8 +109,8 @@ def submission(sid: str) -> Any:
     unreadable = _unreadable(opened, versions)
     shown = None if unreadable else (
         versions[0] if request.args.get("version") == "1" and versions else latest)
-    result = _evaluate(shown.answers, opened.language) if shown else None
-    patient_now = (_evaluate(opened.answers, opened.language)
+    result = screening().evaluate_stored(shown.answers, opened.language) if shown else None
+    patient_now = (screening().evaluate_stored(opened.answers, opened.language)
                    if opened.answers is not None and not unreadable else None)
     store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id)
     return render_template(
@@ -125,7 +119,7 @@ def submission(sid: str) -> Any:
         visible={q.id for q in visible_questions(shown.answers)} if shown else set(),
         field_names=FIELD_NAMES, history=store().casework.history(opened.id),
         differences=_differences(opened, patient_now),
-        today_version=current_rules(current_app).version, labels=STATUS_LABELS,
+        today_version=screening().rules.version, labels=STATUS_LABELS,
         status_form=StatusForm(status=str(opened.status)), note_form=NoteForm(),
         withdraw_form=WithdrawForm(), live=opened.status is not Status.WITHDRAWN,
         unreadable=unreadable)
@@ -238,7 +232,8 @@ def _export_source(sid: str) -> tuple[Opened, dict[str, Any], Result, str]:
         answers = validate_answers(answers, complete=False)
     except AnswersError:
         abort(404)
-    return opened, answers, _evaluate(answers, opened.language), str(latest.number)
+    result = screening().evaluate_stored(answers, opened.language)
+    return opened, answers, result, str(latest.number)
 
 
 @bp.get("/submissions/<sid>/summary.txt")
