@@ -26,7 +26,7 @@ from flask import (
 )
 from flask_babel import gettext
 
-from ..catalogue.answers import AnswersError, validate_answers
+from ..catalogue.answers import AnswersError, ValidAnswers
 from ..catalogue.questions import EMERGENCY_CONDITION, QUESTIONS, STEPS, Step
 from ..engine.do_now import do_now_text
 from ..engine.evaluate import Result
@@ -71,10 +71,10 @@ def _call() -> CallRecord:
     return record
 
 
-def _stored() -> dict[str, Any] | None:
+def _stored() -> ValidAnswers | None:
     """The call's answers: complete ones, or whatever was asked when it ended early."""
     try:
-        return validate_answers(session.get("intake"), complete=_call().complete)
+        return screening().valid(session.get("intake"), complete=_call().complete)
     except AnswersError:
         return None
 
@@ -87,9 +87,9 @@ def intake() -> Any:
         form = form_type()
     else:
         try:
-            earlier = validate_answers(session.get("intake"), complete=False)
+            earlier = screening().valid(session.get("intake"), complete=False)
         except AnswersError:
-            earlier = {}
+            earlier = ValidAnswers()
         form = form_type(data=form_data(earlier))
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate():
@@ -115,7 +115,7 @@ def why() -> str:
     return render_template("intake_why.html", steps=STEPS, questions=QUESTIONS)
 
 
-def _result() -> tuple[dict[str, Any], Result] | None:
+def _result() -> tuple[ValidAnswers, Result] | None:
     answers = _stored()
     if answers is None:
         return None

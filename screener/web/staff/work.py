@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
-from ...catalogue.answers import AnswersError, validate_answers, visible_questions
+from ...catalogue.answers import AnswersError, ValidAnswers, visible_questions
 from ...catalogue.questions import QUESTIONS, STEPS
 from ...engine.evaluate import Result
 from ...exports.fhir import questionnaire_response
@@ -67,7 +67,8 @@ def _opened(sid: str) -> Opened:
 
 
 def _current(opened: Opened) -> tuple[dict[str, Any] | None, Version | None, list[Version]]:
-    versions = store().casework.versions(opened.id)
+    first = (opened.answers, None if opened.answers is not None else opened.unreadable)
+    versions = store().casework.versions(opened.id, first)
     latest = versions[-1] if versions else None
     return (latest.answers if latest else None), latest, versions
 
@@ -110,8 +111,10 @@ def submission(sid: str) -> Any:
     shown = None if unreadable else (
         versions[0] if request.args.get("version") == "1" and versions else latest)
     result = screening().evaluate_stored(shown.answers, opened.language) if shown else None
-    patient_now = (screening().evaluate_stored(opened.answers, opened.language)
-                   if opened.answers is not None and not unreadable else None)
+    patient_now = None  # the patient's own answers under today's rules, evaluated once
+    if opened.answers is not None and versions and not unreadable:
+        patient_now = (result if shown is versions[0]
+                       else screening().evaluate_stored(versions[0].answers, opened.language))
     store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id)
     return render_template(
         "staff/submission.html", s=opened, code=grouped(opened.reference or "") or None,
@@ -222,18 +225,18 @@ def withdraw(sid: str) -> Response:
     return redirect(url_for(".submission", sid=sid))
 
 
-def _export_source(sid: str) -> tuple[Opened, dict[str, Any], Result, str]:
+def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, str]:
     opened = _opened(sid)
     answers, latest, versions = _current(opened)
     _readable_or_back(opened, versions)
     if answers is None or latest is None:
         abort(404)
     try:
-        answers = validate_answers(answers, complete=False)
+        valid = screening().valid(answers, complete=False)
     except AnswersError:
         abort(404)
-    result = screening().evaluate_stored(answers, opened.language)
-    return opened, answers, result, str(latest.number)
+    result = screening().evaluate_stored(valid, opened.language)
+    return opened, valid, result, str(latest.number)
 
 
 @bp.get("/submissions/<sid>/summary.txt")
