@@ -64,6 +64,7 @@ lforms: $(LFORMS)
 
 test: $(VENV)/.installed $(LFORMS)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/screener rules check
 	$(BIN)/screener rules test
 	$(BIN)/python -m pytest
@@ -82,6 +83,7 @@ lighthouse: $(VENV)/.installed
 
 check: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .cache build dist

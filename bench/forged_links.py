@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
-from screener import create_app  # noqa: E402
+from screener.app import create_app  # noqa: E402
 from screener.store.db import make_engine, upgrade  # noqa: E402
 from tests.conftest import HANDOFF_CONFIG, Inbox  # noqa: E402
 from tests.servers import free_port  # noqa: E402

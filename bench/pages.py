@@ -28,7 +28,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import RadioField
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import validate_answers
 from screener.catalogue.sampling import RandomChooser, answer_set
 

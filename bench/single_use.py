@@ -29,7 +29,7 @@ from typing import Any
 
 import pyotp
 
-from screener import create_app
+from screener.app import create_app
 from screener.store.crypto import new_key
 from screener.store.db import make_engine, upgrade
 from screener.store.localpg import LocalPostgres, server_bin

@@ -42,7 +42,7 @@ from pathlib import Path
 import pyotp
 from sqlalchemy import event
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import validate_answers
 from screener.catalogue.sampling import RandomChooser, answer_set
 from screener.store.casework import OPEN

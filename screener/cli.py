@@ -92,7 +92,7 @@ def rules_check(directory: Path | None) -> None:
 
 def _check_language(ruleset: RuleSet, locale: str) -> int:
     """Print reading ease and translation status for ``locale``; return texts too hard."""
-    from .i18n.catalogue import report
+    from .translating import report
 
     status = report(locale, ruleset)
     ease = {t.id: reading_ease(t.body.in_locale(locale), locale)
@@ -156,7 +156,7 @@ def i18n() -> None:
 @click.argument("locale")
 def i18n_update(locale: str) -> None:
     """Create or update LOCALE's catalogue (screener/translations/LOCALE/.../messages.po)."""
-    from .i18n.catalogue import update
+    from .translating import update
 
     click.echo(f"updated {update(locale)}; translate its empty entries, then reinstall "
                "(make test or make run) to compile it")

@@ -15,6 +15,7 @@ from flask import Flask
 
 from .clinic import CLINIC_DEFAULTS, check_clinic, read_clinic_file
 from .engine.disclaimer import DEFAULT_EMERGENCY_NUMBER
+from .problems import ConfigError
 from .resources import data_dir
 
 DEFAULTS: dict[str, Any] = {
@@ -106,10 +107,6 @@ _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "E
                   "STAFF_SIGN_IN_FAILURES",
                   "STAFF_SIGN_IN_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS",
                   "PDF_RATE_LIMIT", "AUDIT_KEY", "DATABASE_APP_ROLE")
-
-
-class ConfigError(RuntimeError):
-    """A setting the app cannot run without is missing or unsafe."""
 
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:

@@ -25,6 +25,14 @@ class Problem:
         return f"{self.file}:{self.line}: {owner}{self.message}"
 
 
+class ConfigError(RuntimeError):
+    """A setting the app cannot run without is missing or unsafe.
+
+    Here, beside ProblemsError, rather than in config.py: the store raises its own kinds
+    (a missing data key, a schema behind) without importing the settings and what they use.
+    """
+
+
 class ProblemsError(Exception):
     """Raised with every problem at once, so one run shows the whole list."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from . import create_app
+from .app import create_app
 from .config import ConfigError
 from .problems import ProblemsError
 

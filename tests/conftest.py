@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.handlers import Message
 from hypothesis import strategies as st
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import visible_pages
 from screener.catalogue.questions import (
     EMERGENCY_PAIRS,

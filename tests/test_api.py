@@ -66,7 +66,7 @@ def test_bad_input_is_a_4xx_with_every_problem(client, kwargs, status, expected)
 
 
 def test_api_needs_no_csrf_token():
-    from screener import create_app
+    from screener.app import create_app
 
     app = create_app({"TESTING": True})
     response = app.test_client().post("/api/v1/evaluate",

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from screener import create_app
+from screener.app import create_app
 from screener.cli import main
 from screener.store.audit import (
     GENESIS,

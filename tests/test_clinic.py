@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from screener import create_app
+from screener.app import create_app
 from screener.clinic import ClinicConfigError, contrast_ratio, mix, read_clinic_file
 
 BASE = {"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}

@@ -22,8 +22,8 @@ from screener.engine.language import (
 )
 from screener.engine.loader import PROCEDURE_PREFIX
 from screener.engine.safety_net import SAFETY_NET_TITLE, safety_net
-from screener.i18n.catalogue import po_path
 from screener.resources import data_dir
+from screener.translating import po_path
 
 from .conftest import SPEC
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 from flask import Flask
 
-from screener import create_app
+from screener.app import create_app
 from screener.config import ConfigError
 from screener.web.links import make_fixed_url
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import validate_answers
 from screener.catalogue.conditions import compile_condition
 from screener.catalogue.questions import (

@@ -19,7 +19,7 @@ from fhirpathpy.models import models as fhirpath_models
 from hypothesis import HealthCheck, given, settings
 from markupsafe import escape
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import question_shown, validate_answers
 from screener.catalogue.conditions import compile_condition, condition, leaves
 from screener.catalogue.questions import (

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener import create_app
+from screener.app import create_app
 from screener.consent import FINGERPRINT, VERSION, fingerprint
 from screener.store.models import Status
 

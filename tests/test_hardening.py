@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import MAX_PROBLEMS
 
 from .conftest import COMPLETE_ANSWERS, WizardActions

@@ -14,7 +14,7 @@ import uuid
 import pytest
 from flask.testing import FlaskClient
 
-from screener import create_app
+from screener.app import create_app
 from screener.config import ConfigError
 
 from .conftest import HANDOFF_CONFIG, require

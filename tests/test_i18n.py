@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from click.testing import CliRunner
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import visible_pages
 from screener.catalogue.questions import PAGE_BY_ID, PAGES, QUESTIONS
 from screener.cli import main
@@ -19,7 +19,7 @@ from screener.engine.language import MIN_EASE, TARGET_MEAN_EASE, reading_ease
 from screener.engine.loader import RuleSetError, load_ruleset
 from screener.engine.safety_net import safety_net
 from screener.i18n import SUPPORTED
-from screener.i18n.catalogue import extract, report
+from screener.translating import extract, report
 
 from .conftest import COMPLETE_ANSWERS, EVERY_STEP_ANSWERS, WizardActions, form_encode
 

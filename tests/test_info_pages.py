@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from screener import create_app
+from screener.app import create_app
 
 INFO_PAGES = ["/privacy", "/accessibility", "/about"]
 

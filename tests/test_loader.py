@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screener import create_app
+from screener.app import create_app
 from screener.engine.loader import RuleSetError, load_ruleset
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from schemathesis.checks import CHECKS, load_all_checks
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import AnswersError, validate_answers
 from screener.catalogue.questions import QUESTIONS, Question
 from screener.exports.openapi import openapi_document

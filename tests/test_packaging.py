@@ -40,7 +40,7 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_data(tmp_path):
     assert "screener/_data/rules/references.yaml" in names
     probe = subprocess.run(
         [venv / "bin" / "python", "-c",
-         "from screener import create_app; app = create_app({'TESTING': True}); "
+         "from screener.app import create_app; app = create_app({'TESTING': True}); "
          "print(app.jinja_loader.searchpath[0])"],
         cwd=tmp_path, capture_output=True, text=True)
     assert probe.returncode == 0, probe.stderr

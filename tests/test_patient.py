@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import visible_pages
 from screener.catalogue.questions import (
     PAGE_OF,

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from screener import create_app
+from screener.app import create_app
 from screener.config import ConfigError
 from screener.web.pdf import Busy, PdfMaker
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from screener import create_app
+from screener.app import create_app
 
 from .servers import start_gunicorn
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from screener import create_app
+from screener.app import create_app
 from screener.web.ratelimit_storage import LIMITS
 
 SETTINGS = {"TESTING": True, "API_RATE_LIMIT": "30 per minute",

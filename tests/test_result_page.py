@@ -8,7 +8,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from screener import create_app
+from screener.app import create_app
 from screener.engine.disclaimer import disclaimer
 from screener.engine.do_now import DO_NOW
 

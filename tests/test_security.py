@@ -8,7 +8,7 @@ import time
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from screener import create_app
+from screener.app import create_app
 from screener.config import ConfigError
 from screener.resources import data_dir
 

@@ -9,7 +9,7 @@ import copy
 import pytest
 from cryptography.fernet import Fernet
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.questions import QUESTIONS
 from screener.web import state
 

@@ -321,9 +321,9 @@ def test_exports_carry_the_reference_code_and_end_with_the_disclaimer(nurse_clie
     txt = nurse_client.get(f"/staff/submissions/{sid}/summary.txt").get_data(as_text=True)
     assert grouped(code) in txt
     with staff_app.test_request_context():
-        from screener import evaluate_here
+        from screener.web.extensions import screening
 
-        disclaimer = evaluate_here(COMPLETE_ANSWERS, "en").disclaimer
+        disclaimer = screening().evaluate(COMPLETE_ANSWERS, "en").disclaimer
     assert txt.rstrip().endswith(disclaimer.rstrip())
     fhir = json.loads(nurse_client.get(f"/staff/submissions/{sid}/fhir.json").data)
     assert fhir["resourceType"] == "QuestionnaireResponse"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import create_engine, text
 
-from screener import create_app
+from screener.app import create_app
 from screener.catalogue.answers import validate_answers
 from screener.cli import main
 from screener.store.crypto import Cipher, DataKeyError, SealError, new_key

@@ -13,7 +13,7 @@ from screener.catalogue.questions import QUESTIONS
 from screener.engine.do_now import do_now_text
 from screener.engine.evaluate import evaluate
 from screener.i18n import t
-from screener.i18n.catalogue import po_path
+from screener.translating import po_path
 
 from .conftest import COMPLETE_ANSWERS, WizardActions
 

@@ -12,7 +12,7 @@ import tempfile
 import pytest
 from hypothesis import given, settings
 
-from screener import create_app
+from screener.app import create_app
 from screener.usage import EVENTS
 
 from .conftest import COMPLETE_ANSWERS, WizardActions, answer_sets

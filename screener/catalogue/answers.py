@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from ..problems import did_you_mean
 from .conditions import Answers, Predicate, compile_condition, leaves
@@ -39,6 +39,26 @@ class AnswersError(ValueError):
             problems = problems[:MAX_PROBLEMS] + [f"... and {hidden} more problems."]
         self.problems = problems
         super().__init__("; ".join(problems))
+
+
+class ValidAnswers(dict[str, Any]):
+    """An answer set that obeys the catalogue, as only ``validate_answers`` makes one.
+
+    A type of its own so that a signature says "already checked", and frozen so that
+    nothing changes it after the check: a change makes a new set, to be checked again. A
+    dict underneath, so JSON, the session cookie and the templates take it as it is.
+    """
+
+    __slots__ = ()
+
+    def _frozen(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("Valid answers do not change: validate a new answer set instead.")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _frozen
+    __ior__ = _frozen  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[ValidAnswers], tuple[dict[str, Any]]]:
+        return ValidAnswers, (dict(self),)
 
 
 def _always(_: Answers) -> bool:
@@ -195,7 +215,7 @@ _PLAINLY_VALID: dict[str, Callable[[Any], bool]] = {
     qid: _plainly_valid(q) for qid, q in QUESTIONS.items()}
 
 
-def validate_answers(data: object, *, complete: bool = True) -> dict[str, Any]:
+def validate_answers(data: object, *, complete: bool = True) -> ValidAnswers:
     """The answer set, pruned, when it obeys the catalogue; else AnswersError with every problem.
 
     Answers to questions that do not apply (hidden by an earlier answer, or everything
@@ -225,4 +245,4 @@ def validate_answers(data: object, *, complete: bool = True) -> dict[str, Any]:
                      if q.required and q.id not in answers]
     if problems:
         raise AnswersError(problems)
-    return answers
+    return ValidAnswers(answers)

@@ -1,4 +1,5 @@
-"""Languages: which exist, which one a request gets, and translating catalogue texts.
+"""Languages: which exist and translating catalogue texts (which one a request gets is
+the web side's: screener/web/locale.py).
 
 Interface strings and the question catalogue are translated with gettext catalogues in
 ``screener/translations/<lang>/LC_MESSAGES/messages.po`` (compiled to ``.mo`` when the
@@ -13,9 +14,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
 
-from babel import Locale
 from babel.support import NullTranslations, Translations
-from flask import current_app, request, session
 from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
@@ -45,29 +44,6 @@ def t(text: str, locale: str) -> str:
     return translations(locale).gettext(text) if text else text
 
 
-def offered_locales() -> list[str]:
-    """The languages this clinic offers (``LANGUAGES``), the first being its default."""
-    return current_app.config.get("LANGUAGES") or list(SUPPORTED)
-
-
-@cache
-def _locale(code: str) -> Locale:
-    return Locale.parse(code)
-
-
-def select_locale() -> Locale:
-    """For Flask-Babel: a chosen language (kept in the session), else the browser's.
-
-    Given as a parsed ``Locale`` (one per language, parsed once), which Flask-Babel keeps
-    as it is instead of parsing the code again on every request.
-    """
-    offered = offered_locales()
-    chosen = session.get("lang")
-    if chosen in offered:
-        return _locale(chosen)
-    return _locale(request.accept_languages.best_match(offered, default=offered[0]))
-
-
 @lru_cache(maxsize=8192)
 def _markup_translation(locale: str, text: str) -> Markup:
     """One interface string in one language, markup-safe, looked up once per process."""
@@ -94,13 +70,6 @@ def template_gettext(locale: str) -> Callable[..., str]:
 def N_(text: str) -> str:
     """Marks ``text`` for translation where it is defined; translated where it is shown."""
     return text
-
-
-def current_locale() -> str:
-    """The language of the current request."""
-    from flask_babel import get_locale
-
-    return str(get_locale() or DEFAULT_LOCALE)
 
 
 def name_of(locale: str) -> str:

@@ -12,8 +12,8 @@ import time
 import pyotp
 import segno
 
-from ..store.reference import ALPHABET
-
+# Crockford's base 32 (no I, L, O or U), as the patients' reference codes use.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RECOVERY_CODES = 10
 RECOVERY_LENGTH = 10  # 50 bits each
 

@@ -29,7 +29,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..config import ConfigError
+from ..problems import ConfigError
 from .models import AuditEntry
 from .submissions import now
 

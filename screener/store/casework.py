@@ -28,6 +28,9 @@ from .models import (
 )
 from .submissions import Contact, now
 
+# Answers already decrypted, or None with the reason they could not be.
+Opening = tuple[dict[str, Any] | None, str | None]
+
 # What "to do" means in the worklist: not yet settled.
 OPEN = (Status.NEW, Status.CONTACTED)
 # Saves of one submission's answers tried before giving up on a free version number.
@@ -130,13 +133,19 @@ class Casework:
             Submission.id == sid, Submission.expires_at > moment,
             Submission.status != Status.WITHDRAWN).with_for_update())
 
-    def versions(self, sid: str) -> list[Version]:
-        """Every version of the answers, the patient's first (number 1)."""
+    def versions(self, sid: str, first: Opening | None = None) -> list[Version]:
+        """Every version of the answers, the patient's first (number 1).
+
+        ``first``: version 1's answers and why they could not be opened, from a caller
+        that has opened the row already (``Submissions.open``), so they are decrypted once.
+        """
         with self.sessions() as session:
             row = session.get(Submission, sid)
             if row is None or row.answers is None:
                 return []
-            found = [self._version(sid, 1, row.answers, row.created_at, None)]
+            found = [self._version(sid, 1, row.answers, row.created_at, None) if first is None
+                     else Version(1, first[0] if first[0] is not None else {},
+                                  row.created_at, None, first[1])]
             for version, email in session.execute(
                     select(SubmissionVersion, StaffAccount.email)
                     .join(StaffAccount, StaffAccount.id == SubmissionVersion.staff_id)

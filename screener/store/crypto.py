@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from ..config import ConfigError
+from ..problems import ConfigError
 
 
 class DataKeyError(ConfigError):

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from ..config import ConfigError
+from ..problems import ConfigError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "screener db upgrade"

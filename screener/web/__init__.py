@@ -15,7 +15,7 @@ from ..catalogue.questions import QUESTIONS
 from ..engine.do_now import do_now_text
 from ..engine.rulemodels import CATEGORIES
 from ..exports.nurse import nurse_label
-from ..i18n import N_, current_locale, name_of, template_gettext
+from ..i18n import N_, name_of, template_gettext
 from .api import bp as api
 from .errors import register_error_pages
 from .fhir import bp as fhir
@@ -24,13 +24,15 @@ from .handoff import bp as handoff
 from .handoff import init_handoff
 from .intake import bp as intake
 from .links import make_fixed_url, make_switch_url
+from .locale import current_locale
 from .pages import bp as info
 from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient
-from .security import init_security
+from .security import init_security, ops
 from .staff import bp as staff
 from .staff import init_staff
 from .state import EncryptedCookieSessions, is_staff_path
+from .watch import bp as watch
 from .watch import init_watch
 
 TIMED_OUT = N_("To keep your answers private, we cleared them after %(minutes)s minutes "
@@ -49,7 +51,8 @@ def register(app: Flask) -> None:
     app.session_interface = EncryptedCookieSessions()
     register_clinic_assets(app)
     init_security(app, api, fhir)
-    for blueprint in (patient, intake, api, fhir, handoff, info, staff):
+    # Every blueprint, registered here and nowhere else.
+    for blueprint in (ops, patient, intake, api, fhir, handoff, info, staff, watch):
         app.register_blueprint(blueprint)
     init_handoff(app)
     init_staff(app)

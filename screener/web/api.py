@@ -11,15 +11,14 @@ from typing import Any
 
 from flask import Blueprint, Request, jsonify, request
 
-from .. import csrf, evaluate_here
-from ..catalogue.answers import AnswersError, validate_answers
+from ..catalogue.answers import AnswersError, ValidAnswers
 from ..catalogue.questions import QUESTIONS, catalogue_json
-from ..engine.evaluate import Result
 from ..exports.fhir import questionnaire_response
 from ..exports.openapi import openapi_document
 from ..exports.render import result_json
-from ..i18n import offered_locales
+from .extensions import csrf, screening
 from .fhir import FHIR_JSON, canonical, fhir_response
+from .locale import offered_locales
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -40,36 +39,37 @@ def requested_locale(req: Request | None = None) -> str:
     return req.accept_languages.best_match(offered, default=offered[0]) or offered[0]
 
 
-def problem(status: int, errors: list[str]) -> tuple[Any, int]:
-    return jsonify({"errors": errors}), status
+class Refused(Exception):
+    """A request the API cannot answer: its status and the reasons, sent as JSON."""
+
+    def __init__(self, status: int, errors: list[str]) -> None:
+        super().__init__(status, errors)
+        self.status, self.errors = status, errors
 
 
-def evaluated_request(req: Request) -> tuple[dict[str, Any], Result] | tuple[Any, int]:
-    """(answers, result) for a JSON request, or the 4xx response to send instead."""
-    answers = answers_from_request(req)
-    if not isinstance(answers, dict):
-        return answers
-    return answers, evaluate_here(answers, requested_locale(req))
+@bp.errorhandler(Refused)
+def problem(exc: Refused) -> tuple[Any, int]:
+    return jsonify({"errors": exc.errors}), exc.status
 
 
-def answers_from_request(req: Request) -> dict[str, Any] | tuple[Any, int]:
-    """The validated answer set of a JSON request, or the 4xx response to send instead."""
+def answers_from_request(req: Request) -> ValidAnswers:
+    """The validated answer set of a JSON request, else ``Refused`` (a 4xx)."""
     if not req.is_json:
-        return problem(415, ["Send the answers as a JSON object with "
-                             "'Content-Type: application/json'."])
+        raise Refused(415, ["Send the answers as a JSON object with "
+                            "'Content-Type: application/json'."])
     data = req.get_json(silent=True)
     if data is None:
-        return problem(400, ["The body is not valid JSON."])
+        raise Refused(400, ["The body is not valid JSON."])
     try:
-        return validate_answers(data)
+        return screening().valid(data)
     except AnswersError as exc:
         refused = exc
     if isinstance(data, dict) and any(v.__class__ is float for v in data.values()):
         try:  # nearly never: 7.0 for a number, which the first check refused
-            return validate_answers(whole_numbers(data))
+            return screening().valid(whole_numbers(data))
         except AnswersError as exc:
             refused = exc
-    return problem(400, refused.problems)
+    raise Refused(400, refused.problems)
 
 
 def whole_numbers(data: dict[str, Any]) -> dict[str, Any]:
@@ -90,13 +90,12 @@ def evaluate_answers() -> Any:
     """The result as JSON, or with ``Accept: application/fhir+json`` the answers as a
     QuestionnaireResponse to the FHIR Questionnaire (guidance in its narrative)."""
     req = current_request()
-    found = evaluated_request(req)
-    if not isinstance(found[1], Result):
-        return found
+    answers = answers_from_request(req)
+    result = screening().evaluate(answers, requested_locale(req))
     if (FHIR_JSON in req.headers.get("Accept", "")
             and req.accept_mimetypes.best_match(["application/json", FHIR_JSON]) == FHIR_JSON):
-        return fhir_response(questionnaire_response(found[0], found[1], canonical()))
-    return jsonify(result_json(found[1]))
+        return fhir_response(questionnaire_response(answers, result, canonical()))
+    return jsonify(result_json(result))
 
 
 @bp.get("/openapi.json")

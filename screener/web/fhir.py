@@ -15,13 +15,13 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 from flask.sansio.blueprints import BlueprintSetupState
 
-from .. import csrf, evaluate_here
 from ..config import ConfigError
 from ..engine.disclaimer import disclaimer
 from ..exports.fhir import QUESTIONNAIRE_ID, catalogue_version, questionnaire
 from ..exports.fhir_guidance import guidance_bundle, operation_outcome
 from ..exports.fhir_read import Issue, ResponseError, read_response
 from ..i18n import SUPPORTED
+from .extensions import csrf, screening
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 csrf.exempt(bp)
@@ -104,5 +104,5 @@ def post_response() -> Any:
         read = read_response(data, canonical(), catalogue_version())
     except ResponseError as exc:
         return outcome(exc.status, exc.issues)
-    result = evaluate_here(read.answers, fhir_locale(read.language))
+    result = screening().evaluate(read.answers, fhir_locale(read.language))
     return fhir_response(guidance_bundle(read.resource, result))

@@ -17,7 +17,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
-    Response,
     abort,
     current_app,
     flash,
@@ -32,19 +31,19 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
-from .. import consent, evaluate_here
-from ..catalogue.answers import AnswersError, validate_answers
+from .. import consent
 from ..catalogue.questions import QUESTIONS
-from ..catalogue.wizard import Flow
 from ..config import ConfigError, staff_url
-from ..engine.evaluate import Result
-from ..i18n import N_, current_locale
+from ..i18n import N_
+from ..service.screening import Finished
 from ..store.db import SchemaBehind
 from ..store.keycheck import WrongDataKeys
 from ..store.reference import grouped
 from ..store.service import Store, current_store, enabled, init_store
 from ..store.submissions import Contact, NewSubmission
+from .extensions import screening
 from .links import configured_url
+from .locale import current_locale
 from .security import limit_client
 from .state import load_state
 from .watch import count_event
@@ -172,20 +171,13 @@ def _send_limited(token: str) -> None:
     _rate_limited("handoff-send-address", "HANDOFF_ADDRESS_RATE_LIMIT")
 
 
-def _ready_answers() -> tuple[dict[str, Any], Result] | Response:
-    """The finished answers and their result; else back to the result page, which knows
-    where to send someone whose answers are missing or incomplete."""
-    state = load_state()
-    if state is None or Flow(*state).first_incomplete is not None:
-        return redirect(url_for("patient.result"))
-    try:
-        answers = validate_answers(state[0])
-    except AnswersError:
-        return redirect(url_for("patient.result"))
-    result = evaluate_here(answers, current_locale())
-    if result.stopped:  # the emergency result: get care now, never "send and wait"
-        return redirect(url_for("patient.result"))
-    return answers, result
+def _ready_answers() -> Finished:
+    """The finished answers and their result; unfinished ones raise ``Incomplete``, which
+    the patient pages answer (the first page still to answer, or the start)."""
+    found = screening().finish(load_state(), current_locale())
+    if found.result.stopped:  # the emergency result: get care now, never "send and wait"
+        abort(redirect(url_for("patient.result")))
+    return found
 
 
 def _send_page(form: SendForm, errors: dict[str, str], status: int = 200,
@@ -204,10 +196,7 @@ def _unavailable(exc: Exception) -> None:
 
 @bp.route("/send", methods=["GET", "POST"])
 def send() -> Any:
-    found = _ready_answers()
-    if isinstance(found, Response):
-        return found
-    answers, result = found
+    answers, result = _ready_answers()
     if request.method == "GET" and session.get(SENT_KEY):
         return redirect(url_for(".sent"))
     token = session.get(TOKEN_KEY)

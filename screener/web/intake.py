@@ -26,16 +26,17 @@ from flask import (
 )
 from flask_babel import gettext
 
-from .. import evaluate_here
-from ..catalogue.answers import AnswersError, validate_answers
+from ..catalogue.answers import AnswersError, ValidAnswers
 from ..catalogue.questions import EMERGENCY_CONDITION, QUESTIONS, STEPS, Step
 from ..engine.do_now import do_now_text
 from ..engine.evaluate import Result
 from ..exports.nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text
 from ..exports.render import answer_label
 from ..forms import form_class, form_data, read_answers
-from ..i18n import N_, current_locale
+from ..i18n import N_
 from .exports import download
+from .extensions import screening
+from .locale import current_locale
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
@@ -70,10 +71,10 @@ def _call() -> CallRecord:
     return record
 
 
-def _stored() -> dict[str, Any] | None:
+def _stored() -> ValidAnswers | None:
     """The call's answers: complete ones, or whatever was asked when it ended early."""
     try:
-        return validate_answers(session.get("intake"), complete=_call().complete)
+        return screening().valid(session.get("intake"), complete=_call().complete)
     except AnswersError:
         return None
 
@@ -86,9 +87,9 @@ def intake() -> Any:
         form = form_type()
     else:
         try:
-            earlier = validate_answers(session.get("intake"), complete=False)
+            earlier = screening().valid(session.get("intake"), complete=False)
         except AnswersError:
-            earlier = {}
+            earlier = ValidAnswers()
         form = form_type(data=form_data(earlier))
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate():
@@ -114,11 +115,11 @@ def why() -> str:
     return render_template("intake_why.html", steps=STEPS, questions=QUESTIONS)
 
 
-def _result() -> tuple[dict[str, Any], Result] | None:
+def _result() -> tuple[ValidAnswers, Result] | None:
     answers = _stored()
     if answers is None:
         return None
-    return answers, evaluate_here(answers, current_locale())
+    return answers, screening().evaluate(answers, current_locale())
 
 
 @bp.get("/result")

@@ -26,17 +26,19 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import format_date, gettext
 from werkzeug.exceptions import TooManyRequests
 
-from .. import evaluate_here
-from ..catalogue.answers import AnswersError, validate_answers, visible_pages, visible_steps
+from ..catalogue.answers import ValidAnswers, visible_pages, visible_steps
 from ..catalogue.questions import PAGE_BY_ID, PAGE_OF, PAGES, QUESTIONS, URGENT_VALUES, Page
 from ..catalogue.reading import reading_minutes
 from ..catalogue.wizard import Flow, urgent_flags
 from ..engine.evaluate import Result
 from ..exports.render import answered_rows
 from ..forms import form_class, form_data, read_answers
-from ..i18n import N_, current_locale
+from ..i18n import N_
+from ..service.screening import Finished, Incomplete
 from .exports import download, pdf_attachment, render_pdf
+from .extensions import screening
 from .links import local_path
+from .locale import current_locale
 from .pdf import BUSY_RETRY_AFTER, Busy, PdfMaker, pdf_settings
 from .security import limit_client
 from .state import clear_state, load_state, save_state
@@ -60,7 +62,7 @@ def _restart_politely() -> Response:
     clear_state()
     if not getattr(session, "timed_out", False):
         flash(gettext(LOST_SESSION))
-    return redirect(url_for(".landing"))
+    return redirect(url_for("patient.landing"))
 
 
 @bp.get("/")
@@ -132,7 +134,7 @@ def urgent_care() -> Any:
     pages = visible_pages(answers)
     following = (url_for(".review") if request.args.get("then") == "review" or len(pages) < 2
                  else url_for(".step", step_id=pages[1].id))
-    early = evaluate_here({"red_flags": answers["red_flags"]}, current_locale())
+    early = screening().evaluate({"red_flags": answers["red_flags"]}, current_locale())
     return render_template(
         "urgent_care.html", result=early, following=following,
         topics=[t for t in early.topics if t.category == "urgent"],
@@ -140,32 +142,27 @@ def urgent_care() -> Any:
                 if v in URGENT_VALUES])
 
 
-def _complete_state(from_review: bool = False) -> tuple[dict[str, Any], Any] | Response:
-    """The re-validated answers when every page is done, else where to go instead. From
-    the review, a page that a changed answer opened keeps the way back to the review: the
-    person has been past it (a later page is done), unlike someone jumping ahead."""
-    state = load_state()
-    if state is None:
+@bp.app_errorhandler(Incomplete)
+def _not_finished(exc: Incomplete) -> Response:
+    """The one answer to unfinished answers, wherever they were asked for: the first page
+    still to answer, or the start. From the review, a page that a changed answer opened
+    keeps the way back to the review: the person has been past it (a later page is done),
+    unlike someone jumping ahead."""
+    if exc.page is None:
         return _restart_politely()
-    answers, done = state
-    flow = Flow(answers, done)
-    target = flow.first_incomplete
-    if target is not None:
-        flash(gettext("Please answer this part first."))
-        back = {"return": "review"} if from_review and flow.been_past(target) else {}
-        return redirect(url_for(".step", step_id=target.id, **back))
-    try:
-        return validate_answers(answers), done
-    except AnswersError:
-        return _restart_politely()
+    flash(gettext("Please answer this part first."))
+    back = {"return": "review"} if exc.from_review else {}
+    return redirect(url_for("patient.step", step_id=exc.page.id, **back))
+
+
+def _finished() -> Finished:
+    """The complete answers and their result, or ``Incomplete`` (see ``_not_finished``)."""
+    return screening().finish(load_state(), current_locale())
 
 
 @bp.get("/review")
 def review() -> Any:
-    state = _complete_state(from_review=True)
-    if isinstance(state, Response):
-        return state
-    answers, _ = state
+    answers = screening().complete(load_state(), from_review=True)
     if len(visible_steps(answers)) == 1:
         return redirect(url_for(".result"))
     rows = answered_rows(answers, current_locale(), unanswered=gettext("Not answered"))
@@ -173,19 +170,8 @@ def review() -> Any:
                            page_of=PAGE_OF)
 
 
-def _evaluated() -> tuple[dict[str, Any], Result] | Response:
-    state = _complete_state()
-    if isinstance(state, Response):
-        return state
-    answers, _ = state
-    return answers, evaluate_here(answers, current_locale())
-
-
 def _result_page(template: str) -> Any:
-    found = _evaluated()
-    if isinstance(found, Response):
-        return found
-    answers, result = found
+    answers, result = _finished()
     if result.stopped and template == "result.html":
         template = "emergency.html"
     # The emergency result repeats what was ticked, so the person can say it on the phone.
@@ -210,16 +196,13 @@ def summary(fmt: str) -> Any:
     """Patients get text and PDF; JSON stays for the API and staff (intake)."""
     if fmt not in ("txt", "pdf"):
         abort(404)
-    found = _evaluated()
-    if isinstance(found, Response):
-        return found
-    answers, result = found
+    answers, result = _finished()
     if fmt == "pdf":
         return _pdf(answers, result)
     return download(result, answers, fmt)
 
 
-def _pdf(answers: dict[str, Any], result: Result) -> Any:
+def _pdf(answers: ValidAnswers, result: Result) -> Any:
     """The PDF, within this client's limit and the server's render slots; past either, a
     page that says when to try again (the answers stay in the session)."""
     locale, today = current_locale(), format_date(date.today(), "long")

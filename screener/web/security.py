@@ -141,7 +141,6 @@ def hsts_value(max_age: int, include_subdomains: bool) -> str | None:
 def init_security(app: Flask, *api_blueprints: Blueprint) -> None:
     """Headers for every response; rate limits for the API only."""
     _rate_limit(app, api_blueprints)
-    app.register_blueprint(ops)
     config = app.config
     app.wsgi_app = SecurityHeaders(app.wsgi_app, [  # type: ignore[method-assign]
         ("Content-Security-Policy", content_security_policy(config["FRAME_ANCESTORS"])),

@@ -26,8 +26,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, Request, Response, session
 from flask.sessions import SecureCookieSession, SessionInterface, session_json_serializer
 
-from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.questions import PAGE_BY_ID
+from ..service.screening import Progress
+from .extensions import screening
 
 STATE_VERSION = 2  # 2: "done" lists pages (one question each), not steps
 STATIC_PREFIX = "/static/"
@@ -159,7 +160,7 @@ def shared_cacheable(response: Response) -> bool:
     return bool(response.cache_control.public)
 
 
-def load_state() -> tuple[dict[str, Any], list[str]] | None:
+def load_state() -> Progress | None:
     """(answers, pages done), or None when there is no usable state."""
     if session.get("v") != STATE_VERSION:
         return None
@@ -167,11 +168,7 @@ def load_state() -> tuple[dict[str, Any], list[str]] | None:
     if not isinstance(done, list) or not all(isinstance(d, str) and d in PAGE_BY_ID
                                              for d in done):
         return None
-    try:
-        answers = validate_answers(session.get("answers"), complete=False)
-    except AnswersError:
-        return None
-    return answers, done
+    return screening().resume(session.get("answers"), done)
 
 
 def save_state(answers: dict[str, Any], done: list[str]) -> None:

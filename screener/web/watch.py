@@ -140,8 +140,6 @@ def init_watch(app: Flask) -> None:
             found[1].inc()
         return response
 
-    app.register_blueprint(bp)
-
 
 # A client may send any method name (``FOOBAR /``): counted as "other", so no one can
 # grow the number of series, and the memory and files that hold them, without end.

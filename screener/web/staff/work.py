@@ -10,10 +10,9 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
-from ... import current_rules
-from ...catalogue.answers import AnswersError, validate_answers, visible_questions
+from ...catalogue.answers import AnswersError, ValidAnswers, visible_questions
 from ...catalogue.questions import QUESTIONS, STEPS
-from ...engine.evaluate import Result, evaluate
+from ...engine.evaluate import Result
 from ...exports.fhir import questionnaire_response
 from ...exports.nurse import FIELD_NAMES
 from ...exports.render import result_text
@@ -23,18 +22,13 @@ from ...store.casework import OPEN, Version
 from ...store.models import Status
 from ...store.reference import grouped
 from ...store.submissions import Opened
+from ..extensions import screening
 from . import bp, me, store
 from .forms import STATUS_LABELS, NoteForm, StatusForm, WithdrawForm
 
 PER_PAGE = 50
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
 FILTERS = {"open": OPEN, "all": None, **{str(s): (s,) for s in Status}}
-
-
-def _evaluate(answers: dict[str, Any], language: str) -> Result:
-    locale = language if language in current_app.config["LANGUAGES"] else "en"
-    return evaluate(current_rules(current_app), answers,
-                    emergency_number=current_app.config["EMERGENCY_NUMBER"], locale=locale)
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -73,7 +67,8 @@ def _opened(sid: str) -> Opened:
 
 
 def _current(opened: Opened) -> tuple[dict[str, Any] | None, Version | None, list[Version]]:
-    versions = store().casework.versions(opened.id)
+    first = (opened.answers, None if opened.answers is not None else opened.unreadable)
+    versions = store().casework.versions(opened.id, first)
     latest = versions[-1] if versions else None
     return (latest.answers if latest else None), latest, versions
 
@@ -95,7 +90,7 @@ def _differences(opened: Opened, result_now: Result | None) -> dict[str, list[st
     """What today's rules show differently from what the patient saw, by topic title."""
     if opened.guidance is None or opened.answers is None or result_now is None:
         return None
-    topics = current_rules(current_app).topics
+    topics = screening().rules.topics
     then, now = set(opened.guidance), {t.id for t in result_now.topics}
     if then == now:
         return {"added": [], "removed": []}
@@ -115,9 +110,11 @@ def submission(sid: str) -> Any:
     unreadable = _unreadable(opened, versions)
     shown = None if unreadable else (
         versions[0] if request.args.get("version") == "1" and versions else latest)
-    result = _evaluate(shown.answers, opened.language) if shown else None
-    patient_now = (_evaluate(opened.answers, opened.language)
-                   if opened.answers is not None and not unreadable else None)
+    result = screening().evaluate_stored(shown.answers, opened.language) if shown else None
+    patient_now = None  # the patient's own answers under today's rules, evaluated once
+    if opened.answers is not None and versions and not unreadable:
+        patient_now = (result if shown is versions[0]
+                       else screening().evaluate_stored(versions[0].answers, opened.language))
     store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id)
     return render_template(
         "staff/submission.html", s=opened, code=grouped(opened.reference or "") or None,
@@ -125,7 +122,7 @@ def submission(sid: str) -> Any:
         visible={q.id for q in visible_questions(shown.answers)} if shown else set(),
         field_names=FIELD_NAMES, history=store().casework.history(opened.id),
         differences=_differences(opened, patient_now),
-        today_version=current_rules(current_app).version, labels=STATUS_LABELS,
+        today_version=screening().rules.version, labels=STATUS_LABELS,
         status_form=StatusForm(status=str(opened.status)), note_form=NoteForm(),
         withdraw_form=WithdrawForm(), live=opened.status is not Status.WITHDRAWN,
         unreadable=unreadable)
@@ -228,17 +225,18 @@ def withdraw(sid: str) -> Response:
     return redirect(url_for(".submission", sid=sid))
 
 
-def _export_source(sid: str) -> tuple[Opened, dict[str, Any], Result, str]:
+def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, str]:
     opened = _opened(sid)
     answers, latest, versions = _current(opened)
     _readable_or_back(opened, versions)
     if answers is None or latest is None:
         abort(404)
     try:
-        answers = validate_answers(answers, complete=False)
+        valid = screening().valid(answers, complete=False)
     except AnswersError:
         abort(404)
-    return opened, answers, _evaluate(answers, opened.language), str(latest.number)
+    result = screening().evaluate_stored(valid, opened.language)
+    return opened, valid, result, str(latest.number)
 
 
 @bp.get("/submissions/<sid>/summary.txt")

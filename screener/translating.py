@@ -16,13 +16,13 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from ..catalogue.questions import QUESTIONS, STEPS
-from ..engine.disclaimer import DISCLAIMER_TEXT
-from ..engine.loader import RuleSet
-from ..engine.rulemodels import CATEGORIES
-from ..engine.safety_net import SAFETY_NET_TEXT, SAFETY_NET_TITLE
-from ..resources import data_dir
-from . import TRANSLATIONS_DIR
+from .catalogue.questions import QUESTIONS, STEPS
+from .engine.disclaimer import DISCLAIMER_TEXT
+from .engine.loader import RuleSet
+from .engine.rulemodels import CATEGORIES
+from .engine.safety_net import SAFETY_NET_TEXT, SAFETY_NET_TITLE
+from .i18n import TRANSLATIONS_DIR
+from .resources import data_dir
 
 KEYWORDS = {"_": None, "gettext": None, "t": None, "N_": None, "lazy_gettext": None}
 METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]
@@ -43,7 +43,7 @@ def catalogue_texts() -> list[str]:
 
 def extract() -> Catalog:
     template = Catalog(project="screener", charset="utf-8")
-    package = Path(__file__).resolve().parents[1]
+    package = Path(__file__).resolve().parent
     for directory in (package, data_dir("templates")):
         for filename, lineno, message, comments, _context in extract_from_dir(
                 str(directory), METHODS, keywords=KEYWORDS,

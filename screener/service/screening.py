@@ -1,0 +1,100 @@
+"""One screening service, built once per app from the rule set and the settings.
+
+The web side (the patient pages, the API, FHIR, the handoff, the intake page and the staff
+area) reaches the core through it alone: resume a patient's session, finish it (its valid
+answers and result, or ``Incomplete``), check answers, evaluate them. So "load, check that
+every page is done, validate, evaluate" is written once, here, and the rule set and the
+clinic's emergency number are looked up once, at start-up. Plain Python, no Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from ..catalogue.answers import AnswersError, ValidAnswers, validate_answers
+from ..catalogue.questions import Page
+from ..catalogue.wizard import Flow
+from ..engine.evaluate import Result, evaluate
+from ..engine.loader import RuleSet
+
+
+class Incomplete(Exception):
+    """The patient's answers are not finished, so there is no result yet.
+
+    ``page`` is the first page still to answer, or None when there is nothing to go on
+    (no answers, or answers that no longer hold): start again. ``from_review``: the person
+    has been past that page (they came from the review), so it leads back there.
+    """
+
+    def __init__(self, page: Page | None, from_review: bool = False) -> None:
+        super().__init__(page.id if page else "start again")
+        self.page, self.from_review = page, from_review
+
+
+class Progress(NamedTuple):
+    """A resumed session: the answers so far (valid, maybe not complete), pages done."""
+
+    answers: ValidAnswers
+    done: list[str]
+
+
+class Finished(NamedTuple):
+    """Every page done: the complete answers and what the rules make of them."""
+
+    answers: ValidAnswers
+    result: Result
+
+
+class Screening:
+    """The rule set and the settings that evaluating needs, and the steps around it."""
+
+    def __init__(self, rules: RuleSet, emergency_number: str,
+                 languages: Sequence[str] = ("en",)) -> None:
+        self.rules = rules
+        self.emergency_number = emergency_number
+        self.languages = tuple(languages)
+
+    @classmethod
+    def from_settings(cls, rules: RuleSet, settings: Mapping[str, Any]) -> Screening:
+        return cls(rules, settings["EMERGENCY_NUMBER"], settings["LANGUAGES"])
+
+    @staticmethod
+    def valid(data: object, *, complete: bool = True) -> ValidAnswers:
+        """``data`` as valid answers, or AnswersError: the web side's one way to them."""
+        return validate_answers(data, complete=complete)
+
+    def resume(self, answers: object, done: list[str]) -> Progress | None:
+        """A stored session's answers so far, or None when they no longer hold."""
+        try:
+            return Progress(self.valid(answers, complete=False), done)
+        except AnswersError:
+            return None
+
+    def complete(self, progress: Progress | None, *, from_review: bool = False,
+                 ) -> ValidAnswers:
+        """The complete answers when every page is done, else ``Incomplete``."""
+        if progress is None:
+            raise Incomplete(None)
+        flow = Flow(*progress)
+        target = flow.first_incomplete
+        if target is not None:
+            raise Incomplete(target, from_review and flow.been_past(target))
+        try:
+            return self.valid(progress.answers)
+        except AnswersError:
+            raise Incomplete(None) from None
+
+    def finish(self, progress: Progress | None, locale: str) -> Finished:
+        """The complete answers and their result, else ``Incomplete``."""
+        answers = self.complete(progress)
+        return Finished(answers, self.evaluate(answers, locale))
+
+    def evaluate(self, answers: Mapping[str, Any], locale: str) -> Result:
+        return evaluate(self.rules, answers, emergency_number=self.emergency_number,
+                        locale=locale)
+
+    def evaluate_stored(self, answers: Mapping[str, Any], language: str) -> Result:
+        """For answers stored earlier: in their language, or English if the clinic no
+        longer offers it."""
+        return self.evaluate(answers, language if language in self.languages else "en")
