@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from screener import create_app  # noqa: E402
+from screener.app import create_app  # noqa: E402
 from tests.conftest import COMPLETE_ANSWERS, HANDOFF_CONFIG, migrated_sqlite  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 from tests.test_handoff import Patient  # noqa: E402

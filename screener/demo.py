@@ -111,7 +111,7 @@ def seed(app: Any, count: int = EXAMPLES) -> tuple[str, int]:
 
 def prepare(folder: Path, base_url: str) -> tuple[Any, Demo]:
     """The app, ready to serve, and what was set up for it."""
-    from . import create_app
+    from .app import create_app
 
     settings = demo_settings(folder, base_url)
     fresh_database(folder)

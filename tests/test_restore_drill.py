@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from screener import create_app
+from screener.app import create_app
 from screener.store.localpg import server_bin
 from screener.store.models import Status
 
