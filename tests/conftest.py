@@ -440,6 +440,18 @@ def smtp_port() -> int:
     return free_port()
 
 
+def cron_env(monkeypatch, database_url: str, smtp_port: int) -> None:
+    """Set the environment ``screener notify`` runs with from cron: the handoff's database
+    and keys, the mail server and the staff address (after the app is made, so the app
+    itself sends nothing)."""
+    for name, value in {"DATABASE_URL": database_url, "DATA_KEYS": TEST_DATA_KEYS[0],
+                        "SECRET_KEY": HANDOFF_CONFIG["SECRET_KEY"],
+                        "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+                        "NOTIFY_EMAIL": "intake@clinic.example",
+                        "STAFF_URL": "https://clinic.example/staff/"}.items():
+        monkeypatch.setenv(f"SCREENER_{name}", value)
+
+
 @pytest.fixture
 def inbox(smtp_port):
     from aiosmtpd.controller import Controller

@@ -89,16 +89,11 @@ def test_notify_command_sends_what_never_went_out(make_handoff_app, database_url
 
     from screener.cli import main
 
-    from .conftest import HANDOFF_CONFIG, TEST_DATA_KEYS
+    from .conftest import cron_env
 
     app = make_handoff_app()  # no mail settings: nothing is sent at the time
     Patient(app.test_client()).finish(URGENT).send()
-    for name, value in {"DATABASE_URL": database_url, "DATA_KEYS": TEST_DATA_KEYS[0],
-                        "SECRET_KEY": HANDOFF_CONFIG["SECRET_KEY"],
-                        "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-                        "NOTIFY_EMAIL": "intake@clinic.example",
-                        "STAFF_URL": "https://clinic.example/staff/"}.items():
-        monkeypatch.setenv(f"SCREENER_{name}", value)
+    cron_env(monkeypatch, database_url, smtp_port)
     runner = CliRunner()
     assert "notified 0 of 0" in runner.invoke(main, ["notify"]).output  # too recent
     result = runner.invoke(main, ["notify", "--older-than", "0"])

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from screener.cli import main
 from screener.notify import Notifier, Outcome
 
-from .conftest import HANDOFF_CONFIG, TEST_DATA_KEYS
+from .conftest import cron_env
 from .test_handoff import URGENT, Patient
 from .test_notify import notified_app, wait_for
 
@@ -39,12 +39,7 @@ class Outage:
 
 def cli_notify(monkeypatch, database_url: str, smtp_port: int) -> str:
     """``screener notify --older-than 0`` as cron runs it, with the database back."""
-    for name, value in {"DATABASE_URL": database_url, "DATA_KEYS": TEST_DATA_KEYS[0],
-                        "SECRET_KEY": HANDOFF_CONFIG["SECRET_KEY"],
-                        "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-                        "NOTIFY_EMAIL": "intake@clinic.example",
-                        "STAFF_URL": "https://clinic.example/staff/"}.items():
-        monkeypatch.setenv(f"SCREENER_{name}", value)
+    cron_env(monkeypatch, database_url, smtp_port)
     result = CliRunner().invoke(main, ["notify", "--older-than", "0"])
     assert result.exit_code == 0, result.output
     return result.output
