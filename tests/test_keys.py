@@ -26,7 +26,7 @@ from screener.store.service import Store
 from screener.store.submissions import Contact, NewSubmission
 
 from .conftest import COMPLETE_ANSWERS, HANDOFF_CONFIG, TEST_DATA_KEYS
-from .staffkit import make_person
+from .staffkit import make_person, make_person_in
 from .test_handoff import Patient, outage_page
 
 OLD, NEW = TEST_DATA_KEYS
@@ -319,6 +319,19 @@ def test_a_row_under_a_lost_key_shows_as_unreadable_and_takes_no_page_down(
     assert nurse_client.post(f"/staff/submissions/{lost}/withdraw",
                              data={"confirm": "y"}).status_code == 302
     assert store.submissions.open(lost).status is Status.WITHDRAWN
+
+
+def test_a_second_factor_under_a_lost_key_refuses_the_code_and_takes_a_recovery_code(
+        staff_app, lost_key_store):
+    person = make_person_in(lost_key_store, "lost@riverside.example")
+    client = staff_app.test_client()
+    assert client.post("/staff/sign-in", data={"email": person.email,
+                                               "password": person.password}).status_code == 302
+    refused = client.post("/staff/sign-in/code", data={"code": person.code()})
+    assert refused.status_code != 500
+    assert not refused.headers.get("Location", "").endswith("/staff/")
+    let_in = client.post("/staff/sign-in/code", data={"code": person.recovery[0]})
+    assert let_in.status_code == 302 and let_in.headers["Location"].endswith("/staff/")
 
 
 def test_rotate_reports_the_rows_it_cannot_open_and_rotates_the_rest(

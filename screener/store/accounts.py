@@ -231,8 +231,11 @@ class Accounts:
             row = session.get(StaffAccount, account_id)
             if row is None or row.disabled_at is not None or row.totp_secret is None:
                 return None
-            secret = self.cipher.open(row.id, "totp_secret", row.totp_secret)
-            step = factors.totp_step(secret, code, row.totp_last_step, moment.timestamp())
+            # A secret sealed under a lost data key cannot check a TOTP code; a recovery
+            # code (a digest, not sealed) still lets its owner in to be reset.
+            secret, _ = self.cipher.try_open(row.id, "totp_secret", row.totp_secret)
+            step = None if secret is None else factors.totp_step(
+                secret, code, row.totp_last_step, moment.timestamp())
             used = None
             if step is not None:
                 if self._changed(session, update(StaffAccount).where(
