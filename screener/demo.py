@@ -45,12 +45,22 @@ def demo_settings(folder: Path, base_url: str) -> dict[str, Any]:
             "SESSION_COOKIE_SECURE": False}
 
 
+# Written in a folder the demo made: only such a folder is ever emptied again.
+MARKER = ".screener-demo"
+
+
 def fresh_database(folder: Path) -> None:
-    """An empty, migrated database: last run's rows were sealed with keys now gone."""
+    """An empty, migrated database: last run's rows were sealed with keys now gone. A
+    folder that holds anything and was not made by the demo is refused, never emptied
+    (``--folder instance`` must not wipe a clinic's own database)."""
     from .store.db import make_engine, upgrade
 
+    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise click.ClickException(
+            f"{folder} holds files the demo did not make: choose an empty or new folder")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    (folder / MARKER).write_text("made by 'screener demo'; emptied on every run\n")
     engine = make_engine(f"sqlite:///{folder / 'screener.db'}")
     upgrade(engine)
     engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
+import click
 import pyotp
 import pytest
 from click.testing import CliRunner
@@ -94,3 +95,12 @@ def test_each_run_starts_afresh(tmp_path):
 def test_the_command_is_there():
     result = CliRunner().invoke(main, ["demo", "--help"])
     assert result.exit_code == 0 and "--port" in result.output
+
+
+def test_a_folder_the_demo_did_not_make_is_refused_never_emptied(tmp_path):
+    clinic = tmp_path / "instance"
+    clinic.mkdir()
+    (clinic / "screener.db").write_text("a clinic's own database")
+    with pytest.raises(click.ClickException, match="did not make"):
+        prepare(clinic, BASE)
+    assert (clinic / "screener.db").read_text() == "a clinic's own database"

@@ -47,6 +47,12 @@ def test_an_urgent_answer_interrupts_after_step_1(wizard, answers, flag):
     assert wizard.client.get("/step/diagnosis").status_code == 200
 
 
+@pytest.mark.parametrize("partner", ["fever", "infection_risk"])
+def test_the_see_a_doctor_soon_card_is_never_shown_for_an_emergency(wizard, answers, partner):
+    wizard.answer("urgent", answers | {"red_flags": ["spinal_cord_signs", partner]})
+    assert wizard.client.get("/see-a-doctor-soon").location == "/result"
+
+
 def test_no_urgent_answer_goes_straight_on(wizard, answers):
     assert wizard.answer("urgent", answers).location == "/step/diagnosis"
     assert wizard.client.get("/see-a-doctor-soon").location == "/step/urgent"

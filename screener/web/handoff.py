@@ -38,7 +38,7 @@ from ..i18n import N_
 from ..service.screening import Finished
 from ..store.db import SchemaBehind
 from ..store.keycheck import WrongDataKeys
-from ..store.reference import grouped
+from ..store.reference import digest, grouped
 from ..store.service import Store, current_store, enabled, init_store
 from ..store.submissions import Contact, NewSubmission
 from .extensions import screening
@@ -167,7 +167,8 @@ def _send_limited(token: str) -> None:
     HANDOFF_ADDRESS_RATE_LIMIT, which still stops a client that starts session after
     session. The patient's own limit is counted first, so a refused patient spends none of
     the address's sends."""
-    _rate_limited("handoff-send", "HANDOFF_RATE_LIMIT", "send:" + token)
+    # The token's digest, never the token: the reference code is made from it.
+    _rate_limited("handoff-send", "HANDOFF_RATE_LIMIT", "send:" + digest(token))
     _rate_limited("handoff-send-address", "HANDOFF_ADDRESS_RATE_LIMIT")
 
 

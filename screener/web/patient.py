@@ -27,7 +27,15 @@ from flask_babel import format_date, gettext
 from werkzeug.exceptions import TooManyRequests
 
 from ..catalogue.answers import ValidAnswers, visible_pages, visible_steps
-from ..catalogue.questions import PAGE_BY_ID, PAGE_OF, PAGES, QUESTIONS, URGENT_VALUES, Page
+from ..catalogue.questions import (
+    PAGE_BY_ID,
+    PAGE_OF,
+    PAGES,
+    QUESTIONS,
+    URGENT_VALUES,
+    Page,
+    is_emergency,
+)
 from ..catalogue.reading import reading_minutes
 from ..catalogue.wizard import Flow, urgent_flags
 from ..engine.evaluate import Result
@@ -128,6 +136,8 @@ def urgent_care() -> Any:
     if state is None:
         return _restart_politely()
     answers, done = state
+    if is_emergency(answers.get("red_flags")):  # never "soon" for an emergency
+        return redirect(url_for(".result"))
     flags = urgent_flags(answers)
     if not flags or PAGES[0].id not in done:
         return redirect(url_for(".step", step_id=PAGES[0].id))
