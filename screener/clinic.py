@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
+from .clinictime import valid_zone
 from .i18n import SUPPORTED
 from .problems import Problem, ProblemsError, did_you_mean
 from .yamlsource import LineDict, line_at, load_yaml
@@ -41,6 +42,7 @@ CLINIC_DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": 30,
     "OVERRIDES_DIR": "",
     "CONTENT_REVIEWED": "",
+    "TIMEZONE": "UTC",
     # Not from the clinic file (secrets and servers stay in the environment): watch.py.
     "DATABASE_URL": "",
     "USAGE_COUNTS": True,
@@ -52,7 +54,7 @@ KEYS = {
     "booking_url": "BOOKING_URL", "emergency_number": "EMERGENCY_NUMBER", "logo": "LOGO",
     "brand_colour": "BRAND_COLOUR", "languages": "LANGUAGES", "handoff": "HANDOFF",
     "retention_days": "RETENTION_DAYS", "overrides": "OVERRIDES_DIR",
-    "content_reviewed": "CONTENT_REVIEWED",
+    "content_reviewed": "CONTENT_REVIEWED", "timezone": "TIMEZONE",
 }
 _PATH_KEYS = ("logo", "overrides")
 
@@ -73,6 +75,7 @@ class ClinicFile(BaseModel):
     retention_days: StrictInt | None = Field(default=None, ge=1, le=366)
     overrides: StrictStr | None = None
     content_reviewed: datetime.date | None = None
+    timezone: StrictStr | None = Field(default=None, min_length=1)
 
 
 class ClinicConfigError(ProblemsError):
@@ -137,7 +140,8 @@ def _from_pydantic(file: str, data: LineDict, err: Mapping[str, Any]) -> Problem
         return Problem(file, line, f"unknown setting '{key}'{did_you_mean(key, KEYS)}")
     hints = {"brand_colour": " (a colour like '#0b4f8a')",
              "booking_url": " (a full address starting with https://)",
-             "content_reviewed": " (a date like 2026-11-20)"}
+             "content_reviewed": " (a date like 2026-11-20)",
+             "timezone": " (an IANA zone like America/New_York)"}
     message = str(err["msg"]).removeprefix("Value error, ")
     return Problem(file, line, f"'{key}': {message}{hints.get(key, '')}")
 
@@ -179,6 +183,11 @@ def check_clinic(config: Mapping[str, Any], source: ClinicSource) -> dict[str, A
     if not isinstance(config["HANDOFF"], bool):
         problems.append(f"{source.where('HANDOFF', config['HANDOFF'])}: handoff must be true "
                         f"or false, not {config['HANDOFF']!r}")
+    zone = str(config["TIMEZONE"] or "UTC")
+    if not valid_zone(zone):
+        problems.append(f"{source.where('TIMEZONE', config['TIMEZONE'])}: time zone "
+                        f"'{zone}' is not an IANA zone like America/New_York or Europe/Madrid")
+    fixed["TIMEZONE"] = zone
     if problems:
         raise ClinicConfigError(problems)
     return fixed

@@ -3,6 +3,7 @@ environment, and a brand colour that fails WCAG AA refused with its measured rat
 
 from __future__ import annotations
 
+import datetime
 import textwrap
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from screener.app import create_app
 from screener.clinic import ClinicConfigError, contrast_ratio, mix, read_clinic_file
+from screener.clinictime import clinic_time
 
 BASE = {"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}
 # A 1x1 PNG: the smallest real image a clinic could give as its logo.
@@ -52,6 +54,7 @@ def test_a_full_clinic_file_sets_every_setting(clinic_file, tmp_path):
         retention_days: 14
         overrides: site
         content_reviewed: 2026-11-20
+        timezone: America/Chicago
     """)
     source = read_clinic_file(path)
     assert (source.settings["HANDOFF"], source.settings["RETENTION_DAYS"]) == (True, 14)
@@ -66,6 +69,7 @@ def test_a_full_clinic_file_sets_every_setting(clinic_file, tmp_path):
     assert (config["BRAND_COLOUR"], config["LANGUAGES"]) == ("#5a2d82", ["es", "en"])
     assert config["RETENTION_DAYS"] == 14
     assert config["CONTENT_REVIEWED"] == "2026-11-20"
+    assert config["TIMEZONE"] == "America/Chicago"
 
 
 def test_environment_variables_override_the_file(clinic_file, monkeypatch):
@@ -91,6 +95,7 @@ def test_environment_variables_override_the_file(clinic_file, monkeypatch):
     ("logo: logo.gif\n", "clinic.yaml:1: the logo must be one of"),
     ("languages: [en, fr]\n", "clinic.yaml:1: language 'fr' has no translation"),
     ("overrides: nowhere\n", "clinic.yaml:1: the override folder"),
+    ("name: A\ntimezone: Mars/Olympus\n", "clinic.yaml:2: time zone 'Mars/Olympus' is not"),
 ])
 def test_problems_name_the_file_and_line(clinic_file, text, expected):
     assert expected in problems_of(clinic_file(text))
@@ -183,3 +188,17 @@ def test_languages_from_the_environment_may_be_a_list_or_comma_separated(monkeyp
     assert create_app(BASE).config["LANGUAGES"] == ["es", "en"]
     monkeypatch.setenv("SCREENER_LANGUAGES", '["en"]')
     assert create_app(BASE).config["LANGUAGES"] == ["en"]
+
+
+def test_the_clinic_clock_is_utc_unless_the_file_names_a_zone(clinic_file):
+    assert make_app().config["TIMEZONE"] == "UTC"
+    assert make_app(clinic_file("timezone: Europe/Madrid\n")).config["TIMEZONE"] == "Europe/Madrid"
+
+
+@pytest.mark.parametrize(("zone", "shown"), [
+    ("UTC", "2026-12-04 18:35 UTC"),
+    ("America/Chicago", "2026-12-04 12:35 CST"),
+    ("Europe/Madrid", "2026-12-04 19:35 CET"),
+])
+def test_a_stored_time_is_shown_on_the_clinic_clock_with_its_zone(zone, shown):
+    assert clinic_time(datetime.datetime(2026, 12, 4, 18, 35), zone) == shown
