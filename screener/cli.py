@@ -28,7 +28,7 @@ from .engine.language import (
 )
 from .engine.loader import RuleSet, RuleSetError, load_ruleset
 from .engine.scenarios import load_scenarios, run_scenarios
-from .exports.render import result_json, result_text
+from .exports.registry import Format, Source, formats_for
 from .i18n import SUPPORTED
 from .problems import ProblemsError
 from .resources import data_dir
@@ -162,9 +162,38 @@ def i18n_update(locale: str) -> None:
                "(make test or make run) to compile it")
 
 
+# Who the command line serves: scripts (the API's formats) and the clinic's staff.
+CLI_AUDIENCES = ("api", "staff")
+
+
+def cli_formats() -> dict[str, Format]:
+    """The registered formats the command line offers, by name, in the order offered."""
+    offered: dict[str, Format] = {}
+    for audience in CLI_AUDIENCES:
+        for fmt in formats_for(audience):
+            offered.setdefault(fmt.name, fmt)
+    return offered
+
+
+class FormatChoice(click.Choice):  # type: ignore[type-arg]
+    """``--format``'s choices, read from the registry each time they are needed, so every
+    registered format for the command line's audiences is offered."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return tuple(cli_formats())
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        """Fixed by the registry."""
+
+
 @main.command("evaluate")
 @click.argument("answers_file", type=click.File("r", encoding="utf-8"))
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json")
+@click.option("--format", "fmt", type=FormatChoice(), default="json")
 @click.option("--rules", "directory", type=click.Path(path_type=Path), default=None)
 @click.option("--lang", "locale", type=click.Choice(SUPPORTED), default="en")
 def evaluate_command(answers_file: click.utils.LazyFile, fmt: str, directory: Path | None,
@@ -183,10 +212,10 @@ def evaluate_command(answers_file: click.utils.LazyFile, fmt: str, directory: Pa
         sys.exit(2)
     number = os.environ.get("SCREENER_EMERGENCY_NUMBER", "911")
     result = evaluate(ruleset, answers, emergency_number=number, locale=locale)
-    if fmt == "json":
-        click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
-    else:
-        click.echo(result_text(result, answers), nl=False)
+    canonical = os.environ.get("SCREENER_FHIR_CANONICAL") or Source.canonical
+    body = cli_formats()[fmt].render(Source(answers, result, canonical=canonical))
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    click.echo(text, nl=not text.endswith("\n"))
 
 
 @main.command("questions")

@@ -22,7 +22,7 @@ OPEN = {("staff.sign_in", "GET"): 200, ("staff.sign_in", "POST"): 401,
 ADMIN = {"staff.accounts", "staff.account_change", "staff.audit", "staff.audit_export",
          "staff.usage", "staff.usage_csv"}
 SIGNED_IN = {"staff.worklist", "staff.submission", "staff.call", "staff.status", "staff.note",
-             "staff.withdraw", "staff.summary_text", "staff.summary_fhir", "staff.sign_out"}
+             "staff.withdraw", "staff.export", "staff.sign_out"}
 
 
 def staff_routes(app) -> list[tuple[str, str, str]]:
@@ -35,7 +35,7 @@ def staff_routes(app) -> list[tuple[str, str, str]]:
 
 def url_for_rule(rule: str, sid: str, account_id: str) -> str:
     values = {"sid": sid, "token": "not-a-real-token", "account_id": account_id,
-              "change": "disable", "fmt": "csv"}
+              "change": "disable", "fmt": "csv", "slug": "summary", "ext": "txt"}
     url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], rule)
     return url.replace("summary.csv", "summary.txt").replace("fhir.csv", "fhir.json")
 

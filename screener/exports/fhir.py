@@ -23,6 +23,7 @@ from ..catalogue.questions import EMERGENCY_CONDITION, QUESTIONS, STEPS, Questio
 from ..engine.evaluate import Result
 from ..engine.safety_net import safety_net_title
 from ..i18n import N_, t
+from .registry import Format, Source, register
 from .render import answered_rows
 
 QUESTIONNAIRE_ID = "miss-screener"
@@ -307,3 +308,20 @@ def questionnaire_response(answers: dict[str, Any], result: Result, canonical: s
         "text": {"status": "generated", "div": _narrative(result, answers)},
         "item": groups,
     }
+
+
+def response_file(source: Source) -> bytes:
+    """The response as a file or API body: for a sent submission, authored when it was sent
+    and identified by its reference code."""
+    sent = source.submission
+    resource = questionnaire_response(dict(source.answers), source.result, source.canonical,
+                                      authored=sent.sent_at if sent else None)
+    if sent and sent.reference:
+        resource["identifier"] = {"system": f"{source.canonical}/reference-code",
+                                  "value": sent.reference}
+    return orjson.dumps(resource, option=orjson.OPT_INDENT_2)
+
+
+RESPONSE = register(Format("fhir", "application/fhir+json", "json",
+                           frozenset({"staff", "api"}), response_file,
+                           label="FHIR QuestionnaireResponse", slug="fhir", rank=20))

@@ -17,7 +17,8 @@ from ..catalogue.answers import visible_questions
 from ..catalogue.questions import QUESTIONS, is_emergency
 from ..engine.evaluate import Result
 from ..i18n import N_, t
-from .render import closing_lines
+from .registry import Format, register
+from .render import answers_and_result_json, closing_lines
 
 # Short names for the record: "Duration: 3 to 6 months", not the whole question.
 FIELD_NAMES: dict[str, str] = {q.id: q.nurse_field for q in QUESTIONS.values()
@@ -143,3 +144,11 @@ def record_text(result: Result, answers: dict[str, Any], record: CallRecord) -> 
     if record.note:
         lines.append(t("Note: {note}", loc).format(note=record.note))
     return "\n".join(lines + closing_lines(result)) + "\n"
+
+
+RECORD = register(Format("nurse-record", "text/plain", "txt", frozenset({"nurse"}),
+                         lambda source: record_text(source.result, dict(source.answers),
+                                                    source.call),
+                         label=N_("Download text"), rank=10))
+RECORD_JSON = register(Format("nurse-json", "application/json", "json", frozenset({"nurse"}),
+                              answers_and_result_json, label=N_("Download JSON"), rank=20))

@@ -1,8 +1,10 @@
-"""Results as data and as text: the shapes every export shares.
+"""Results as data and as text: the shapes every export shares, and the staff's text and
+the API's JSON formats.
 
 Every renderer ends with the safety net (on every result but the emergency one) and then
 the disclaimer, both taken from the result, so no format can leave them out. The JSON shape
-is the CLI's and the API's contract.
+is the CLI's and the API's contract. The staff's text keeps the rule ids and the rule set
+version (the patient's own text, in ``patient.py``, does not).
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import orjson
+
 from ..catalogue.answers import visible_questions
 from ..catalogue.conditions import Answers
 from ..catalogue.questions import QUESTIONS, STEP_BY_ID
 from ..engine.evaluate import Result
 from ..engine.safety_net import safety_net_title
 from ..i18n import t
+from .registry import Format, Source, Submission, register
 
 # The topic whose questions the nurse's summary lists as "questions the patient may bring".
 QUESTIONS_TOPIC = "questions-for-your-specialist"
@@ -95,3 +100,36 @@ def closing_lines(result: Result) -> list[str]:
     if result.safety_net:
         lines += ["", f"{safety_net_title(loc).upper()}: {result.safety_net}"]
     return lines + ["", f"{t('IMPORTANT', loc)}: {result.disclaimer}"]
+
+
+def as_json(data: dict[str, Any]) -> bytes:
+    """JSON as the files and the API send it: UTF-8, keys in order, indented."""
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2)
+
+
+def answers_and_result_json(source: Source) -> bytes:
+    """The answers and their result in one document (the nurse's download)."""
+    return as_json({"answers": source.answers} | result_json(source.result))
+
+
+def submission_lines(sent: Submission) -> list[str]:
+    """Which submission, version and rule set a staff export is of."""
+    whose = (" (the patient's own)" if sent.answers_version == "1"
+             else " (confirmed on a call)")
+    return [f"Reference code: {sent.reference or '-'}",
+            f"Sent by the patient: {sent.sent_at_shown}",
+            f"Answers: version {sent.answers_version}{whose}",
+            f"Rule set the patient saw: {sent.ruleset_version}", "", ""]
+
+
+def staff_text(source: Source) -> str:
+    """The text summary with its trace (rule ids, the rule set version), headed by the
+    submission when there is one: for the staff and rule authors."""
+    head = submission_lines(source.submission) if source.submission else []
+    return "\n".join(head) + result_text(source.result, source.answers, source.today)
+
+
+TEXT = register(Format("text", "text/plain", "txt", frozenset({"staff"}), staff_text,
+                       label="text summary", rank=10))
+JSON = register(Format("json", "application/json", "json", frozenset({"api"}),
+                       lambda source: as_json(result_json(source.result)), rank=10))

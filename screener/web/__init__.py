@@ -15,6 +15,7 @@ from ..catalogue.questions import QUESTIONS
 from ..engine.do_now import do_now_text
 from ..engine.rulemodels import CATEGORIES
 from ..exports.nurse import nurse_label
+from ..exports.registry import formats_for
 from ..i18n import N_, name_of, template_gettext
 from .api import bp as api
 from .errors import register_error_pages
@@ -60,6 +61,7 @@ def register(app: Flask) -> None:
     init_watch(app)
     fixed_url = make_fixed_url()
     app.jinja_env.globals.update(nurse_label=nurse_label, do_now_text=do_now_text,
+                                 formats_for=formats_for,
                                  option_rows=option_rows, fixed_url=fixed_url,
                                  switch_url=make_switch_url(fixed_url),
                                  **Drawings(app).helpers(),

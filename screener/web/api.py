@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Request, jsonify, request
+from flask import Blueprint, Request, current_app, jsonify, request
 
 from ..catalogue.answers import AnswersError, ValidAnswers
 from ..catalogue.questions import QUESTIONS, catalogue_json
-from ..exports.fhir import questionnaire_response
 from ..exports.openapi import openapi_document
-from ..exports.render import result_json
+from ..exports.registry import Format, Source, formats_for
 from .extensions import csrf, screening
-from .fhir import FHIR_JSON, canonical, fhir_response
+from .fhir import canonical
 from .locale import offered_locales
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -87,15 +86,25 @@ def questions() -> Any:
 
 @bp.post("/evaluate")
 def evaluate_answers() -> Any:
-    """The result as JSON, or with ``Accept: application/fhir+json`` the answers as a
+    """The result in the format the Accept header picks among those registered for the API:
+    JSON by default, or with ``Accept: application/fhir+json`` the answers as a
     QuestionnaireResponse to the FHIR Questionnaire (guidance in its narrative)."""
     req = current_request()
     answers = answers_from_request(req)
     result = screening().evaluate(answers, requested_locale(req))
-    if (FHIR_JSON in req.headers.get("Accept", "")
-            and req.accept_mimetypes.best_match(["application/json", FHIR_JSON]) == FHIR_JSON):
-        return fhir_response(questionnaire_response(answers, result, canonical()))
-    return jsonify(result_json(result))
+    chosen = negotiated(req)
+    return current_app.response_class(chosen.render(Source(answers, result,
+                                                           canonical=canonical())),
+                                      mimetype=chosen.media_type)
+
+
+def negotiated(req: Request) -> Format:
+    """The API format the request accepts best; the first offered when it names none."""
+    offered = formats_for("api")
+    if "HTTP_ACCEPT" not in req.environ:
+        return offered[0]
+    best = req.accept_mimetypes.best_match([fmt.media_type for fmt in offered])
+    return next((fmt for fmt in offered if fmt.media_type == best), offered[0])
 
 
 @bp.get("/openapi.json")

@@ -31,10 +31,11 @@ from ..catalogue.questions import EMERGENCY_CONDITION, QUESTIONS, STEPS, Step
 from ..engine.do_now import do_now_text
 from ..engine.evaluate import Result
 from ..exports.nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text
+from ..exports.registry import Source, find
 from ..exports.render import answer_label
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_
-from .exports import download
+from .exports import attachment, dated_name
 from .extensions import screening
 from .locale import current_locale
 
@@ -152,17 +153,14 @@ def save_record() -> Response:
 
 @bp.get("/summary.<fmt>")
 def summary(fmt: str) -> Response:
-    if fmt not in ("txt", "json"):
-        abort(404)
+    """The nurse's downloads: the formats registered for nurses (the record, JSON)."""
+    chosen = find("nurse", "summary", fmt) or abort(404)
     found = _result()
     if found is None:
         return redirect(url_for(".intake"))
     answers, outcome = found
-    if fmt == "txt":
-        response = download(outcome, answers, fmt)
-        response.set_data(record_text(outcome, answers, _call()))
-        return response
-    return download(outcome, answers, fmt)
+    body = chosen.render(Source(answers, outcome, call=_call()))
+    return attachment(body, chosen, dated_name(chosen))
 
 
 @bp.post("/new")

@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -26,7 +25,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import format_date, gettext
 from werkzeug.exceptions import TooManyRequests
 
-from ..catalogue.answers import ValidAnswers, visible_pages, visible_steps
+from ..catalogue.answers import visible_pages, visible_steps
 from ..catalogue.questions import (
     PAGE_BY_ID,
     PAGE_OF,
@@ -38,17 +37,16 @@ from ..catalogue.questions import (
 )
 from ..catalogue.reading import reading_minutes
 from ..catalogue.wizard import Flow, urgent_flags
-from ..engine.evaluate import Result
+from ..exports.registry import Source, find
 from ..exports.render import answered_rows
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_
 from ..service.screening import Finished, Incomplete
-from .exports import download, pdf_attachment, render_pdf
+from .exports import attachment, dated_name, render_pdf
 from .extensions import screening
 from .links import local_path
 from .locale import current_locale
 from .pdf import BUSY_RETRY_AFTER, Busy, PdfMaker, pdf_settings
-from .security import limit_client
 from .state import clear_state, load_state, save_state
 
 bp = Blueprint("patient", __name__)
@@ -203,36 +201,18 @@ def print_view() -> Any:
 
 @bp.get("/result/summary.<fmt>")
 def summary(fmt: str) -> Any:
-    """Patients get text and PDF; JSON stays for the API and staff (intake)."""
-    if fmt not in ("txt", "pdf"):
-        abort(404)
+    """The patient's downloads: the formats registered for patients (text and PDF; JSON
+    stays for the API and staff). A format past its bounds (the PDF's limit or render
+    slots) gets a page that says when to try again (the answers stay in the session)."""
+    chosen = find("patient", "summary", fmt) or abort(404)
     answers, result = _finished()
-    if fmt == "pdf":
-        return _pdf(answers, result)
-    return download(result, answers, fmt)
-
-
-def _pdf(answers: ValidAnswers, result: Result) -> Any:
-    """The PDF, within this client's limit and the server's render slots; past either, a
-    page that says when to try again (the answers stay in the session)."""
-    locale, today = current_locale(), format_date(date.today(), "long")
-
-    def page() -> str:
-        return render_template("print.html", result=result, pdf=True,
-                               rows=answered_rows(answers, locale), today=today)
-
-    def admit() -> None:
-        if current_app.config.get("RATELIMIT_ENABLED", True):
-            limit_client("pdf", current_app.config["PDF_RATE_LIMIT"])
-
     try:
-        pdf = current_app.extensions["screener.pdf"].make([answers, locale, today], page,
-                                                          admit)
+        body = chosen.render(Source(answers, result))
     except TooManyRequests as exc:
         return _pdf_refused(429, exc.retry_after or 60)  # type: ignore[arg-type]
     except Busy:
         return _pdf_refused(503, BUSY_RETRY_AFTER)
-    return pdf_attachment(pdf)
+    return attachment(body, chosen, dated_name(chosen))
 
 
 def _pdf_refused(status: int, retry_after: int) -> Response:

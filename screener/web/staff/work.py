@@ -4,7 +4,6 @@ exports. Each view and change writes an audit line (ids and action names, no hea
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,9 +12,8 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from ...catalogue.answers import AnswersError, ValidAnswers, visible_questions
 from ...catalogue.questions import QUESTIONS, STEPS
 from ...engine.evaluate import Result
-from ...exports.fhir import questionnaire_response
 from ...exports.nurse import FIELD_NAMES
-from ...exports.render import result_text
+from ...exports.registry import Source, Submission, find
 from ...forms import form_class, form_data, read_answers
 from ...store.audit import Action
 from ...store.casework import OPEN, Version
@@ -239,36 +237,20 @@ def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, str]:
     return opened, valid, result, str(latest.number)
 
 
-@bp.get("/submissions/<sid>/summary.txt")
-def summary_text(sid: str) -> Response:
+@bp.get("/submissions/<sid>/<slug>.<ext>")
+def export(sid: str, slug: str, ext: str) -> Response:
+    """A submission as one of the formats registered for staff (``summary.txt``,
+    ``fhir.json``), headed by its reference code; audited with the format's name."""
+    chosen = find("staff", slug, ext) or abort(404)
     opened, answers, result, version = _export_source(sid)
-    code = grouped(opened.reference or "") or "-"
-    head = [f"Reference code: {code}",
-            f"Sent by the patient: {opened.created_at:%Y-%m-%d %H:%M} UTC",
-            f"Answers: version {version}" + (" (the patient's own)" if version == "1"
-                                              else " (confirmed on a call)"),
-            f"Rule set the patient saw: {opened.ruleset_version}", ""]
-    body = "\n".join(head) + "\n" + result_text(result, answers)
-    store().audit.record(Action.EXPORT, staff_id=me().id, submission_id=opened.id,
-                         detail="text")
-    return _attachment(body, "text/plain", f"screening-{code}.txt")
-
-
-@bp.get("/submissions/<sid>/fhir.json")
-def summary_fhir(sid: str) -> Response:
-    opened, answers, result, _ = _export_source(sid)
-    canonical = current_app.config["FHIR_CANONICAL"]
-    resource = questionnaire_response(answers, result, canonical, authored=opened.created_at)
     code = grouped(opened.reference or "")
-    if code:
-        resource["identifier"] = {"system": f"{canonical}/reference-code", "value": code}
+    sent = Submission(code, opened.created_at, f"{opened.created_at:%Y-%m-%d %H:%M} UTC",
+                      version, opened.ruleset_version)
+    body = chosen.render(Source(answers, result, submission=sent,
+                                canonical=current_app.config["FHIR_CANONICAL"]))
     store().audit.record(Action.EXPORT, staff_id=me().id, submission_id=opened.id,
-                         detail="fhir")
-    return _attachment(json.dumps(resource, indent=2, ensure_ascii=False),
-                       "application/fhir+json", f"screening-{code or opened.id}.json")
-
-
-def _attachment(body: str, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+                         detail=chosen.name)
+    response = Response(body, mimetype=chosen.media_type)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="screening-{code or opened.id}.{chosen.extension}"')
     return response
