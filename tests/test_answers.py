@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screener.catalogue.answers import (
@@ -102,6 +102,7 @@ def near_answers(qid: str) -> st.SearchStrategy:
 
 
 @pytest.mark.parametrize("qid", sorted(QUESTIONS))
+@settings(deadline=None)  # a loaded machine is slow, not wrong
 @given(data=st.data())
 def test_the_quick_check_accepts_only_what_the_full_checks_accept(qid, data):
     """Validation tries a quick test first; it must never let through an answer that the
@@ -151,6 +152,7 @@ def test_a_left_out_required_question_takes_its_example(qid):
     assert validate_answers(with_examples(left_out))[qid] == with_examples({})[qid]
 
 
+@settings(deadline=None)
 @given(answers=answer_sets())
 def test_the_examples_change_no_complete_answer_set(answers):
     """A scenario or test written before a question was added means what it meant."""
