@@ -14,7 +14,7 @@ from aiosmtpd.handlers import Message
 from hypothesis import strategies as st
 
 from screener.app import create_app
-from screener.catalogue.answers import visible_pages
+from screener.catalogue.answers import prune, visible_pages
 from screener.catalogue.questions import (
     EMERGENCY_PAIRS,
     EMERGENCY_VALUES,
@@ -22,7 +22,7 @@ from screener.catalogue.questions import (
     PAGES,
     URGENT_VALUES,
 )
-from screener.catalogue.sampling import answer_set
+from screener.catalogue.sampling import answer_set, with_examples
 from screener.engine.loader import RuleSet, load_ruleset
 from screener.resources import data_dir
 
@@ -33,24 +33,13 @@ RULES_DIR = data_dir("rules")
 # The data contract, kept in the project: stored answers and exports depend on its ids.
 SPEC = Path(__file__).resolve().parents[1] / "docs" / "spec" / "questionnaire.md"
 
-COMPLETE_ANSWERS: dict[str, Any] = {
-    "red_flags": ["none"],
-    "diagnosis": ["herniated_disc"],
-    "imaging": ["mri"],
+# The catalogue's example answers (Question.example) and what these tests add to them: the
+# optional questions answered and a health factor, so a new question changes nothing here.
+COMPLETE_ANSWERS: dict[str, Any] = prune(with_examples({
     "imaging_within_12_months": "yes",
-    "main_symptom": "leg_pain",
-    "symptom_duration": "3_to_6_months",
-    "pain_score": 6,
-    "daily_impact": "moderate",
-    "treatments_tried": ["physical_therapy", "medication"],
-    "treatment_duration": "6_to_12_weeks",
-    "treatment_result": "no_relief",
-    "prior_surgery": "none",
-    "age_band": "40_59",
     "health_factors": ["smoking"],
     "goals": ["less_pain"],
-    "surgery_preference": "open_to_it",
-}
+}))
 # Every answer that is an emergency on its own: each emergency value, and each pair of urgent
 # values that is one together (spinal-cord signs with a fever, or with an infection risk).
 EMERGENCY_ANSWERS: list[list[str]] = [[value] for value in sorted(EMERGENCY_VALUES)] + [
@@ -61,10 +50,8 @@ EMERGENCY_ANSWERS: list[list[str]] = [[value] for value in sorted(EMERGENCY_VALU
 QUIET_URGENT: list[str] = sorted(URGENT_VALUES - {
     flag for value, partners in EMERGENCY_PAIRS for flag in (value, *partners)})
 # With a past surgery every step is asked, its follow-up page included.
-EVERY_STEP_ANSWERS: dict[str, Any] = COMPLETE_ANSWERS | {
-    "prior_surgery": "one", "prior_surgery_when": "gt_5_years",
-    "prior_surgery_type": ["discectomy"], "prior_surgery_outcome": "still_better",
-}
+EVERY_STEP_ANSWERS: dict[str, Any] = prune(with_examples(COMPLETE_ANSWERS | {
+    "prior_surgery": "one"}))
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screener.catalogue.answers import (
@@ -15,6 +15,9 @@ from screener.catalogue.answers import (
     why_not_valid,
 )
 from screener.catalogue.questions import QUESTIONS
+from screener.catalogue.sampling import example_answers, with_examples
+
+from .conftest import answer_sets
 
 ALL_VALUES = sorted({v for q in QUESTIONS.values() for v in q.values})
 ANY_ANSWER = st.recursive(
@@ -99,6 +102,7 @@ def near_answers(qid: str) -> st.SearchStrategy:
 
 
 @pytest.mark.parametrize("qid", sorted(QUESTIONS))
+@settings(deadline=None)  # a loaded machine is slow, not wrong
 @given(data=st.data())
 def test_the_quick_check_accepts_only_what_the_full_checks_accept(qid, data):
     """Validation tries a quick test first; it must never let through an answer that the
@@ -120,3 +124,41 @@ def test_the_quick_check_takes_every_catalogue_answer(qid):
         samples.append([v for v in question.values if v not in question.exclusive])
     for value in samples:
         assert _PLAINLY_VALID[qid](value) and why_not_valid(question, value) == []
+
+
+# The catalogue's example answers: what scenario files and tests leave out.
+
+REQUIRED = sorted(qid for qid, q in QUESTIONS.items() if q.required)
+
+
+@pytest.mark.parametrize("qid", REQUIRED)
+def test_every_required_question_has_an_example_the_catalogue_accepts(qid):
+    example = with_examples({})[qid]
+    assert why_not_valid(QUESTIONS[qid], example) == []
+
+
+def test_the_examples_make_a_complete_answer_set():
+    assert validate_answers(example_answers()) == example_answers()
+
+
+@pytest.mark.parametrize("qid", REQUIRED)
+def test_a_left_out_required_question_takes_its_example(qid):
+    """Each required question in turn left out of a set that asks every step: without the
+    examples the set is incomplete, with them the question has its example."""
+    asked = prune(with_examples({"prior_surgery": "one"}))
+    left_out = {k: v for k, v in asked.items() if k != qid}
+    with pytest.raises(AnswersError, match=f"'{qid}' is required"):
+        validate_answers(left_out)
+    assert validate_answers(with_examples(left_out))[qid] == with_examples({})[qid]
+
+
+@settings(deadline=None)
+@given(answers=answer_sets())
+def test_the_examples_change_no_complete_answer_set(answers):
+    """A scenario or test written before a question was added means what it meant."""
+    assert validate_answers(with_examples(answers)) == validate_answers(answers)
+
+
+def test_an_answer_given_beats_the_example():
+    given_answers = {"pain_score": 2, "diagnosis": ["not_sure"]}
+    assert validate_answers(with_examples(given_answers)).items() >= given_answers.items()

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator, ValidationError
 from openapi_spec_validator import validate
 
+from screener.catalogue.sampling import with_examples
 from screener.cli import main
 from screener.engine.disclaimer import disclaimer
 from screener.engine.scenarios import load_scenarios
@@ -34,8 +35,9 @@ SCENARIOS = load_scenarios(data_dir("rules") / "tests")
 
 @pytest.mark.parametrize(("file", "scenario"), SCENARIOS, ids=[s.name for _, s in SCENARIOS])
 def test_api_matches_the_cli_on_every_scenario(client, file, scenario):
-    api = client.post("/api/v1/evaluate", json=scenario.answers)
-    cli = CliRunner().invoke(main, ["evaluate", "-"], input=json.dumps(scenario.answers))
+    answers = with_examples(scenario.answers)
+    api = client.post("/api/v1/evaluate", json=answers)
+    cli = CliRunner().invoke(main, ["evaluate", "-"], input=json.dumps(answers))
     assert api.status_code == 200 and cli.exit_code == 0
     assert api.json == json.loads(cli.output)
     schema("Result").validate(api.json)

@@ -101,6 +101,23 @@ def test_rules_test_reports_a_failing_scenario(run, write_rules, answers):
     assert "FAIL" in result.output and "expected 'talk', which is missing" in result.output
 
 
+def test_a_scenario_states_only_what_differs_from_the_examples(run, write_rules):
+    """Every required question a scenario leaves out takes the catalogue's example answer
+    (pain 6, no red flags...), so one answer is a complete scenario."""
+    directory = write_rules(rules="rules:\n  - id: r1\n    description: x\n    when: "
+                                  "{question: pain_score, gte: 5}\n    adds: [talk]\n")
+    (directory / "tests").mkdir()
+    (directory / "tests" / "s.yaml").write_text(
+        "scenarios:\n"
+        "  - name: the example's pain\n    answers: {}\n    exactly: [talk]\n"
+        "  - name: low pain\n    answers: {pain_score: 2}\n    exactly: []\n"
+        "  - name: an emergency\n    answers: {red_flags: [chest_pain], pain_score: 9}\n"
+        "    exactly: []\n")
+    result = run("rules", "test", str(directory))
+    assert result.exit_code == 0, result.output
+    assert "3 passed, 0 failed" in result.output
+
+
 def test_evaluate_json_from_stdin(run, answers):
     result = run("evaluate", "-", stdin=json.dumps(answers))
     assert result.exit_code == 0, result.output

@@ -36,7 +36,12 @@ class Choice:
 class Question:
     """One question and every word said about it: the patient's prompt and help, what a
     missing answer is told, the nurse's short name for it in the record and what the nurse
-    reads aloud. Its step is the one whose ``questions`` list it (``STEPS``)."""
+    reads aloud. Its step is the one whose ``questions`` list it (``STEPS``).
+
+    A required question also gives an ``example``: a typical answer that the scenario files
+    and the tests fill in wherever they leave the question out (``sampling.with_examples``),
+    so a new required question breaks no answer set written before it. For a new question,
+    choose one that changes no existing result (usually the answer no rule reads)."""
 
     id: str
     kind: Kind
@@ -53,6 +58,7 @@ class Question:
     say: str = ""
     missing: str = ""
     nurse_field: str = ""
+    example: str | int | tuple[str, ...] | None = None
 
     @property
     def step(self) -> str:
@@ -185,6 +191,7 @@ _QUESTIONS: tuple[Question, ...] = (
         exclusive=frozenset({"none"}),
         missing="Choose any of these symptoms you have, or “None of these”.",
         nurse_field="Red flags",
+        example=("none",),
     ),
     Question(
         "diagnosis", "multiple",
@@ -206,6 +213,7 @@ _QUESTIONS: tuple[Question, ...] = (
         ),
         exclusive=frozenset({"not_sure"}),
         missing="Choose what a doctor has told you, or “Not sure”.", nurse_field="Diagnosis",
+        example=("herniated_disc",),
     ),
     Question(
         "imaging", "multiple",
@@ -217,6 +225,7 @@ _QUESTIONS: tuple[Question, ...] = (
                          ("none", "No scans")),
         exclusive=frozenset({"none"}),
         missing="Choose the scans you have had, or “No scans”.", nurse_field="Scans",
+        example=("mri",),
     ),
     Question(
         "imaging_within_12_months", "single",
@@ -245,6 +254,7 @@ _QUESTIONS: tuple[Question, ...] = (
              "In the neck or down the arm"),
         ),
         missing="Choose where you feel the pain most.", nurse_field="Main symptom",
+        example="leg_pain",
     ),
     Question(
         "symptom_duration", "single",
@@ -253,6 +263,7 @@ _QUESTIONS: tuple[Question, ...] = (
         choices=_choices(*_DURATIONS, ("6_to_12_months", "6 to 12 months"),
                          ("gt_1_year", "More than a year")),
         missing="Choose how long you have had this pain.", nurse_field="Duration",
+        example="3_to_6_months",
     ),
     Question(
         "pain_score", "integer",
@@ -264,6 +275,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "imagine",
         missing="Choose a number from 0 to 10 for how bad your pain was.",
         nurse_field="Average pain, past week",
+        example=6,
     ),
     Question(
         "daily_impact", "single",
@@ -276,6 +288,7 @@ _QUESTIONS: tuple[Question, ...] = (
         ),
         missing="Choose how much the pain gets in the way of your day.",
         nurse_field="Daily impact",
+        example="moderate",
     ),
     Question(
         "treatments_tried", "multiple",
@@ -295,6 +308,7 @@ _QUESTIONS: tuple[Question, ...] = (
         exclusive=frozenset({"none"}),
         missing="Choose the care you have tried, or “None of these yet”.",
         nurse_field="Care tried",
+        example=("physical_therapy", "medication"),
     ),
     Question(
         "treatment_duration", "single",
@@ -304,6 +318,7 @@ _QUESTIONS: tuple[Question, ...] = (
         choices=_choices(*_DURATIONS, ("gt_6_months", "More than 6 months")),
         shown_when=_unless("treatments_tried", "none", "multiple"),
         missing="Choose how long you kept up the care.", nurse_field="Care kept up for",
+        example="6_to_12_weeks",
     ),
     Question(
         "treatment_result", "single",
@@ -319,6 +334,7 @@ _QUESTIONS: tuple[Question, ...] = (
         ),
         shown_when=_unless("treatments_tried", "none", "multiple"),
         missing="Choose how the care worked for you.", nurse_field="Result of care",
+        example="no_relief",
     ),
     Question(
         "prior_surgery", "single",
@@ -328,6 +344,7 @@ _QUESTIONS: tuple[Question, ...] = (
                          ("more_than_one", "Yes, more than once")),
         missing="Choose whether you have had spine surgery before.",
         nurse_field="Past spine surgery",
+        example="none",
     ),
     Question(
         "prior_surgery_when", "single",
@@ -339,6 +356,7 @@ _QUESTIONS: tuple[Question, ...] = (
                          ("gt_5_years", "More than 5 years ago")),
         shown_when=_unless("prior_surgery", "none", "single"),
         missing="Choose when your last spine surgery was.", nurse_field="Last spine surgery",
+        example="gt_5_years",
     ),
     Question(
         "prior_surgery_type", "multiple",
@@ -357,6 +375,7 @@ _QUESTIONS: tuple[Question, ...] = (
         shown_when=_unless("prior_surgery", "none", "single"),
         missing="Choose the kind of spine surgery, or “I am not sure”.",
         nurse_field="Kind of surgery",
+        example=("discectomy",),
     ),
     Question(
         "prior_surgery_outcome", "single",
@@ -375,6 +394,7 @@ _QUESTIONS: tuple[Question, ...] = (
         ),
         shown_when=_unless("prior_surgery", "none", "single"),
         missing="Choose how you did after the surgery.", nurse_field="After surgery",
+        example="still_better",
     ),
     Question(
         "age_band", "single",
@@ -383,6 +403,7 @@ _QUESTIONS: tuple[Question, ...] = (
         choices=_choices(("under_18", "Under 18"), ("18_39", "18 to 39"), ("40_59", "40 to 59"),
                          ("60_74", "60 to 74"), ("75_plus", "75 or older")),
         missing="Choose your age group.", nurse_field="Age",
+        example="40_59",
     ),
     Question(
         "health_factors", "multiple",
@@ -410,6 +431,7 @@ _QUESTIONS: tuple[Question, ...] = (
         exclusive=frozenset({"none"}),
         missing="Choose any that apply to you, or “None of these”.",
         nurse_field="Health factors",
+        example=("none",),
     ),
     Question(
         "goals", "multiple",
@@ -438,6 +460,7 @@ _QUESTIONS: tuple[Question, ...] = (
                          ("unsure", "I am not sure yet",
              "Not sure yet")),
         missing="Choose how you feel about surgery.", nurse_field="Feeling about surgery",
+        example="open_to_it",
     ),
 )
 
@@ -505,6 +528,11 @@ _placed = [qid for s in STEPS for qid in s.questions]
 if len(_placed) != len(set(_placed)) or set(_placed) != set(QUESTIONS):
     raise ValueError("every question must be listed by exactly one step; check "
                      f"{sorted(set(QUESTIONS).symmetric_difference(_placed)) or _placed}")
+# Scenarios and tests fill a left-out required question with its example: one it lacks
+# would make every answer set written before it incomplete.
+_no_example = [q.id for q in _QUESTIONS if q.required and q.example is None]
+if _no_example:
+    raise ValueError(f"every required question needs an example answer: {_no_example}")
 
 
 @dataclass(frozen=True)

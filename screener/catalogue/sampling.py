@@ -2,16 +2,35 @@
 
 One walk over the steps, with the choices left to a ``Chooser``: tests pass one backed by
 Hypothesis, benchmarks one backed by ``random``; both obey visibility and exclusivity.
+And one typical answer set, from each required question's ``example``: the scenario files
+and the tests state only what differs from it, so a new question changes none of them.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from .answers import question_shown
+from .answers import prune, question_shown
 from .questions import QUESTIONS, STEPS
+
+
+def with_examples(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """``answers`` with each required question it leaves out answered by its example.
+
+    Examples of questions the answers hide stay in (``validate_answers`` drops them), so
+    "prior surgery: one" brings the examples of its follow-ups. An answer set that was
+    complete is unchanged: it already answers every required question it is asked.
+    """
+    examples = {q.id: list(q.example) if isinstance(q.example, tuple) else q.example
+                for q in QUESTIONS.values() if q.example is not None}
+    return examples | dict(answers)
+
+
+def example_answers() -> dict[str, Any]:
+    """The typical complete answer set: every required question's example that applies."""
+    return prune(with_examples({}))
 
 
 class Chooser(Protocol):

@@ -1,6 +1,8 @@
 """Scenario files: how content owners test a rule change before it goes live.
 
 Each scenario gives an answer set and the topics expected present, absent, or exactly.
+A scenario states only what matters to it: every required question it leaves out takes the
+catalogue's example answer (``with_examples``), so adding a question changes no scenario.
 Running them reports failures and how much of the rule set they exercised.
 """
 
@@ -14,6 +16,7 @@ from pydantic import Field, StrictStr, ValidationError
 
 from ..catalogue.answers import AnswersError, validate_answers
 from ..catalogue.conditions import Located
+from ..catalogue.sampling import with_examples
 from ..problems import Problem, ProblemsError, did_you_mean
 from ..yamlsource import LineDict, LineList, line_at, load_yaml
 from .evaluate import evaluate
@@ -78,7 +81,7 @@ def run_scenarios(ruleset: RuleSet, scenarios: list[tuple[str, Scenario]]
     for file, scenario in scenarios:
         failures: list[str] = []
         try:
-            answers = validate_answers(scenario.answers)
+            answers = validate_answers(with_examples(scenario.answers))
         except AnswersError as exc:
             runs.append(ScenarioRun(file, scenario, tuple(f"answers: {p}" for p in exc.problems)))
             continue

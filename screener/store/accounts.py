@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..staff import factors, passwords
 from .crypto import Cipher
 from .db import write_lock
-from .models import RecoveryCode, Role, StaffAccount
+from .models import RecoveryCode, Role, StaffAccount, now
 from .reference import digest
-from .submissions import now
 
 SETUP_HOURS = 24
 

@@ -30,8 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..problems import ConfigError
-from .models import AuditEntry
-from .submissions import now
+from .models import AuditEntry, now
 
 GENESIS = "0" * 64  # the "previous seal" of the first sealed line
 KEY_LABEL = b"screener audit log chain v1"

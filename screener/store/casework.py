@@ -25,8 +25,9 @@ from .models import (
     Submission,
     SubmissionEvent,
     SubmissionVersion,
+    now,
 )
-from .submissions import Contact, now
+from .submissions import Contact
 
 # Answers already decrypted, or None with the reason they could not be.
 Opening = tuple[dict[str, Any] | None, str | None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .crypto import Cipher, SealError
-from .models import Status, Submission, new_submission_id
+from .models import Status, Submission, new_submission_id, now
 from .reference import digest, normalise, reference_for
 
 if TYPE_CHECKING:
@@ -86,10 +86,6 @@ class NotificationMark:
         if self.claimed is not None:
             self.submissions.release_notification(self.sid, self.claimed)
             self.claimed = None
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def phone_digits(phone: str) -> str:
