@@ -23,10 +23,10 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill ``app.config`` once from the checked settings (settings.py), then the keys
     derived from them; ``test_config`` keys that are not settings (TESTING, ...) go in
     as given."""
-    loaded = load_settings(test_config)
+    settings = load_settings(test_config)
     app.config.from_mapping({key: value for key, value in (test_config or {}).items()
                              if key not in DEFAULTS})
-    app.config.from_mapping(loaded.config())
+    app.config.from_mapping(settings.model_dump())
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = default_url(app.instance_path)
     _secure_defaults(app)

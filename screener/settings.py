@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from limits import parse
@@ -107,7 +106,7 @@ class Settings(BaseSettings):
     RETENTION_DAYS: int = Field(30, ge=1, le=366)
     DATABASE_URL: str = ""  # empty: SQLite in the instance folder (store.db.default_url)
     DATABASE_APP_ROLE: str = ""
-    DATA_KEYS: str | None = None
+    DATA_KEYS: Words = []  # the first encrypts (store/crypto.py)
     AUDIT_KEY: str = ""
     SMTP_URL: str = ""
     NOTIFY_EMAIL: str = ""
@@ -138,18 +137,6 @@ class Settings(BaseSettings):
 DEFAULTS: dict[str, Any] = {name: field.default for name, field in Settings.model_fields.items()}
 
 
-@dataclass(frozen=True)
-class Loaded:
-    """The checked settings, and the clinic file they were read with."""
-
-    settings: Settings
-    clinic: ClinicSource
-
-    def config(self) -> dict[str, Any]:
-        """Every setting as an ``app.config`` key."""
-        return self.settings.model_dump()
-
-
 def from_environment() -> dict[str, Any]:
     """The ``SCREENER_*`` variables that name a setting, as given (not yet converted)."""
     source = EnvSettingsSource(Settings, case_sensitive=True, env_prefix=ENV_PREFIX)
@@ -162,25 +149,25 @@ def environment_setting(name: str) -> Any:
     given = from_environment()
     if name not in given:
         return DEFAULTS[name]
-    return _validate({name: given[name]}, ClinicSource(), {name}).settings.__dict__[name]
+    return getattr(_validate({name: given[name]}, ClinicSource(), {name}), name)
 
 
-def load_settings(given: Mapping[str, Any] | None = None) -> Loaded:
+def load_settings(given: Mapping[str, Any] | None = None) -> Settings:
     """The settings from ``given``, the environment, the clinic file and the defaults,
     converted and checked; ClinicConfigError lists every problem with where it came from."""
     given = {key: value for key, value in (given or {}).items() if key in Settings.model_fields}
     environment = from_environment()
     clinic = read_clinic_file(given.get("CLINIC_CONFIG") or environment.get("CLINIC_CONFIG"))
     outside = set(environment) | set(given)
-    loaded = _validate(clinic.settings | environment | given, clinic, outside)
-    check_clinic(loaded.config(), clinic)
-    return loaded
+    settings = _validate(clinic.settings | environment | given, clinic, outside)
+    check_clinic(settings.model_dump(), clinic)
+    return settings
 
 
-def _validate(values: dict[str, Any], clinic: ClinicSource, outside: set[str]) -> Loaded:
+def _validate(values: dict[str, Any], clinic: ClinicSource, outside: set[str]) -> Settings:
     """``values`` as Settings; every value that does not fit is one problem, at its source."""
     try:
-        return Loaded(Settings(**values), clinic)
+        return Settings(**values)
     except ValidationError as exc:
         problems: list[Problem | str] = list(clinic.problems)
         for err in exc.errors():

@@ -199,16 +199,16 @@ LIMITS = {
 def per_worker_warnings(config: Mapping[str, Any], workers: int) -> list[str]:
     """One line per limit that ``workers`` processes with ``memory://`` each count alone,
     with the figure a client can really reach; none with a shared storage or one worker."""
-    if workers <= 1 or not str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+    if workers <= 1 or not config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         return []
     names = [*LIMITS, *sorted(name for name in config
                               if name.endswith("_RATE_LIMIT") and name not in LIMITS)]
     lines = []
     for name in names:
-        text = config.get(name)
+        text = config[name]
         if not text:
             continue
-        limit = parse(str(text))
+        limit = parse(text)
         window = (f"{limit.multiples} {limit.GRANULARITY.name}s" if limit.multiples != 1
                   else limit.GRANULARITY.name)
         lines.append(

@@ -216,7 +216,7 @@ def _count_page(app: Flask, template: Any, context: dict[str, Any], **_: Any) ->
 
 def _allowed() -> bool:
     """The token, when one is set; else only a direct request on loopback."""
-    token = str(current_app.config["METRICS_TOKEN"] or "")
+    token = current_app.config["METRICS_TOKEN"]
     if not token:
         address = request.remote_addr or ""
         try:
