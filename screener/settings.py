@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_NAME: str = "screener"
+    # The session cookie ends with the browser; the app also drops it after this long idle,
+    # or this long in all. SESSION_KEYS: Fernet keys (newest first) instead of derived ones.
     SESSION_IDLE_MINUTES: Minutes = 20
     SESSION_MAX_MINUTES: Minutes = 120
     SESSION_KEYS: Words = []
@@ -76,16 +78,23 @@ class Settings(BaseSettings):
     HSTS_MAX_AGE: int = Field(31536000, ge=0)
     HSTS_INCLUDE_SUBDOMAINS: bool = False
     FRAME_ANCESTORS: str = "'self'"
-    EMBED_ORIGINS: str = ""
+    EMBED_ORIGINS: str = ""  # origins of the clinic pages that frame the screener
+    # The screener's public address (with any path prefix): every link that leaves the
+    # browser (emails, setup links) starts with it, never with the request's Host, which
+    # the client chooses. Required once the handoff emails.
     BASE_URL: str = ""
     STAFF_URL: str = ""
     # Limits (RATELIMIT_ENABLED false switches every one off: for tests only)
     RATELIMIT_ENABLED: bool = True
     API_RATE_LIMIT: RateLimit = "120 per minute"
+    # The patient's PDF: downloads per client address, renders at once on the server
+    # (shared by its workers), finished PDFs kept in each worker's memory (0: none).
     PDF_RATE_LIMIT: RateLimit = "6 per minute"
     PDF_CONCURRENCY: int = Field(1, ge=1)
     PDF_CACHE_SIZE: int = Field(16, ge=0)
     RATELIMIT_STORAGE_URI: str = "memory://"
+    # Redis's socket waits (seconds), and how long a worker counts in memory after Redis
+    # failed before it asks Redis again.
     RATELIMIT_STORAGE_TIMEOUT: float = Field(0.25, gt=0)
     RATELIMIT_RETRY_SECONDS: float = Field(5, ge=0)
     # The clinic (also from the clinic file: clinic.KEYS)
@@ -107,22 +116,31 @@ class Settings(BaseSettings):
     DATABASE_URL: str = ""  # empty: SQLite in the instance folder (store.db.default_url)
     DATABASE_APP_ROLE: str = ""
     DATA_KEYS: Words = []  # the first encrypts (store/crypto.py)
+    # The audit log's seals are keyed with this (else derived from SECRET_KEY); on
+    # PostgreSQL, DATABASE_APP_ROLE is the app's role, given only what it needs on upgrade.
     AUDIT_KEY: str = ""
     SMTP_URL: str = ""
     NOTIFY_EMAIL: str = ""
     NOTIFY_RETRY_DELAYS: Annotated[tuple[Annotated[float, Field(ge=0)], ...], NoDecode,
                                    BeforeValidator(_words)] = (5, 30, 120, 600)
+    # Handoff sends per patient (the session's send token) and withdrawals by code per
+    # client address; and all sends from one address (30 patients in a waiting room fit).
     HANDOFF_RATE_LIMIT: RateLimit = "20 per hour"
     HANDOFF_ADDRESS_RATE_LIMIT: RateLimit = "300 per hour"
-    # The staff area
+    # The staff area's own cookie (path /staff): signed out after this long idle or in all.
     STAFF_SESSION_IDLE_MINUTES: Minutes = 15
     STAFF_SESSION_MAX_MINUTES: Minutes = 480
+    # Failed sign-ins (password or code) per email from one address before that address
+    # waits (30 s, doubling up to the period); an account's failures since its last
+    # success, past which only addresses it signed in from before may try (NIST: <= 100);
+    # sign-in posts per client address.
     STAFF_SIGN_IN_FAILURES: RateLimit = "5 per 15 minutes"
     STAFF_SIGN_IN_MAX_FAILURES: int = Field(100, ge=1)
     STAFF_SIGN_IN_RATE_LIMIT: RateLimit = "30 per 15 minutes"
     # FHIR, usage counts and metrics
+    # The Questionnaire's canonical URL: set it to the clinic's public address of the form.
     FHIR_CANONICAL: str = "urn:miss-screener:questionnaire"
-    FHIR_CORS_ORIGINS: str = ""
+    FHIR_CORS_ORIGINS: str = ""  # web origins whose pages may call /fhir (CORS)
     USAGE_COUNTS: bool = True
     METRICS_TOKEN: str = ""
 
