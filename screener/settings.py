@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from limits import parse
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
@@ -48,6 +48,8 @@ def _rate_limit(value: str) -> str:
 Words = Annotated[list[str], NoDecode, BeforeValidator(_words)]
 RateLimit = Annotated[str, AfterValidator(_rate_limit)]
 Minutes = Annotated[int | float, Field(gt=0)]
+# What the access log's client column holds (accesslog.py); the privacy notice says it.
+AccessLogIp = Literal["truncate", "hash", "full", "none"]
 
 
 class Settings(BaseSettings):
@@ -79,6 +81,7 @@ class Settings(BaseSettings):
     HSTS_INCLUDE_SUBDOMAINS: bool = False
     FRAME_ANCESTORS: str = "'self'"
     EMBED_ORIGINS: str = ""  # origins of the clinic pages that frame the screener
+    ACCESS_LOG_IP: AccessLogIp = "truncate"
     # The screener's public address (with any path prefix): every link that leaves the
     # browser (emails, setup links) starts with it, never with the request's Host, which
     # the client chooses. Required once the handoff emails.
