@@ -41,7 +41,7 @@ def _rate_limit(value: str) -> str:
     try:
         parse(value)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a limit such as '6 per minute'") from exc
+        raise ValueError("should be a limit such as '6 per minute'") from exc
     return value
 
 
@@ -196,6 +196,6 @@ def _validate(values: dict[str, Any], clinic: ClinicSource, outside: set[str]) -
             where = (f"{clinic.file}:{clinic.lines[key]}"
                      if key not in outside and key in clinic.lines else f"{ENV_PREFIX}{key}")
             message = str(err["msg"]).removeprefix("Value error, ")
-            problems.append(f"{where}: {message}, not {values.get(key)!r}")
+            problems.append(f"{where}: {message} (given {values.get(key)!r})")
         raise ClinicConfigError(problems) from None
 
