@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screener.app import create_app
@@ -120,6 +120,7 @@ def test_values_given_to_the_factory_are_checked_too():
         create_app(BASE | {"PDF_CONCURRENCY": 0})
 
 
+@settings(deadline=None)  # a loaded machine is slow, never wrong
 @given(st.integers(min_value=-10**6, max_value=10**6))
 def test_a_whole_number_setting_takes_exactly_the_numbers_it_allows(number):
     """PDF_CACHE_SIZE (at least 0): every allowed number comes through as that int, every
