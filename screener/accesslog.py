@@ -17,12 +17,13 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import os
-from typing import Any
+from typing import Any, get_args
 
 from gunicorn.glogging import Logger
 
-IP_MODES = ("truncate", "hash", "full", "none")
+from .settings import AccessLogIp, environment_setting
+
+IP_MODES = get_args(AccessLogIp)
 MAX_PATH = 200
 
 
@@ -48,11 +49,8 @@ class AccessLog(Logger):
 
     def __init__(self, cfg: Any) -> None:
         super().__init__(cfg)
-        self.ip_mode = os.environ.get("SCREENER_ACCESS_LOG_IP", "truncate")
-        if self.ip_mode not in IP_MODES:
-            raise ValueError(f"SCREENER_ACCESS_LOG_IP must be one of {', '.join(IP_MODES)}, "
-                             f"not {self.ip_mode!r}")
-        self.key = os.environ.get("SCREENER_SECRET_KEY", "").encode()
+        self.ip_mode = environment_setting("ACCESS_LOG_IP")
+        self.key = (environment_setting("SECRET_KEY") or "").encode()
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any],
                request_time: datetime.timedelta) -> None:

@@ -6,7 +6,6 @@ Exit codes: 0 all good, 1 the rules or scenarios have problems, 2 bad input (ans
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 from pathlib import Path
@@ -31,11 +30,13 @@ from .engine.scenarios import load_scenarios, run_scenarios
 from .exports.registry import Format, Source, formats_for
 from .i18n import SUPPORTED
 from .problems import ProblemsError
-from .resources import data_dir
 
 
 def default_rules_dir() -> Path:
-    return Path(os.environ.get("SCREENER_RULES_DIR") or data_dir("rules"))
+    """SCREENER_RULES_DIR or the shipped rules: the rule tools need no other setting."""
+    from .settings import environment_setting
+
+    return Path(environment_setting("RULES_DIR"))
 
 
 def _load(directory: Path) -> RuleSet:
@@ -210,9 +211,11 @@ def evaluate_command(answers_file: click.utils.LazyFile, fmt: str, directory: Pa
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         sys.exit(2)
-    number = os.environ.get("SCREENER_EMERGENCY_NUMBER", "911")
-    result = evaluate(ruleset, answers, emergency_number=number, locale=locale)
-    canonical = os.environ.get("SCREENER_FHIR_CANONICAL") or Source.canonical
+    from .settings import environment_setting
+
+    result = evaluate(ruleset, answers, emergency_number=environment_setting("EMERGENCY_NUMBER"),
+                      locale=locale)
+    canonical = environment_setting("FHIR_CANONICAL")
     body = cli_formats()[fmt].render(Source(answers, result, canonical=canonical))
     text = body.decode("utf-8") if isinstance(body, bytes) else body
     click.echo(text, nl=not text.endswith("\n"))
@@ -242,11 +245,12 @@ def _store_app():  # type: ignore[no-untyped-def]
     from flask import Flask
 
     from .config import configure
+    from .settings import environment_setting
 
     app = Flask("screener")
     app.config["TESTING"] = True  # only so configure() does not ask for a secret key
     configure(app, None)
-    if not os.environ.get("SCREENER_SECRET_KEY"):
+    if not environment_setting("SECRET_KEY"):
         app.config["SECRET_KEY"] = None  # not the throwaway one: it would seal audit lines
     return app
 
@@ -263,7 +267,7 @@ def _store(keys: bool = True, audited: bool = False):  # type: ignore[no-untyped
 
     app = _store_app()
     try:
-        store = store_from_config(app.config, app.instance_path)
+        store = store_from_config(app.config)
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -299,12 +303,11 @@ def db_upgrade(app_role: str | None) -> None:
     from sqlalchemy import Engine
 
     from .store.db import current_revision, database_label, head_revision, make_engine, upgrade
-    from .store.service import database_url
 
     app = _store_app()
-    engine: Engine = make_engine(database_url(app.config, app.instance_path))
+    engine: Engine = make_engine(app.config["DATABASE_URL"])
     before = current_revision(engine)
-    upgrade(engine, app_role or app.config.get("DATABASE_APP_ROLE") or None)
+    upgrade(engine, app_role or app.config["DATABASE_APP_ROLE"] or None)
     click.echo(f"{database_label(engine)}: schema {before or 'none'} -> {head_revision()}")
     engine.dispose()
 
@@ -313,10 +316,9 @@ def db_upgrade(app_role: str | None) -> None:
 def db_current() -> None:
     """Print the schema revision of the database and of this version."""
     from .store.db import current_revision, database_label, head_revision, make_engine
-    from .store.service import database_url
 
     app = _store_app()
-    engine = make_engine(database_url(app.config, app.instance_path))
+    engine = make_engine(app.config["DATABASE_URL"])
     current, head = current_revision(engine), head_revision()
     click.echo(f"{database_label(engine)}: at {current or 'none'}, this version needs {head}")
     engine.dispose()
@@ -350,7 +352,7 @@ def notify_command(minutes: int) -> None:
 
     app = _store_app()
     config = app.config
-    if not (config.get("SMTP_URL") and config.get("NOTIFY_EMAIL") and staff_url(config)):
+    if not (config["SMTP_URL"] and config["NOTIFY_EMAIL"] and staff_url(config)):
         click.echo("Set SCREENER_SMTP_URL, SCREENER_NOTIFY_EMAIL and SCREENER_BASE_URL (or "
                    "SCREENER_STAFF_URL).", err=True)
         sys.exit(1)
@@ -441,21 +443,21 @@ def keys_rotate(batch: int) -> None:
 
 
 def _setup_url(app_config: dict, token: str) -> str:  # type: ignore[type-arg]
-    base = str(app_config.get("BASE_URL") or "").rstrip("/")
+    base = app_config["BASE_URL"].rstrip("/")
     return f"{base}/staff/setup/{token}"
 
 
 def _announce_link(config: dict, email: str, token: str, send: bool) -> None:  # type: ignore[type-arg]
     """Print the setup link; with ``send``, also email it through SCREENER_SMTP_URL."""
     link = _setup_url(config, token)
-    if not config.get("BASE_URL"):
+    if not config["BASE_URL"]:
         click.echo("SCREENER_BASE_URL is not set: put the screener's address before this "
                    "path.", err=True)
     click.echo(f"one-time setup link for {email} (valid for a day):\n  {link}")
     if send:
         from .notify import send_setup_link
 
-        if not (config.get("SMTP_URL") and config.get("BASE_URL")):
+        if not (config["SMTP_URL"] and config["BASE_URL"]):
             click.echo("Not emailed: set SCREENER_SMTP_URL and SCREENER_BASE_URL.", err=True)
             sys.exit(1)
         try:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from .clinictime import valid_zone
 from .i18n import SUPPORTED
-from .problems import Problem, ProblemsError, did_you_mean
+from .problems import ConfigError, Problem, ProblemsError, did_you_mean
 from .yamlsource import LineDict, line_at, load_yaml
 
 DEFAULT_BRAND = "#0b4f8a"
@@ -32,22 +32,6 @@ LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".webp": "image/webp
               ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 MAX_LOGO_BYTES = 20 * 1024  # every page, with its assets, stays under 30 KB on a phone
 
-CLINIC_DEFAULTS: dict[str, Any] = {
-    "CLINIC_CONFIG": None,
-    "CLINIC_EMAIL": "",
-    "LOGO": "",
-    "BRAND_COLOUR": DEFAULT_BRAND,
-    "LANGUAGES": list(SUPPORTED),
-    "HANDOFF": False,
-    "RETENTION_DAYS": 30,
-    "OVERRIDES_DIR": "",
-    "CONTENT_REVIEWED": "",
-    "TIMEZONE": "UTC",
-    # Not from the clinic file (secrets and servers stay in the environment): watch.py.
-    "DATABASE_URL": "",
-    "USAGE_COUNTS": True,
-    "METRICS_TOKEN": "",
-}
 # YAML key -> app.config key
 KEYS = {
     "name": "CLINIC_NAME", "phone": "CLINIC_PHONE", "email": "CLINIC_EMAIL",
@@ -78,9 +62,12 @@ class ClinicFile(BaseModel):
     timezone: StrictStr | None = Field(default=None, min_length=1)
 
 
-class ClinicConfigError(ProblemsError):
+class ClinicConfigError(ProblemsError, ConfigError):
+    """Settings that cannot be used (settings.py), each with the file and line or the
+    variable it came from."""
+
     def __init__(self, problems: list[Problem | str]) -> None:
-        super().__init__(problems, "The clinic configuration cannot be used")
+        super().__init__(problems, "The configuration cannot be used")
 
 
 @dataclass
@@ -146,20 +133,16 @@ def _from_pydantic(file: str, data: LineDict, err: Mapping[str, Any]) -> Problem
     return Problem(file, line, f"'{key}': {message}{hints.get(key, '')}")
 
 
-def check_clinic(config: Mapping[str, Any], source: ClinicSource) -> dict[str, Any]:
-    """The final clinic settings, normalised; ClinicConfigError lists every problem."""
+def check_clinic(config: Mapping[str, Any], source: ClinicSource) -> None:
+    """Check the final clinic settings together; ClinicConfigError lists every problem."""
     problems = list(source.problems)
-    fixed: dict[str, Any] = {}
     languages = config["LANGUAGES"]
-    if isinstance(languages, str):
-        languages = [code.strip() for code in languages.split(",") if code.strip()]
     for code in languages or ["(none)"]:
         if code not in SUPPORTED:
             problems.append(f"{source.where('LANGUAGES', config['LANGUAGES'])}: language "
                             f"'{code}' has no translation{did_you_mean(code, SUPPORTED)}; "
                             f"offered: {', '.join(SUPPORTED)}")
-    fixed["LANGUAGES"] = list(languages)
-    colour = str(config["BRAND_COLOUR"])
+    colour = config["BRAND_COLOUR"]
     if not (len(colour) == 7 and colour[0] == "#" and _is_hex(colour[1:])):
         problems.append(f"{source.where('BRAND_COLOUR', colour)}: brand colour '{colour}' "
                         "is not a colour like '#0b4f8a'")
@@ -176,21 +159,12 @@ def check_clinic(config: Mapping[str, Any], source: ClinicSource) -> dict[str, A
     if config["OVERRIDES_DIR"] and not Path(config["OVERRIDES_DIR"]).is_dir():
         problems.append(f"{source.where('OVERRIDES_DIR', config['OVERRIDES_DIR'])}: the "
                         f"override folder {config['OVERRIDES_DIR']} does not exist")
-    days = config["RETENTION_DAYS"]
-    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 366:
-        problems.append(f"{source.where('RETENTION_DAYS', days)}: retention days must be a "
-                        f"whole number from 1 to 366, not {days!r}")
-    if not isinstance(config["HANDOFF"], bool):
-        problems.append(f"{source.where('HANDOFF', config['HANDOFF'])}: handoff must be true "
-                        f"or false, not {config['HANDOFF']!r}")
-    zone = str(config["TIMEZONE"] or "UTC")
+    zone = config["TIMEZONE"]
     if not valid_zone(zone):
         problems.append(f"{source.where('TIMEZONE', config['TIMEZONE'])}: time zone "
                         f"'{zone}' is not an IANA zone like America/New_York or Europe/Madrid")
-    fixed["TIMEZONE"] = zone
     if problems:
         raise ClinicConfigError(problems)
-    return fixed
 
 
 def _check_logo(path: Path, where: str) -> list[Problem | str]:

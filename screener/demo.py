@@ -115,7 +115,7 @@ def seed(app: Any, count: int = EXAMPLES) -> tuple[str, int]:
             guidance=tuple(topic.id for topic in result.topics))
         store.submissions.create(new, secrets.token_urlsafe(24), config["RETENTION_DAYS"],
                                  sent - timedelta(hours=7 * n))
-    base = str(config["BASE_URL"]).rstrip("/")
+    base = config["BASE_URL"].rstrip("/")
     return f"{base}/staff/setup/{token}", len(examples)
 
 

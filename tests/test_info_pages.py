@@ -49,8 +49,9 @@ def test_the_anonymous_privacy_notice_says_nothing_is_stored(client):
     ("hash", "a scrambled code made from your internet address"),
     ("full", "and your internet address. It never"),
     ("truncate", "the first part of your internet address")])
-def test_the_notice_describes_the_access_log_as_configured(client, monkeypatch, mode, said):
+def test_the_notice_describes_the_access_log_as_configured(monkeypatch, mode, said):
     monkeypatch.setenv("SCREENER_ACCESS_LOG_IP", mode)
+    client = create_app({"TESTING": True, "SECRET_KEY": "test"}).test_client()
     assert said in " ".join(page_text(client, "/privacy").split())
 
 

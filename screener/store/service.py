@@ -1,6 +1,6 @@
 """The handoff store as the app and the ``screener`` command use it: built from config.
 
-Reads ``DATABASE_URL`` (SQLite in the instance folder when unset), ``DATA_KEYS`` and
+Reads ``DATABASE_URL`` (filled in by ``config.configure``), ``DATA_KEYS`` and
 ``SECRET_KEY`` (reference codes) from the app's configuration. The schema and the data keys
 are checked at start-up; if the database cannot be reached then, the checks are repeated
 before first use.
@@ -23,24 +23,13 @@ from .audit import AuditLog
 from .audit import audit_keys as audit_keys_from
 from .casework import Casework
 from .crypto import Cipher
-from .db import SchemaBehind, check_schema, default_url, make_engine
+from .db import SchemaBehind, check_schema, make_engine
 from .keycheck import WrongDataKeys, check_keys, record, retire
 from .rotation import BATCH, OnBatch, Rotation, rotate
 from .submissions import Submissions
 
 log = logging.getLogger("screener.store")
 EXTENSION = "screener.store"
-
-
-def enabled(value: Any) -> bool:
-    """A yes/no setting given as true/false, 1/0, yes/no or on/off."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
-def database_url(config: Any, instance_path: str) -> str:
-    return str(config.get("DATABASE_URL") or default_url(instance_path))
 
 
 class Store:
@@ -85,15 +74,16 @@ class Store:
         self.engine.dispose()
 
 
-def store_from_config(config: Any, instance_path: str) -> Store:
-    return Store(database_url(config, instance_path), config.get("DATA_KEYS"),
-                 str(config.get("SECRET_KEY") or ""), audit_keys_from(config))
+def store_from_config(config: Any) -> Store:
+    """The store for an app's checked settings (``config.configure``)."""
+    return Store(config["DATABASE_URL"], config["DATA_KEYS"], config["SECRET_KEY"] or "",
+                 audit_keys_from(config))
 
 
 def init_store(app: Flask) -> Store:
     """Open the store; refuse to start on a schema that is behind or on data keys that
     cannot open what is stored, tolerate an outage."""
-    store = store_from_config(app.config, app.instance_path)
+    store = store_from_config(app.config)
     try:
         store.ensure_ready()
         if app_may_rewrite_audit(store.engine):

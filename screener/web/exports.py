@@ -50,7 +50,7 @@ def render_pdf(html: str) -> bytes:
 
 
 def _admit() -> None:
-    if current_app.config.get("RATELIMIT_ENABLED", True):
+    if current_app.config["RATELIMIT_ENABLED"]:
         limit_client("pdf", current_app.config["PDF_RATE_LIMIT"])
 
 

@@ -39,7 +39,7 @@ from ..service.screening import Finished
 from ..store.db import SchemaBehind
 from ..store.keycheck import WrongDataKeys
 from ..store.reference import digest, grouped
-from ..store.service import Store, current_store, enabled, init_store
+from ..store.service import Store, current_store, init_store
 from ..store.submissions import Contact, NewSubmission
 from .extensions import screening
 from .links import configured_url
@@ -76,12 +76,10 @@ class WithdrawForm(FlaskForm):
 
 def init_handoff(app: Flask) -> None:
     """Open the store when the clinic has switched the handoff on."""
-    app.config["HANDOFF"] = enabled(app.config.get("HANDOFF"))
-    app.config["RETENTION_DAYS"] = int(app.config.get("RETENTION_DAYS") or 30)
     if not app.config["HANDOFF"]:
         return
     init_store(app)
-    if app.config.get("SMTP_URL") and app.config.get("NOTIFY_EMAIL"):
+    if app.config["SMTP_URL"] and app.config["NOTIFY_EMAIL"]:
         from ..notify import Notifier
 
         if not staff_url(app.config):
@@ -90,23 +88,19 @@ def init_handoff(app: Flask) -> None:
                 "that link must come from configuration, never from a request's Host. Set "
                 "SCREENER_BASE_URL to the screener's public address (such as "
                 "https://screener.clinic.example), or SCREENER_STAFF_URL to the staff area's.")
-
-        delays = app.config.get("NOTIFY_RETRY_DELAYS") or ()
-        if isinstance(delays, str):
-            delays = [d for d in delays.replace(",", " ").split()]
         app.extensions["screener.notifier"] = Notifier(
-            app.config["SMTP_URL"], app.config["NOTIFY_EMAIL"], delays,
+            app.config["SMTP_URL"], app.config["NOTIFY_EMAIL"], app.config["NOTIFY_RETRY_DELAYS"],
             app.config["CLINIC_NAME"])
 
 
 @bp.app_context_processor
 def offer() -> dict[str, Any]:
-    return {"handoff_enabled": bool(current_app.config.get("HANDOFF"))}
+    return {"handoff_enabled": current_app.config["HANDOFF"]}
 
 
 @bp.before_request
 def only_when_enabled() -> None:
-    if not current_app.config.get("HANDOFF"):
+    if not current_app.config["HANDOFF"]:
         abort(404)
 
 
@@ -156,7 +150,7 @@ def _urgent(answers: dict[str, Any]) -> bool:
 
 
 def _rate_limited(name: str, setting: str, key: str | None = None) -> None:
-    if current_app.config.get("RATELIMIT_ENABLED", True):
+    if current_app.config["RATELIMIT_ENABLED"]:
         limit_client(name, current_app.config[setting], key)
 
 

@@ -9,12 +9,12 @@ from babel import Locale
 from flask import current_app, request, session
 from flask_babel import get_locale
 
-from ..i18n import DEFAULT_LOCALE, SUPPORTED
+from ..i18n import DEFAULT_LOCALE
 
 
 def offered_locales() -> list[str]:
     """The languages this clinic offers (``LANGUAGES``), the first being its default."""
-    return current_app.config.get("LANGUAGES") or list(SUPPORTED)
+    return current_app.config["LANGUAGES"]
 
 
 @cache

@@ -7,7 +7,6 @@ templates and static files (``OVERRIDES_DIR/templates``, ``OVERRIDES_DIR/static`
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +74,7 @@ def _remember_facts(state: Any) -> None:
 @bp.get("/privacy")
 def privacy() -> str:
     """The notice follows the settings, the access log's client column included."""
-    return render_template("privacy.html",
-                           access_log_ip=os.environ.get("SCREENER_ACCESS_LOG_IP", "truncate"))
+    return render_template("privacy.html", access_log_ip=current_app.config["ACCESS_LOG_IP"])
 
 
 @bp.get("/accessibility")

@@ -46,7 +46,7 @@ from .exports import attachment, dated_name, render_pdf
 from .extensions import screening
 from .links import local_path
 from .locale import current_locale
-from .pdf import BUSY_RETRY_AFTER, Busy, PdfMaker, pdf_settings
+from .pdf import BUSY_RETRY_AFTER, Busy, PdfMaker
 from .state import clear_state, load_state, save_state
 
 bp = Blueprint("patient", __name__)
@@ -56,8 +56,8 @@ bp = Blueprint("patient", __name__)
 def _bound_pdf(state: BlueprintSetupState) -> None:
     """The PDF maker, from checked settings: render slots shared by the workers forked
     from this app, and a cache in each worker's memory."""
-    concurrency, cache_size = pdf_settings(state.app.config)
-    state.app.extensions["screener.pdf"] = PdfMaker(render_pdf, concurrency, cache_size)
+    state.app.extensions["screener.pdf"] = PdfMaker(
+        render_pdf, state.app.config["PDF_CONCURRENCY"], state.app.config["PDF_CACHE_SIZE"])
 
 LOST_SESSION = N_("We could not find your earlier answers. They are cleared when the browser "
                   "is closed, or after a time without activity. Please start again.")

@@ -35,10 +35,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from limits import parse
-
-from ..config import ConfigError
-
 # Seconds a refused PDF suggests waiting: about two renders.
 BUSY_RETRY_AFTER = 3
 
@@ -120,24 +116,3 @@ class PdfMaker:
                 while len(self.cache) > self.cache_size:
                     self.cache.popitem(last=False)
         return pdf
-
-
-def pdf_settings(config: dict[str, Any]) -> tuple[int, int]:
-    """(concurrency, cache size) from the configuration, checked: a bad value stops
-    start-up with the setting's name."""
-    try:
-        parse(str(config["PDF_RATE_LIMIT"]))
-    except ValueError as exc:
-        raise ConfigError(f"SCREENER_PDF_RATE_LIMIT: {config['PDF_RATE_LIMIT']!r} is not a "
-                          "limit such as '6 per minute'") from exc
-    values = []
-    for name, least in (("PDF_CONCURRENCY", 1), ("PDF_CACHE_SIZE", 0)):
-        try:
-            value = int(config[name])
-        except (TypeError, ValueError):
-            value = least - 1
-        if value < least:
-            raise ConfigError(f"SCREENER_{name}: {config[name]!r} is not a whole number of "
-                              f"at least {least}")
-        values.append(value)
-    return values[0], values[1]

@@ -28,11 +28,13 @@ from urllib.parse import urlsplit
 from limits import parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 
+from ..settings import DEFAULTS
+
 SWEEP_SECONDS = 1.0
 # Socket waits for Redis (connect and each answer), and the pause before a worker that
 # fell back to memory tries Redis again: RATELIMIT_STORAGE_TIMEOUT, RATELIMIT_RETRY_SECONDS.
-STORAGE_TIMEOUT = 0.25
-RETRY_SECONDS = 5.0
+STORAGE_TIMEOUT = DEFAULTS["RATELIMIT_STORAGE_TIMEOUT"]
+RETRY_SECONDS = DEFAULTS["RATELIMIT_RETRY_SECONDS"]
 _REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "valkey://", "valkeys://",
                   "valkey+unix://")
 log = logging.getLogger("screener")
@@ -172,14 +174,14 @@ def limit_storage(uri: str, settings: Mapping[str, Any] | None = None) -> Storag
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.retry import Retry
 
-        wait = float(settings.get("RATELIMIT_STORAGE_TIMEOUT", STORAGE_TIMEOUT))
+        wait = settings.get("RATELIMIT_STORAGE_TIMEOUT", STORAGE_TIMEOUT)
         # One quick retry on a broken connection (Redis restarted: the pooled socket is
         # dead), none on a timeout: a frozen Redis costs one wait, not eleven.
         options = {"socket_timeout": wait, "socket_connect_timeout": wait,
                    "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))}
         label = "Redis" + where
     return FallbackStorage(storage_from_string(uri, **options), label,
-                           float(settings.get("RATELIMIT_RETRY_SECONDS", RETRY_SECONDS)))
+                           settings.get("RATELIMIT_RETRY_SECONDS", RETRY_SECONDS))
 
 
 # The limits the app applies, in words: every other ``*_RATE_LIMIT`` setting is warned
@@ -197,16 +199,16 @@ LIMITS = {
 def per_worker_warnings(config: Mapping[str, Any], workers: int) -> list[str]:
     """One line per limit that ``workers`` processes with ``memory://`` each count alone,
     with the figure a client can really reach; none with a shared storage or one worker."""
-    if workers <= 1 or not str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+    if workers <= 1 or not config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         return []
     names = [*LIMITS, *sorted(name for name in config
                               if name.endswith("_RATE_LIMIT") and name not in LIMITS)]
     lines = []
     for name in names:
-        text = config.get(name)
+        text = config[name]
         if not text:
             continue
-        limit = parse(str(text))
+        limit = parse(text)
         window = (f"{limit.multiples} {limit.GRANULARITY.name}s" if limit.multiples != 1
                   else limit.GRANULARITY.name)
         lines.append(

@@ -81,7 +81,7 @@ def _rate_limit(app: Flask, blueprints: tuple[Blueprint, ...]) -> None:
     @app.before_request
     def check() -> None:
         here = request._get_current_object()  # type: ignore[attr-defined]  # one lookup
-        if here.blueprint not in names or not app.config.get("RATELIMIT_ENABLED", True):
+        if here.blueprint not in names or not app.config["RATELIMIT_ENABLED"]:
             return
         client = here.remote_addr
         # FixedWindowRateLimiter.hit, with the key and expiry worked out once.
@@ -146,5 +146,5 @@ def init_security(app: Flask, *api_blueprints: Blueprint) -> None:
         ("Content-Security-Policy", content_security_policy(config["FRAME_ANCESTORS"])),
         ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY),
         ("Permissions-Policy", PERMISSIONS_POLICY)],
-        hsts=hsts_value(int(config["HSTS_MAX_AGE"]), bool(config["HSTS_INCLUDE_SUBDOMAINS"])),
-        secure_cookie=bool(config["SESSION_COOKIE_SECURE"]))
+        hsts=hsts_value(config["HSTS_MAX_AGE"], config["HSTS_INCLUDE_SUBDOMAINS"]),
+        secure_cookie=config["SESSION_COOKIE_SECURE"])

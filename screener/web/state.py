@@ -51,10 +51,10 @@ def is_staff_path(path: str) -> bool:
 
 def session_keys(app: Flask) -> MultiFernet:
     """The cookie keys, newest first: ``SESSION_KEYS``, else derived from the secrets."""
-    explicit = str(app.config.get("SESSION_KEYS") or "").replace(",", " ").split()
+    explicit = app.config["SESSION_KEYS"]
     if explicit:
         return MultiFernet([Fernet(key) for key in explicit])
-    secrets = [app.config["SECRET_KEY"], *(app.config.get("SECRET_KEY_FALLBACKS") or [])]
+    secrets = [app.config["SECRET_KEY"], *app.config["SECRET_KEY_FALLBACKS"]]
     return MultiFernet([Fernet(_derive(secret)) for secret in secrets])
 
 
@@ -100,8 +100,8 @@ class EncryptedCookieSessions(SessionInterface):
             return self._new(staff)
         now = time.time()
         prefix = "STAFF_SESSION" if staff else "SESSION"
-        if (now - last > 60 * float(app.config[f"{prefix}_IDLE_MINUTES"])
-                or now - started > 60 * float(app.config[f"{prefix}_MAX_MINUTES"])):
+        if (now - last > 60 * app.config[f"{prefix}_IDLE_MINUTES"]
+                or now - started > 60 * app.config[f"{prefix}_MAX_MINUTES"]):
             dropped = self._new(staff, {"lang": data["lang"]} if "lang" in data else {})
             dropped.timed_out = True
             dropped.modified = True

@@ -28,7 +28,6 @@ import ipaddress
 import os
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -84,8 +83,7 @@ def init_watch(app: Flask) -> None:
     checks: dict[str, Callable[[], None]] = app.extensions.setdefault("screener.ready_checks", {})
     checks["rules"] = lambda: _rules_loaded(app)
     if app.config["USAGE_COUNTS"]:
-        url = app.config["DATABASE_URL"] or _default_database(app)
-        counts = app.extensions["screener.usage"] = UsageCounts(url)
+        counts = app.extensions["screener.usage"] = UsageCounts(app.config["DATABASE_URL"])
         checks["database"] = counts.ping
         checks["database write"] = _writes(counts.write_check)
         template_rendered.connect(_count_page, app)
@@ -188,12 +186,6 @@ def _keys_open(store: Any) -> None:
         raise Failed(type(exc).__name__) from exc
 
 
-def _default_database(app: Flask) -> str:
-    folder = Path(app.instance_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'usage.sqlite3'}"
-
-
 def _count_page(app: Flask, template: Any, context: dict[str, Any], **_: Any) -> None:
     """Turn a drawn page into the day's counts (never with anything about the person)."""
     name = template.name
@@ -224,7 +216,7 @@ def _count_page(app: Flask, template: Any, context: dict[str, Any], **_: Any) ->
 
 def _allowed() -> bool:
     """The token, when one is set; else only a direct request on loopback."""
-    token = str(current_app.config["METRICS_TOKEN"] or "")
+    token = current_app.config["METRICS_TOKEN"]
     if not token:
         address = request.remote_addr or ""
         try:

@@ -103,7 +103,7 @@ def say_staff_timed_out() -> None:
 def guard() -> Any:
     """The staff area is there only with the handoff, and only for someone signed in
     (its sign-in pages aside); ``admin_only`` adds the role, view by view."""
-    if not current_app.config.get("HANDOFF"):
+    if not current_app.config["HANDOFF"]:
         abort(404)
     if request.endpoint in OPEN_ENDPOINTS:
         return None

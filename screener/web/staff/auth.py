@@ -47,7 +47,7 @@ def _throttle() -> SignInThrottle:
     config = current_app.config
     return SignInThrottle(current_app.extensions["screener.ratelimit"].storage,
                           config["STAFF_SIGN_IN_FAILURES"],
-                          int(config["STAFF_SIGN_IN_MAX_FAILURES"]))
+                          config["STAFF_SIGN_IN_MAX_FAILURES"])
 
 
 def _client() -> str:
