@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     redirect,
     render_template,
     request,
@@ -54,10 +53,15 @@ def limits(app: Flask) -> dict[str, str]:
 def cleared() -> str:
     """Said whether or not the visitor just timed out: the page only states what the
     screener does, and offers a fresh start."""
-    return render_template("timed_out.html", first=PAGES[0], **limits(current_app))
+    return render_template("timed_out.html", first=PAGES[0])
 
 
 def init_timeout(app: Flask) -> None:
+    """The redirect for timed-out requests, and ``session_limits`` for every template (the
+    landing, privacy and time-out pages state the configured limits, never a guess)."""
+    stated = limits(app)
+    app.context_processor(lambda: {"session_limits": stated})
+
     @app.before_request
     def send_timed_out_patients_to_one_page() -> Response | None:
         return to_timeout_page() if lands_on_timeout_page() else None
