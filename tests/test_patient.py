@@ -197,7 +197,7 @@ def test_a_skipped_question_can_still_be_answered_from_the_review(wizard, answer
     assert not QUESTIONS["goals"].required
     wizard.complete(skipped)
     page = text(wizard.client.get("/review"))
-    row = page[page.index("What would you most like to get back to?"):]
+    row = page[page.index("What would you most like treatment to help with?"):]
     assert row.index("Not answered") < row.index('href="/step/goals?return=review"') < 400
 
 
