@@ -35,6 +35,9 @@ MESSAGES = {
           N_("Please try again in a few minutes.")),
 }
 
+# Flask-WTF's reasons for a token of ours that no longer fits the session.
+STALE_TOKEN = frozenset({"The CSRF token has expired.", "The CSRF token is invalid.",
+                         "The CSRF tokens do not match."})
 STALE_FORM = N_("That page had been open too long, so what you chose on it was not saved. "
                 "Please check it and continue.")
 
@@ -59,13 +62,15 @@ def _page(code: int, title: str, text: str) -> tuple[Any, int]:
 
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_failed(_: CSRFError) -> Any:
+    def csrf_failed(exc: CSRFError) -> Any:
         """A form's token is checked before any view: a post after a time-out lands on
         the time-out page; a stale form in a live session is shown again (a GET, so Back
-        never asks to resend); with no session at all, the answers are gone: say so."""
+        never asks to resend); with no session at all, the answers are gone: say so. A
+        post without a token or from elsewhere (the Referer check) is refused as it was."""
         if lands_on_timeout_page():
             return to_timeout_page()
-        if ("csrf_token" in session and request.blueprint in PATIENT_AREAS
+        if (exc.description in STALE_TOKEN and "csrf_token" in session
+                and request.blueprint in PATIENT_AREAS
                 and request.url_rule is not None and "GET" in request.url_rule.methods):
             flash(gettext(STALE_FORM))
             return redirect(request.full_path.rstrip("?"), 303)
