@@ -12,11 +12,11 @@ import hashlib
 
 from .i18n import N_
 
-VERSION = "2026-12-1"
+VERSION = "2026-12-2"
 TITLE = N_("Before you send: what happens to your answers")
 PARAGRAPHS = (
     N_("What is stored: your answers to this screener, the language you used, and the name, "
-       "phone number, best time to call and note you type below. We do not store your "
+       "phone number, best time to call and note you typed above. We do not store your "
        "address, your computer's address or anything to track you."),
     N_("Who sees it: only the intake staff of %(clinic)s, after signing in. Every time they "
        "open it is recorded."),
@@ -29,7 +29,7 @@ PARAGRAPHS = (
        "the clinic."),
 )
 AGREE = N_("I have read this and I want to send my answers to %(clinic)s.")
-FINGERPRINT = "a07bb72abfe8"
+FINGERPRINT = "77c27c1259aa"
 
 
 def fingerprint() -> str:

@@ -51,6 +51,13 @@ class Patient:
         return self.client.post("/send", data=CONTACT | {"send_token": token or self.token()}
                                 | fields)
 
+    def send_and_see(self, token: str | None = None, **fields: str):
+        """A send that does not go through redirects to the form's GET (Post/Redirect/Get):
+        the page the patient then sees."""
+        posted = self.send(token, **fields)
+        assert posted.status_code == 303 and posted.location == "/send"
+        return self.client.get("/send")
+
     def code(self) -> str:
         return re.search(r"data-reference>([^<]+)<", text(self.client.get("/sent"))).group(1)
 
@@ -118,12 +125,37 @@ def test_the_notice_version_changes_with_its_words():
 ])
 def test_problems_are_explained_next_to_the_field_and_nothing_is_stored(patient, fields,
                                                                         field, message):
-    response = patient.finish().send(**fields)
+    response = patient.finish().send_and_see(**fields)
     page = text(response)
-    assert response.status_code == 422 and f'href="#{field}"' in page
+    assert response.status_code == 200 and f'href="#{field}"' in page
     assert message in page and f'id="{field}-error"' in page and "<title>Error:" in page
     assert 'value="Rosalind Quimbleworth"' in page or field == "name"
     assert patient.client.application.extensions["screener.store"].submissions.count() == 0
+
+
+def test_a_failed_send_is_posted_redirected_and_got_keeping_what_was_typed(patient):
+    """Back or reload after a failed send never resends: the post redirects, the form's
+    GET shows the problems and the typed contact details once, then a fresh form."""
+    patient.finish().send(phone="call me", note="After 5, ring twice")
+    with patient.client.session_transaction() as session:
+        kept = session["handoff_form"]  # contact details only, in the encrypted session
+        assert set(kept["typed"]) == {"name", "phone", "best_time", "note", "consent"}
+    page = text(patient.client.get("/send"))
+    assert "using digits" in page and 'value="Rosalind Quimbleworth"' in page
+    assert 'value="call me"' in page and "After 5, ring twice" in page
+    assert 'value="evening" checked' in page and 'value="y" checked' in page
+    with patient.client.session_transaction() as session:
+        assert "handoff_form" not in session  # taken once
+    again = text(patient.form())
+    assert "using digits" not in again and "Rosalind" not in again
+
+
+def test_a_failed_withdraw_is_posted_redirected_and_got(patient):
+    posted = patient.client.post("/withdraw", data={"code": "7K3M", "phone": ""})
+    assert posted.status_code == 303 and posted.location == "/withdraw"
+    page = text(patient.client.get("/withdraw"))
+    assert 'href="#phone"' in page and 'value="7K3M"' in page
+    assert 'href="#phone"' not in text(patient.client.get("/withdraw"))
 
 
 def test_sending_stores_once_and_shows_the_code_in_groups(patient, submissions):
@@ -173,7 +205,8 @@ def test_withdraw_later_answers_the_same_whether_or_not_the_pair_exists(patient,
 
 def test_withdraw_form_explains_missing_fields(patient):
     response = patient.client.post("/withdraw", data={"code": "", "phone": ""})
-    assert response.status_code == 422 and 'href="#code"' in text(response)
+    assert response.status_code == 303
+    assert 'href="#code"' in text(patient.client.get(response.location))
 
 
 def test_withdraw_and_send_are_rate_limited(make_handoff_app):
@@ -203,7 +236,7 @@ def test_spanish_pages_for_the_handoff(patient):
     assert "Enviar mis respuestas a Riverside Spine" in text(patient.client.get("/result"))
     form = text(patient.form())
     assert 'lang="es"' in form and "Antes de enviar" in form and "30 días" in form
-    invalid = text(patient.send(name=""))
+    invalid = text(patient.send_and_see(name=""))
     assert "Escriba su nombre." in invalid
     patient.send()
     sent = text(patient.client.get("/sent"))
@@ -233,9 +266,11 @@ def test_database_stopped_mid_run_then_back(patient, postgres, submissions):
     token = patient.token()
     postgres.pause()
     try:
-        outage_page(patient.send(token))
-        assert patient.client.post("/withdraw", data={"code": "0000-0000-0000",
-                                                      "phone": "555"}).status_code == 503
+        outage_page(patient.send_and_see(token))
+        withdrawing = patient.client.post("/withdraw", data={"code": "0000-0000-0000",
+                                                             "phone": "555"})
+        assert withdrawing.location == "/withdraw"
+        assert patient.client.get("/withdraw").status_code == 503
         assert patient.client.get("/result").status_code == 200  # the screener goes on
     finally:
         postgres.resume()
@@ -274,7 +309,7 @@ def test_database_read_only_then_writable(patient, postgres, submissions, handof
     token = patient.token()
     server_read_only(postgres, handoff_app, True)
     try:
-        outage_page(patient.send(token))
+        outage_page(patient.send_and_see(token))
     finally:
         server_read_only(postgres, handoff_app, False)
     assert patient.send(token).location == "/sent" and submissions.count() == 1
@@ -285,7 +320,7 @@ def test_sqlite_read_only(database_url, make_handoff_app):
     path = database_url.removeprefix("sqlite:///")
     app = make_handoff_app(DATABASE_URL=f"sqlite:///file:{path}?mode=ro&uri=true")
     patient = Patient(app.test_client()).finish()
-    outage_page(patient.send())
+    outage_page(patient.send_and_see())
 
 
 def test_unreachable_at_start_up_still_serves_and_explains():
@@ -295,7 +330,7 @@ def test_unreachable_at_start_up_still_serves_and_explains():
                       "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
     patient = Patient(app.test_client()).finish()
     assert patient.client.get("/result").status_code == 200
-    outage_page(patient.send())
+    outage_page(patient.send_and_see())
     app.extensions["screener.store"].dispose()
 
 
@@ -322,7 +357,7 @@ def test_garbage_posts_to_send_never_fail_and_never_store(handoff_app, form, fin
     form.pop(missing, None)
     response = client.post("/send", data=form)
     assert response.status_code < 500
-    assert response.status_code in (302, 400, 413, 422)
+    assert response.status_code in (302, 303, 400, 413, 422)
     assert handoff_app.extensions["screener.store"].submissions.count() == 0
 
 
@@ -333,7 +368,7 @@ def test_garbage_posts_to_withdraw_never_fail_and_never_store(handoff_app, form)
     client = handoff_app.test_client()
     for path in ("/withdraw", "/sent/withdraw"):
         response = client.post(path, data=form)
-        assert response.status_code in (302, 400, 413, 422)
+        assert response.status_code in (302, 303, 400, 413, 422)
     assert handoff_app.extensions["screener.store"].submissions.count() == 0
 
 

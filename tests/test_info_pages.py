@@ -44,6 +44,27 @@ def test_the_anonymous_privacy_notice_says_nothing_is_stored(client):
     assert "first part of your internet address" in page  # the access log, as it is
 
 
+@pytest.mark.parametrize(("idle", "total", "said"), [
+    (None, None, "cleared after 20 minutes without activity or 120 minutes in all"),
+    (5, 45, "cleared after 5 minutes without activity or 45 minutes in all"),
+    (7.5, 90.0, "cleared after 7.5 minutes without activity or 90 minutes in all")])
+@pytest.mark.parametrize("url", ["/", "/privacy", "/timed-out"])
+def test_the_pages_state_the_configured_time_limits(idle, total, said, url):
+    settings = {"TESTING": True, "SECRET_KEY": "test"}
+    if idle is not None:
+        settings |= {"SESSION_IDLE_MINUTES": idle, "SESSION_MAX_MINUTES": total}
+    page = " ".join(page_text(create_app(settings).test_client(), url).split())
+    if url == "/timed-out":  # the same limits, in the time-out page's sentence
+        said = said.replace("cleared", "clear your answers").replace(" or ", ", and after ")
+    assert said in page
+    assert "up to an hour" not in page and "answers are kept" not in page
+
+
+def test_the_privacy_notice_names_the_button_that_clears_the_answers(client):
+    assert '"Start over"' in " ".join(page_text(client, "/privacy").split())
+    assert ">Start over</a>" in page_text(client, "/step/urgent")
+
+
 @pytest.mark.parametrize(("mode", "said"), [
     ("none", "It never holds your answers or your internet address."),
     ("hash", "a scrambled code made from your internet address"),

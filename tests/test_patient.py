@@ -16,7 +16,6 @@ from screener.catalogue.questions import (
     STEPS,
     is_emergency,
 )
-from screener.catalogue.reading import reading_minutes
 from screener.config import ConfigError
 from screener.engine.disclaimer import disclaimer
 from screener.engine.safety_net import safety_net
@@ -41,7 +40,7 @@ def follow(client, response):
 
 def test_landing_explains_and_starts(client):
     page = text(client.get("/"))
-    low, high = reading_minutes("en")
+    low, high = client.application.extensions["screener.screening"].reading_minutes("en")
     assert f"It takes about {low} to {high} minutes" in page
     assert "Nothing is stored on our side" in page
     assert 'href="/step/urgent"' in page
@@ -198,7 +197,7 @@ def test_a_skipped_question_can_still_be_answered_from_the_review(wizard, answer
     assert not QUESTIONS["goals"].required
     wizard.complete(skipped)
     page = text(wizard.client.get("/review"))
-    row = page[page.index("What would you most like to get back to?"):]
+    row = page[page.index("What would you most like treatment to help with?"):]
     assert row.index("Not answered") < row.index('href="/step/goals?return=review"') < 400
 
 

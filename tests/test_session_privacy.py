@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 
 import pytest
 from cryptography.fernet import Fernet
@@ -68,9 +69,94 @@ def test_idle_time_clears_the_answers_and_says_so(wizard, clock):
     clock.advance(21)
     response = wizard.client.get("/step/diagnosis", follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "cleared them after 20 minutes without activity" in page
+    assert "we clear your answers after 20 minutes without activity" in page
     assert "We could not find your earlier answers" not in page
     assert wizard.session_answers() == {}
+
+
+def timed_out_page(client, response) -> str:
+    """Where a request after a time-out lands: the one time-out page, by a plain GET."""
+    assert response.status_code == 303 and response.location == "/timed-out", (
+        response.status_code, response.location)
+    landed = client.get(response.location)
+    assert landed.status_code == 200
+    return landed.get_data(as_text=True)
+
+
+REQUESTS_AFTER_A_TIME_OUT = [
+    ("GET", "/"), ("GET", "/step/diagnosis"), ("GET", "/review"), ("GET", "/result"),
+    ("GET", "/result/summary.txt"), ("GET", "/privacy"), ("GET", "/restart"),
+    ("POST", "/step/diagnosis"), ("POST", "/restart"),
+]
+
+
+@pytest.mark.parametrize("limit", ["idle", "total"])
+@pytest.mark.parametrize(("method", "path"), REQUESTS_AFTER_A_TIME_OUT)
+def test_any_request_after_a_time_out_lands_on_the_one_honest_page(wizard, clock, limit,
+                                                                   method, path):
+    wizard.complete(COMPLETE_ANSWERS)
+    if limit == "idle":
+        clock.advance(21)
+    else:
+        for _ in range(7):  # 105 minutes, never 20 idle
+            clock.advance(15)
+            assert wizard.client.get("/result").status_code == 200
+        clock.advance(16)  # 121 in all, 16 idle
+    response = wizard.client.open(path, method=method,
+                                  data={"diagnosis": "herniated_disc"} if method == "POST"
+                                  else None)
+    page = timed_out_page(wizard.client, response)
+    main = page[page.index("<main"):page.index("</main>")]
+    assert "Your answers were cleared" in main and "shared device" in main
+    assert "after 20 minutes without activity, and after 120 minutes in all" in main
+    assert 'href="/step/urgent"' in main and "Start again" in main
+    assert "kept" not in main
+    assert wizard.session_answers() == {}
+    assert wizard.client.get("/result").location == "/"  # gone, and said once only
+
+
+def csrf_app():
+    return create_app({"TESTING": True, "SECRET_KEY": "test", "RATELIMIT_ENABLED": False})
+
+
+def csrf_token(client, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_a_post_whose_form_expired_with_the_session_lands_on_the_time_out_page(clock):
+    client = csrf_app().test_client()
+    token = csrf_token(client, "/step/urgent")
+    assert client.post("/step/urgent", data={"red_flags": "none", "csrf_token": token}
+                       ).location == "/step/diagnosis"
+    token = csrf_token(client, "/step/diagnosis")
+    clock.advance(21)
+    response = client.post("/step/diagnosis",
+                           data={"diagnosis": "herniated_disc", "csrf_token": token})
+    page = timed_out_page(client, response)
+    assert "Your answers were cleared" in page and "This page has expired" not in page
+
+
+def test_a_stale_form_in_a_live_session_is_shown_again_never_a_400(clock):
+    """A form's token that no longer matches while the answers are still there (another
+    tab, a token past its own limit): the page again, by GET, with a note that is true."""
+    client = csrf_app().test_client()
+    token = csrf_token(client, "/step/urgent")
+    client.post("/step/urgent", data={"red_flags": "none", "csrf_token": token})
+    response = client.post("/step/diagnosis",
+                           data={"diagnosis": "herniated_disc", "csrf_token": "stale"})
+    assert response.status_code == 303 and response.location == "/step/diagnosis"
+    page = client.get(response.location).get_data(as_text=True)
+    assert "so what you chose on it was not saved" in page
+    with client.session_transaction() as session:
+        assert session["answers"] == {"red_flags": ["none"]}
+
+
+def test_a_post_with_no_session_at_all_says_the_answers_are_gone():
+    response = csrf_app().test_client().post("/step/diagnosis", data={"diagnosis": "other"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "This page has expired" in page
+    assert "kept" not in page and "Please start again" in page
 
 
 def test_activity_keeps_the_answers(wizard, clock):
@@ -96,7 +182,7 @@ def test_a_copied_cookie_is_worthless_once_idle(wizard, clock):
     clock.advance(21)
     other = WizardActions(wizard.client.application.test_client())
     other.client.set_cookie("screener", copied)
-    assert other.client.get("/result").status_code == 302
+    assert other.client.get("/result").status_code == 303
     assert other.session_answers() == {}
 
 

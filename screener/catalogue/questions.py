@@ -435,9 +435,9 @@ _QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "goals", "multiple",
-        "What would you most like to get back to?",
+        "What would you most like treatment to help with?",
         "Your goals help the specialist talk about what matters to you.",
-        say="What would you most like to get back to?",
+        say="What would you most like treatment to help with?",
         choices=_choices(
             ("less_pain", "Less pain"),
             ("walk_further", "Walking further"),

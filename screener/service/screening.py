@@ -10,13 +10,16 @@ clinic's emergency number are looked up once, at start-up. Plain Python, no Flas
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..catalogue.answers import AnswersError, ValidAnswers, validate_answers
 from ..catalogue.questions import Page
+from ..catalogue.reading import words_to_read
 from ..catalogue.wizard import Flow
 from ..engine.evaluate import Result, evaluate
 from ..engine.loader import RuleSet
+from .reading import example_answers, minutes, result_words
 
 
 class Incomplete(Exception):
@@ -50,14 +53,27 @@ class Screening:
     """The rule set and the settings that evaluating needs, and the steps around it."""
 
     def __init__(self, rules: RuleSet, emergency_number: str,
-                 languages: Sequence[str] = ("en",)) -> None:
+                 languages: Sequence[str] = ("en",), rules_dir: Path | None = None) -> None:
         self.rules = rules
         self.emergency_number = emergency_number
         self.languages = tuple(languages)
+        self.rules_dir = rules_dir
+        self._minutes: dict[str, tuple[int, int]] = {}
 
     @classmethod
     def from_settings(cls, rules: RuleSet, settings: Mapping[str, Any]) -> Screening:
-        return cls(rules, settings["EMERGENCY_NUMBER"], settings["LANGUAGES"])
+        return cls(rules, settings["EMERGENCY_NUMBER"], settings["LANGUAGES"],
+                   Path(settings["RULES_DIR"]))
+
+    def reading_minutes(self, locale: str) -> tuple[int, int]:
+        """(typical, most) minutes to read every question page and then the result
+        (``reading``); worked out on first use, once per language."""
+        if locale not in self._minutes:
+            examples = example_answers(self.rules_dir) if self.rules_dir else []
+            results = [self.evaluate(answers, locale) for answers in examples]
+            self._minutes[locale] = minutes(
+                words_to_read(locale), [result_words(r) for r in results if not r.stopped])
+        return self._minutes[locale]
 
     @staticmethod
     def valid(data: object, *, complete: bool = True) -> ValidAnswers:

@@ -33,6 +33,8 @@ from .security import init_security, ops
 from .staff import bp as staff
 from .staff import init_staff
 from .state import EncryptedCookieSessions, is_staff_path
+from .timeout import bp as timeout
+from .timeout import init_timeout, lands_on_timeout_page
 from .watch import bp as watch
 from .watch import init_watch
 
@@ -53,7 +55,8 @@ def register(app: Flask) -> None:
     register_clinic_assets(app)
     init_security(app, api, fhir)
     # Every blueprint, registered here and nowhere else.
-    for blueprint in (ops, patient, intake, api, fhir, handoff, info, staff, watch):
+    for blueprint in (ops, patient, intake, api, fhir, handoff, info, staff, watch,
+                      timeout):
         app.register_blueprint(blueprint)
     init_handoff(app)
     init_staff(app)
@@ -72,7 +75,8 @@ def register(app: Flask) -> None:
     @app.before_request
     def say_why_answers_are_gone() -> None:
         """After a time without activity the answers were dropped: say so, kindly, once."""
-        if getattr(session, "timed_out", False) and not is_staff_path(request.path):
+        if (getattr(session, "timed_out", False) and not is_staff_path(request.path)
+                and not lands_on_timeout_page()):  # that page says it itself
             flash(gettext(TIMED_OUT, minutes=app.config["SESSION_IDLE_MINUTES"]))
 
     @app.before_request
@@ -84,6 +88,8 @@ def register(app: Flask) -> None:
         if wanted in app.config["LANGUAGES"] and session.get("lang") != wanted:
             session["lang"] = wanted
             refresh()
+
+    init_timeout(app)  # after the language is chosen, so the time-out page is in it
 
     clinic_values = clinic_template_values(app)
     languages = [(code, name_of(code)) for code in app.config["LANGUAGES"]]

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -13,6 +23,7 @@ from ..exports.fhir_read import Issue
 from ..i18n import N_
 from .fhir import outcome
 from .state import is_staff_path
+from .timeout import PATIENT_AREAS, lands_on_timeout_page, to_timeout_page
 
 MESSAGES = {
     400: (N_("Something went wrong with that request"), N_("Please go back and try again.")),
@@ -23,6 +34,12 @@ MESSAGES = {
     500: (N_("Sorry, something went wrong on our side"),
           N_("Please try again in a few minutes.")),
 }
+
+# Flask-WTF's reasons for a token of ours that no longer fits the session.
+STALE_TOKEN = frozenset({"The CSRF token has expired.", "The CSRF token is invalid.",
+                         "The CSRF tokens do not match."})
+STALE_FORM = N_("That page had been open too long, so what you chose on it was not saved. "
+                "Please check it and continue.")
 
 
 # FHIR issue types for the HTTP errors a FHIR endpoint can meet.
@@ -45,11 +62,26 @@ def _page(code: int, title: str, text: str) -> tuple[Any, int]:
 
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_failed(_: CSRFError) -> tuple[Any, int]:
+    def csrf_failed(exc: CSRFError) -> Any:
+        """A form's token is checked before any view: a post after a time-out lands on
+        the time-out page; a stale form in a live session is shown again (a GET, so Back
+        never asks to resend); with no session at all, the answers are gone: say so. A
+        post without a token or from elsewhere (the Referer check) is refused as it was."""
+        if lands_on_timeout_page():
+            return to_timeout_page()
+        if (exc.description in STALE_TOKEN and "csrf_token" in session
+                and request.blueprint in PATIENT_AREAS
+                and request.url_rule is not None and "GET" in request.url_rule.methods):
+            flash(gettext(STALE_FORM))
+            return redirect(request.full_path.rstrip("?"), 303)
+        if is_staff_path(request.path):
+            return _page(400, N_("This page has expired"),
+                         N_("For your safety, forms expire after a while. Please go back, "
+                            "reload the page and try again."))
         return _page(400, N_("This page has expired"),
-                     N_("For your safety, forms expire after a while. Please go back, reload "
-                        "the page and try again. Your earlier answers are kept while you keep "
-                        "going."))
+                     N_("For your safety, forms expire after a while, and answers are "
+                        "cleared when the browser is closed or after a time without "
+                        "activity. Please start again."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -17,6 +17,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
+    Response,
     abort,
     current_app,
     flash,
@@ -56,7 +57,7 @@ BEST_TIMES = (("morning", N_("Morning (9 to 12)")), ("afternoon", N_("Afternoon 
               ("evening", N_("Early evening (5 to 7)")), ("any", N_("Any time")))
 _PHONE = re.compile(r"[0-9+()\-. ]+")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
-TOKEN_KEY, SENT_KEY = "handoff_token", "handoff_sent"
+TOKEN_KEY, SENT_KEY, KEPT_KEY = "handoff_token", "handoff_sent", "handoff_form"
 
 
 class SendForm(FlaskForm):
@@ -197,19 +198,24 @@ def send() -> Any:
     token = session.get(TOKEN_KEY)
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         token = session[TOKEN_KEY] = secrets.token_urlsafe(24)
-    form = SendForm() if request.method == "POST" else SendForm(send_token=token)
     if request.method == "GET":
-        return _send_page(form, {})
+        values, errors, unavailable = _kept("send")
+        form = SendForm(data=values | {"send_token": token})
+        return _send_page(form, errors, 503 if unavailable else 200, unavailable)
+    form = SendForm()
     _send_limited(token)
+    typed = {"name": _clean(form.name.data, NAME_MAX), "phone": _clean(form.phone.data, PHONE_MAX),
+             "best_time": _clean(form.best_time.data, 20),
+             "note": _clean(form.note.data, NOTE_MAX, multiline=True),
+             "consent": form.consent.data is True}
     if not form.validate():  # CSRF
-        return _send_page(form, {"form": gettext("Please try again.")}, 400)
+        return _keep("send", typed, {"form": gettext("Please try again.")})
     errors = _check(form)
     if form.send_token.data != token:
-        form.send_token.data = token
         errors["form"] = gettext("This form was opened in another window. Please check it "
                                  "and send again.")
     if errors:
-        return _send_page(form, errors, 422)
+        return _keep("send", typed, errors)
     new = NewSubmission(
         answers=answers, language=current_locale(), urgent=_urgent(answers),
         contact=Contact(_clean(form.name.data, NAME_MAX), _clean(form.phone.data, PHONE_MAX),
@@ -224,12 +230,34 @@ def send() -> Any:
             new, token, current_app.config["RETENTION_DAYS"])
     except (SQLAlchemyError, SchemaBehind, WrongDataKeys) as exc:
         _unavailable(exc)
-        return _send_page(form, {}, 503, unavailable=True)
+        return _keep("send", typed, {}, unavailable=True)
     session[SENT_KEY] = {"id": sid, "code": code}
     if created:
         count_event("handoff_sent")
         _notify(store, sid, new.urgent)
     return redirect(url_for(".sent"))
+
+
+def _keep(view: str, typed: dict[str, Any], errors: dict[str, str],
+          unavailable: bool = False) -> Response:
+    """Post/Redirect/Get for a post that did not go through: what was typed and what to
+    fix ride in the (encrypted) session to the form's own GET, once, so Back and reload
+    never ask to send the form again. Contact details and the note only: the health
+    answers stay where they are."""
+    session[KEPT_KEY] = {"view": view, "typed": typed, "errors": errors,
+                         "unavailable": unavailable}
+    return redirect(url_for(f".{view}"), 303)
+
+
+def _kept(view: str) -> tuple[dict[str, Any], dict[str, str], bool]:
+    """What ``_keep`` left for ``view`` (taken once), or an empty form."""
+    kept = session.pop(KEPT_KEY, None)
+    if not isinstance(kept, dict) or kept.get("view") != view:
+        return {}, {}, False
+    typed, errors = kept.get("typed"), kept.get("errors")
+    if not isinstance(typed, dict) or not isinstance(errors, dict):
+        return {}, {}, False
+    return typed, errors, kept.get("unavailable") is True
 
 
 def _notify(store: Store, sid: str, urgent: bool) -> None:
@@ -252,8 +280,10 @@ def sent() -> Any:
     record = _sent_record()
     if record is None:
         return redirect(url_for("patient.result"))
+    _, _, unavailable = _kept("sent")
     return render_template("handoff_sent.html", code=grouped(record["code"]),
-                           withdraw_url=configured_url(".withdraw"))
+                           withdraw_url=configured_url(".withdraw"),
+                           unavailable=unavailable), 503 if unavailable else 200
 
 
 @bp.post("/sent/withdraw")
@@ -268,9 +298,7 @@ def withdraw_now() -> Any:
         _store().submissions.withdraw(record["id"])
     except SQLAlchemyError as exc:
         _unavailable(exc)
-        return render_template("handoff_sent.html", code=grouped(record["code"]),
-                               withdraw_url=configured_url(".withdraw"),
-                               unavailable=True), 503
+        return _keep("sent", {}, {}, unavailable=True)
     session.pop(SENT_KEY, None)
     session.pop(TOKEN_KEY, None)
     return redirect(url_for(".withdrawn"))
@@ -285,26 +313,27 @@ def withdrawn() -> str:
 
 @bp.route("/withdraw", methods=["GET", "POST"])
 def withdraw() -> Any:
-    form = WithdrawForm()
     if request.method == "GET":
-        return render_template("handoff_withdraw.html", form=form, errors={}, done=False)
+        values, errors, unavailable = _kept("withdraw")
+        return render_template("handoff_withdraw.html", form=WithdrawForm(data=values),
+                               errors=errors, done=False, unavailable=unavailable), (
+            503 if unavailable else 200)
+    form = WithdrawForm()
     _rate_limited("handoff-withdraw", "HANDOFF_RATE_LIMIT")
+    typed = {"code": _clean(form.code.data, 40), "phone": _clean(form.phone.data, PHONE_MAX)}
     errors: dict[str, str] = {}
     if not form.validate():
         errors["form"] = gettext("Please try again.")
-    if not _clean(form.code.data, 40):
+    if not typed["code"]:
         errors["code"] = gettext("Enter the reference code from the page you saw after "
                                  "sending.")
-    if not _clean(form.phone.data, PHONE_MAX):
+    if not typed["phone"]:
         errors["phone"] = gettext("Enter the phone number you gave.")
     if errors:
-        return render_template("handoff_withdraw.html", form=form, errors=errors,
-                               done=False), 422
+        return _keep("withdraw", typed, errors)
     try:
-        _store().submissions.withdraw_by_code(_clean(form.code.data, 40),
-                                              _clean(form.phone.data, PHONE_MAX))
+        _store().submissions.withdraw_by_code(typed["code"], typed["phone"])
     except SQLAlchemyError as exc:
         _unavailable(exc)
-        return render_template("handoff_withdraw.html", form=form, errors={}, done=False,
-                               unavailable=True), 503
+        return _keep("withdraw", typed, {}, unavailable=True)
     return redirect(url_for(".withdrawn", checked=1))

@@ -35,7 +35,6 @@ from ..catalogue.questions import (
     Page,
     is_emergency,
 )
-from ..catalogue.reading import reading_minutes
 from ..catalogue.wizard import Flow, urgent_flags
 from ..exports.registry import Source, find
 from ..exports.render import answered_rows
@@ -74,7 +73,7 @@ def _restart_politely() -> Response:
 @bp.get("/")
 def landing() -> str:
     return render_template("landing.html", first=PAGES[0],
-                           minutes=reading_minutes(current_locale()))
+                           minutes=screening().reading_minutes(current_locale()))
 
 
 @bp.route("/step/<step_id>", methods=["GET", "POST"])

@@ -119,7 +119,8 @@ PAGES: dict[str, Callable[[Person], None]] = {
     **{name: _goto(url) for name, url in {"privacy": "/privacy", "accessibility": "/accessibility",
                          "about": "/about", "usage": "/usage", "privacy-es": "/privacy?lang=es",
                          "accessibility-es": "/accessibility?lang=es",
-                         "about-es": "/about?lang=es"}.items()},
+                         "about-es": "/about?lang=es", "timed-out": "/timed-out",
+                         "timed-out-es": "/timed-out?lang=es"}.items()},
 }
 
 TARGET_SIZE_JS = """() => {

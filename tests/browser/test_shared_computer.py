@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
+from screener.app import create_app
+from screener.web import state
+
 from ..conftest import COMPLETE_ANSWERS
-from ..servers import start_gunicorn
-from .conftest import Person, _context
+from .conftest import Person, _context, screenshot
+
+_real_time = time.time
 
 pytestmark = pytest.mark.slow
 
@@ -35,23 +42,73 @@ def test_closing_the_browser_forgets_the_answers(chromium, base_url):
     again.close()
 
 
+class SessionClock:
+    """The session's clock (``state.time``), moved on by the test instead of waiting."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def time(self) -> float:
+        return _real_time() + self.ahead
+
+    def advance(self, minutes: float) -> None:
+        self.ahead += minutes * 60
+
+
+@pytest.fixture
+def session_clock(monkeypatch) -> SessionClock:
+    clock = SessionClock()
+    monkeypatch.setattr(state, "time", clock)
+    return clock
+
+
 @pytest.fixture(scope="module")
-def impatient_server(tmp_path_factory, tls):
-    """A server that forgets after three seconds without activity."""
-    served = start_gunicorn(tmp_path_factory.mktemp("idle"), tls, SESSION_IDLE_MINUTES="0.05")
-    yield served.base
-    served.stop()
+def in_process_server(tls):
+    """The app in this process (werkzeug over TLS, CSRF on), so a test can move the
+    session's clock; a gunicorn worker's clock is out of reach."""
+    from werkzeug.serving import make_server
+
+    app = create_app({"SECRET_KEY": "in-process-" + "x" * 40, "RATELIMIT_ENABLED": False,
+                      "CLINIC_PHONE": "555 0100"})
+    server = make_server("127.0.0.1", 0, app, threaded=True,
+                         ssl_context=(str(tls.cert), str(tls.key)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
 
 
-def test_a_walk_away_clears_the_answers_with_a_kind_note(page, impatient_server):
-    person = Person(page, impatient_server)
-    page.goto(impatient_server + "/step/urgent")
+@pytest.mark.parametrize("limit", ["idle", "total"])
+def test_a_post_after_the_time_limit_lands_on_the_time_out_page(page, in_process_server,
+                                                                 session_clock, limit):
+    base = in_process_server
+    person = Person(page, base)
+    page.goto(base + "/step/urgent")
     person.answer_step(COMPLETE_ANSWERS, ["red_flags"])
-    assert page.url.endswith("/step/diagnosis")
-    page.wait_for_timeout(3500)
-    page.reload()
-    assert page.url == impatient_server + "/"
-    assert "without activity" in page.locator(".note").inner_text()
+    assert page.url == base + "/step/diagnosis"
+    if limit == "total":
+        for _ in range(7):  # active all along, never 20 minutes idle
+            session_clock.advance(15)
+            page.reload()
+            assert page.url == base + "/step/diagnosis"
+        session_clock.advance(16)  # 121 minutes in all
+    else:
+        session_clock.advance(21)
+    person.choose("diagnosis", COMPLETE_ANSWERS["diagnosis"])
+    statuses: list[int] = []
+    page.on("response", lambda response: statuses.append(response.status))
+    person.follow(page.locator("form.step-form button[type=submit]"))  # the form's token
+    assert page.url == base + "/timed-out"                             # went with the session
+    assert statuses[:2] == [303, 200] and 400 not in statuses
+    main = page.locator("main").inner_text()
+    assert "Your answers were cleared" in main and "shared device" in main
+    assert "20 minutes without activity, and after 120 minutes in all" in main
+    assert "kept" not in main and "expired" not in main
+    screenshot(page, "timed-out")
+    person.follow(page.get_by_role("link", name="Start again"))
+    assert page.url == base + "/step/urgent"
+    assert page.locator("input[name=red_flags]:checked").count() == 0
 
 
 def test_back_after_start_over_shows_no_answers(page, base_url):
