@@ -9,16 +9,17 @@ import io
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from pypdf import PdfReader
 
 from screener.app import create_app
-from screener.catalogue.questions import QUESTIONS
+from screener.catalogue.questions import QUESTIONS, is_emergency
 from screener.engine.disclaimer import disclaimer
 from screener.engine.do_now import DO_NOW, DO_NOW_NO_CLINIC
 from screener.engine.safety_net import safety_net
 from screener.i18n import t
 
-from .conftest import COMPLETE_ANSWERS, EMERGENCY_ANSWERS, WizardActions
+from .conftest import COMPLETE_ANSWERS, EMERGENCY_ANSWERS, WizardActions, answer_sets
 from .result_sets import held_out_sets
 
 PAGES_AT_MOST = 3
@@ -85,6 +86,24 @@ def test_the_result_opens_with_outcome_next_step_and_safety_net_and_ends_with_th
     assert order == sorted(order)
     assert safety_net("911", lang) in main[order[1]:order[2]]
     assert disclaimer("911", lang) in main[order[-1]:]
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(generated=answer_sets())
+def test_any_result_puts_the_safety_net_with_what_to_do_and_never_an_empty_booking(app,
+                                                                                   generated):
+    client = app.test_client()  # no clinic phone, no booking page
+    WizardActions(client).complete(generated)
+    main = main_of(client, "/result")
+    if is_emergency(generated["red_flags"]):
+        assert 'id="safety-net"' not in main and 'class="do-now"' not in main
+        return
+    box = main[main.index('class="do-now"'): main.index('id="safety-net"')]
+    assert 'href="/result/print"' in box and "Book a visit" not in box
+    topics = main.find("data-topic=")
+    assert topics == -1 or main.index('id="safety-net"') < topics
+    assert main.rindex('id="disclaimer"') > main.index('id="safety-net"')
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
