@@ -1,4 +1,6 @@
-/* Print and copy buttons (print view, intake result); hidden until this script runs. */
+/* Print and copy buttons (print view, intake result); hidden until this script runs. And
+   printing the result opens its folded "learn more" sections (closed again after), so the
+   paper carries their text; patient.css does the same where ::details-content works. */
 (function () {
   "use strict";
   var each = function (sel, fn) { Array.prototype.forEach.call(document.querySelectorAll(sel), fn); };
@@ -16,5 +18,13 @@
     each("[data-print]", function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
     each("[data-copy]", function (b) { b.hidden = false; b.addEventListener("click", function () { copy(b); }); });
     each(".no-js-hint", function (h) { h.hidden = true; });
+    var opened = [];
+    window.addEventListener("beforeprint", function () {
+      each("details:not([open])", function (d) { d.open = true; opened.push(d); });
+    });
+    window.addEventListener("afterprint", function () {
+      opened.forEach(function (d) { d.open = false; });
+      opened = [];
+    });
   });
 }());

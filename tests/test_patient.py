@@ -287,9 +287,10 @@ def test_result_groups_topics_and_ends_with_the_disclaimer(wizard, answers):
     assert main.rstrip().endswith("</section>")
     assert main.rindex('id="disclaimer"') > main.rindex("data-topic=")
     assert disclaimer() in main[main.rindex('id="disclaimer"'):]
-    assert main.rindex('id="disclaimer"') > main.index('id="safety-net"') > main.rindex(
+    # The safety net sits with what to do now, above the topics (issue 29).
+    assert main.index('class="do-now"') < main.index('id="safety-net"') < main.index(
         "data-topic=")
-    assert safety_net() in main[main.index('id="safety-net"'):main.rindex('id="disclaimer"')]
+    assert safety_net() in main[main.index('id="safety-net"'):main.index("data-topic=")]
 
 
 def test_result_shows_the_clinic_next_step():
@@ -309,7 +310,8 @@ def test_print_view_has_answers_guidance_and_disclaimer(wizard, answers):
     page = text(wizard.client.get("/result/print"))
     assert "Your answers" in page and "Herniated, slipped or bulging disc" in page
     assert 'data-topic="bring-your-imaging"' in page
-    assert page.rindex(disclaimer()) > page.index(safety_net()) > page.rindex("data-topic=")
+    assert page.index("At a glance") < page.index(safety_net()) < page.index("Your answers")
+    assert page.rindex(disclaimer()) > page.rindex("data-topic=")
     assert page.count('class="answer-space print-only"') >= len(
         re.findall(r"<ul class=\"ask\">.*?</ul>", page, re.S))
     with wizard.client.get("/static/screener.css") as css:

@@ -79,7 +79,7 @@ def test_pdf_download_is_made_by_the_app(clinic_client):
     assert "At a glance" in first and "What to do now:" in first
     assert "Your answers" not in first, "the one-page summary stands alone on page 1"
     assert " ".join(disclaimer().split()) in " ".join(pages[-2:])
-    assert len(pages) <= 6
+    assert len(pages) <= 3
 
 
 def test_pdf_needs_a_finished_screening(client):

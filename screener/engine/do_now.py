@@ -19,6 +19,15 @@ DO_NOW = {
     "other": N_("Take this summary to your next visit with a doctor or spine specialist."),
 }
 
+# Where the clinic gave no phone number and no booking page, "book a visit" or "call this
+# clinic" would point at nothing: the step is taking this summary to the person's doctor.
+DO_NOW_NO_CLINIC = DO_NOW | {
+    "urgent": N_("Please see a doctor soon, today or in the next few days. Call your doctor "
+                 "and say which symptoms you have. Take this summary with you."),
+    "discuss": N_("Take this summary to your doctor, and ask for a visit with a spine "
+                  "specialist to talk about it."),
+}
+
 DO_NOW_NURSE = {
     "emergency": N_("Tell the caller to hang up and call the emergency number now, and not to "
                     "drive themselves."),
@@ -30,9 +39,10 @@ DO_NOW_NURSE = {
 }
 
 
-def do_now_text(result: Result, nurse: bool = False) -> str:
-    """The English sentence (a catalogue string) for what ``result`` leads with."""
-    texts = DO_NOW_NURSE if nurse else DO_NOW
+def do_now_text(result: Result, nurse: bool = False, reachable: bool = True) -> str:
+    """The English sentence (a catalogue string) for what ``result`` leads with;
+    ``reachable``: the clinic has a phone number or a booking page to send people to."""
+    texts = DO_NOW_NURSE if nurse else DO_NOW if reachable else DO_NOW_NO_CLINIC
     if result.emergency:  # never "today or in the next few days" beside an emergency
         return texts["emergency"]
     category = result.topics[0].category if result.topics else "other"
