@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue.answers import AnswersError, validate_answers
+from ..catalogue.sampling import with_examples
 from ..engine.evaluate import Result
 from ..engine.scenarios import load_scenarios
 from ..problems import ProblemsError
@@ -48,7 +49,8 @@ def minutes(question_words: int, result_sizes: Iterable[int]) -> tuple[int, int]
 
 
 def example_answers(rules_dir: Path) -> list[Mapping[str, Any]]:
-    """The complete answer sets of the rule set's scenarios that still hold."""
+    """The rule set's scenarios as complete answer sets (each filled in with the
+    catalogue's examples, as ``screener rules test`` does), those that still hold."""
     found = []
     try:
         scenarios = load_scenarios(rules_dir / "tests")
@@ -56,7 +58,7 @@ def example_answers(rules_dir: Path) -> list[Mapping[str, Any]]:
         scenarios = []
     for _, scenario in scenarios:
         try:
-            found.append(validate_answers(scenario.answers))
+            found.append(validate_answers(with_examples(scenario.answers)))
         except AnswersError:
             continue
     return found
