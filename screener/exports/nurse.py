@@ -73,6 +73,7 @@ class CallRecord:
     clinic_id: str = ""
     phone: str = ""
     version: str = ""
+    best_time: str = ""
 
     @classmethod
     def from_session(cls, data: object) -> CallRecord | None:
@@ -210,6 +211,8 @@ def _who(record: CallRecord, loc: str) -> str:
         parts.append(t("clinic ID {id}", loc).format(id=record.clinic_id))
     if record.phone:
         parts.append(t("phone {phone}", loc).format(phone=record.phone))
+    if record.best_time:
+        parts.append(t("best time {time}", loc).format(time=record.best_time))
     return t("Patient: {who}", loc).format(who=", ".join(parts))
 
 

@@ -13,12 +13,11 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from ...catalogue.answers import AnswersError, ValidAnswers, visible_questions
 from ...catalogue.questions import QUESTIONS, STEPS
 from ...engine.evaluate import Result
-from ...exports.fhir import questionnaire_response
-from ...exports.nurse import FIELD_NAMES
-from ...exports.render import result_text
+from ...exports.fhir import questionnaire_response, with_call
+from ...exports.nurse import FIELD_NAMES, CallRecord, nurse_record
 from ...forms import form_class, form_data, read_answers
 from ...store.audit import Action
-from ...store.casework import OPEN, Version
+from ...store.casework import OPEN, Event, Version
 from ...store.models import Status
 from ...store.reference import grouped
 from ...store.submissions import Opened
@@ -27,6 +26,10 @@ from . import bp, me, store
 from .forms import STATUS_LABELS, NoteForm, StatusForm, WithdrawForm
 
 PER_PAGE = 50
+# The language of staff pages, and so of the record made here.
+RECORD_LOCALE = "en"
+# Who "took" a submission no one has worked on yet.
+ONLINE = "the patient, online"
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
 FILTERS = {"open": OPEN, "all": None, **{str(s): (s,) for s in Status}}
 
@@ -116,11 +119,16 @@ def submission(sid: str) -> Any:
         patient_now = (result if shown is versions[0]
                        else screening().evaluate_stored(versions[0].answers, opened.language))
     store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id)
+    history = store().casework.history(opened.id)
+    record = None
+    if shown is not None and latest is not None and shown is latest:
+        record = _record_text(opened, latest, history)[0]
     return render_template(
-        "staff/submission.html", s=opened, code=grouped(opened.reference or "") or None,
+        "staff/submission.html", record=record, s=opened,
+        code=grouped(opened.reference or "") or None,
         shown=shown, versions=versions, result=result, steps=STEPS, questions=QUESTIONS,
         visible={q.id for q in visible_questions(shown.answers)} if shown else set(),
-        field_names=FIELD_NAMES, history=store().casework.history(opened.id),
+        field_names=FIELD_NAMES, history=history,
         differences=_differences(opened, patient_now),
         today_version=screening().rules.version, labels=STATUS_LABELS,
         status_form=StatusForm(status=str(opened.status)), note_form=NoteForm(),
@@ -225,7 +233,36 @@ def withdraw(sid: str) -> Response:
     return redirect(url_for(".submission", sid=sid))
 
 
-def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, str]:
+def _staff_record(opened: Opened, latest: Version, history: list[Event]) -> CallRecord:
+    """The submission as the nurse record has it: the last thing staff did to it (a call
+    saved, a status, a note) is who and when, the status is the outcome, the latest note
+    is the note; the contact details are the ones the patient gave."""
+    done = [e for e in history if e.by and e.kind in ("version", "status", "note")]
+    last = done[-1] if done else None
+    notes = [e.text for e in done if e.kind == "note" and e.text]
+    contact = opened.contact
+    return CallRecord(
+        grouped(opened.reference or "") or "-", last.at if last else opened.created_at,
+        (last.by or "") if last else ONLINE,
+        "" if opened.status is Status.NEW else STATUS_LABELS[str(opened.status)],
+        notes[-1] if notes else "", name=contact.name if contact else "",
+        phone=contact.phone if contact else "",
+        best_time=contact.best_time if contact else "", version=str(latest.number))
+
+
+def _record_text(opened: Opened, latest: Version,
+                 history: list[Event] | None = None) -> tuple[str, CallRecord]:
+    """The nurse record of the latest answers, in the staff pages' language."""
+    record = _staff_record(opened, latest, history or store().casework.history(opened.id))
+    try:
+        valid = screening().valid(latest.answers, complete=False)
+    except AnswersError:
+        abort(404)
+    result = screening().evaluate_stored(valid, RECORD_LOCALE)
+    return nurse_record(result, valid, record, current_app.config["TIMEZONE"]), record
+
+
+def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, Version]:
     opened = _opened(sid)
     answers, latest, versions = _current(opened)
     _readable_or_back(opened, versions)
@@ -236,19 +273,15 @@ def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, str]:
     except AnswersError:
         abort(404)
     result = screening().evaluate_stored(valid, opened.language)
-    return opened, valid, result, str(latest.number)
+    return opened, valid, result, latest
 
 
 @bp.get("/submissions/<sid>/summary.txt")
 def summary_text(sid: str) -> Response:
-    opened, answers, result, version = _export_source(sid)
+    """The nurse record, as the submission page's "Copy" gives it."""
+    opened, _, _, latest = _export_source(sid)
     code = grouped(opened.reference or "") or "-"
-    head = [f"Reference code: {code}",
-            f"Sent by the patient: {opened.created_at:%Y-%m-%d %H:%M} UTC",
-            f"Answers: version {version}" + (" (the patient's own)" if version == "1"
-                                              else " (confirmed on a call)"),
-            f"Rule set the patient saw: {opened.ruleset_version}", ""]
-    body = "\n".join(head) + "\n" + result_text(result, answers)
+    body, _ = _record_text(opened, latest)
     store().audit.record(Action.EXPORT, staff_id=me().id, submission_id=opened.id,
                          detail="text")
     return _attachment(body, "text/plain", f"screening-{code}.txt")
@@ -256,9 +289,11 @@ def summary_text(sid: str) -> Response:
 
 @bp.get("/submissions/<sid>/fhir.json")
 def summary_fhir(sid: str) -> Response:
-    opened, answers, result, _ = _export_source(sid)
+    opened, answers, result, latest = _export_source(sid)
     canonical = current_app.config["FHIR_CANONICAL"]
-    resource = questionnaire_response(answers, result, canonical, authored=opened.created_at)
+    text, record = _record_text(opened, latest)
+    resource = with_call(questionnaire_response(answers, result, canonical), record, text,
+                         answered=latest.at, author=latest.by)
     code = grouped(opened.reference or "")
     if code:
         resource["identifier"] = {"system": f"{canonical}/reference-code", "value": code}
