@@ -184,8 +184,14 @@ def test_the_page_script_builds_the_servers_text_from_the_same_parts(client):
 def test_new_call_asks_first_and_keeps_the_summary_until_confirmed(client):
     client.post("/intake", data=form_encode(COMPLETE_ANSWERS))
     result = text(client.get("/intake/result"))
-    assert 'href="/intake/new"' in result and 'action="/intake/new"' not in result
+    assert 'form="record-form" name="then" value="new"' in result
+    assert 'action="/intake/new"' not in result
+    kept = client.post("/intake/record", data={"outcome": "callback", "note": "After 5.",
+                                               "then": "new"})
+    assert kept.location == "/intake/new"
+    result = text(client.get("/intake/result"))
     confirm = text(client.get("/intake/new"))
+    assert "Note: After 5." in _summary(confirm)
     assert "Start a new call?" in confirm and 'action="/intake/new"' in confirm
     assert _summary(confirm) == _summary(result)
     assert client.get("/intake/result").status_code == 200  # asking cleared nothing

@@ -202,6 +202,8 @@ def save_record() -> Response:
         outcome if outcome in OUTCOMES else "", request.form.get("note", "").strip()[:2000],
         record.complete, **{key: getattr(record, key) for key, _ in PATIENT_FIELDS}
     ).as_session()
+    if request.form.get("then") == "new":  # "New call…": what was typed is kept first
+        return redirect(url_for(".confirm_new"))
     flash(gettext("Added to the summary."))
     return redirect(url_for(".result") + "#summary-title")
 
