@@ -244,3 +244,12 @@ def test_the_script_reads_every_red_flag_and_the_emergency_words_once(ruleset):
     assert script[0].endswith("stop me if any of these is happening to you now.")
     assert sum("call 911 now for an ambulance" in line for line in script) == 1
     assert "Chest pain" in script[3]
+
+
+def test_a_spanish_patients_record_reads_in_the_staff_language(ruleset):
+    answers = validate_answers(COMPLETE_ANSWERS, complete=True)
+    spanish = evaluate(ruleset, answers, locale="es")
+    call = CallRecord("ABCD-EFGH", datetime(2026, 12, 4, 18, 35, tzinfo=UTC), "J. Ortiz")
+    english = nurse_record(evaluate(ruleset, answers), answers, call)
+    assert nurse_record(spanish, answers, call, locale="en") == english
+    assert nurse_record(spanish, answers, call) != english

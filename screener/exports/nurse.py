@@ -243,9 +243,9 @@ def outcome_label(record: CallRecord, locale: str) -> str:
 
 
 def record_parts(result: Result, answers: Mapping[str, Any], record: CallRecord,
-                 zone: str = "UTC") -> RecordParts:
+                 zone: str = "UTC", locale: str | None = None) -> RecordParts:
     """The parts of ``nurse_record`` that do not change as the nurse types."""
-    loc = result.locale
+    loc = locale or result.locale
     first = t("Spine screening call, {when}, taken by {nurse}", loc).replace(
         "{when}", clinic_time(record.started, zone))
     if not record.complete:
@@ -277,12 +277,14 @@ def record_parts(result: Result, answers: Mapping[str, Any], record: CallRecord,
 
 
 def nurse_record(result: Result, answers: Mapping[str, Any], record: CallRecord,
-                 zone: str = "UTC") -> str:
+                 zone: str = "UTC", locale: str | None = None) -> str:
     """The call as the nurse pastes it into the record (EHR): third person, short clinical
     phrases, no rule ids and no patient text; who, when (on the clinic's clock, ``zone``),
     who took it, the red flags, the answers, the guidance a line each, the outcome and the
     note. One line of safety net (not after an emergency) and one line of disclaimer, last,
     both added here so no caller can leave them out. The intake page, its download, the
-    staff copy, ``summary.txt`` and the FHIR note all use this text."""
-    return record_parts(result, answers, record, zone).text(
-        record.nurse, outcome_label(record, result.locale), record.note)
+    staff copy, ``summary.txt`` and the FHIR note all use this text. ``locale`` is the
+    reader's language (the staff pages'), when it is not the result's."""
+    loc = locale or result.locale
+    return record_parts(result, answers, record, zone, loc).text(
+        record.nurse, outcome_label(record, loc), record.note)

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ...catalogue.answers import AnswersError, ValidAnswers, visible_questions
-from ...catalogue.questions import QUESTIONS, STEPS
+from ...catalogue.questions import QUESTIONS, RED_FLAG_GROUPS, STEPS
 from ...engine.evaluate import Result
 from ...exports.fhir import questionnaire_response, with_call
 from ...exports.nurse import FIELD_NAMES, CallRecord, nurse_record
@@ -121,8 +121,8 @@ def submission(sid: str) -> Any:
     store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id)
     history = store().casework.history(opened.id)
     record = None
-    if shown is not None and latest is not None and shown is latest:
-        record = _record_text(opened, latest, history)[0]
+    if shown is not None and result is not None and shown is latest:
+        record = _record_text(opened, shown, result, history)[0]
     return render_template(
         "staff/submission.html", record=record, s=opened,
         code=grouped(opened.reference or "") or None,
@@ -163,7 +163,8 @@ def call(sid: str) -> Any:
     return render_template("staff/call.html", s=opened, form=form, errors=errors,
                            steps=STEPS, questions=QUESTIONS, latest=latest,
                            status_form=status_form, note_form=note_form,
-                           code=grouped(opened.reference or ""), field_names=FIELD_NAMES), (
+                           code=grouped(opened.reference or ""), field_names=FIELD_NAMES,
+                           red_flag_script=tuple(g.say for g in RED_FLAG_GROUPS)), (
         422 if errors else 200)
 
 
@@ -250,16 +251,13 @@ def _staff_record(opened: Opened, latest: Version, history: list[Event]) -> Call
         best_time=contact.best_time if contact else "", version=str(latest.number))
 
 
-def _record_text(opened: Opened, latest: Version,
+def _record_text(opened: Opened, latest: Version, result: Result,
                  history: list[Event] | None = None) -> tuple[str, CallRecord]:
-    """The nurse record of the latest answers, in the staff pages' language."""
+    """The nurse record of the latest answers (``result`` is theirs, in any language), in
+    the staff pages' language."""
     record = _staff_record(opened, latest, history or store().casework.history(opened.id))
-    try:
-        valid = screening().valid(latest.answers, complete=False)
-    except AnswersError:
-        abort(404)
-    result = screening().evaluate_stored(valid, RECORD_LOCALE)
-    return nurse_record(result, valid, record, current_app.config["TIMEZONE"]), record
+    return nurse_record(result, latest.answers, record, current_app.config["TIMEZONE"],
+                        RECORD_LOCALE), record
 
 
 def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, Version]:
@@ -279,9 +277,9 @@ def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, Version]:
 @bp.get("/submissions/<sid>/summary.txt")
 def summary_text(sid: str) -> Response:
     """The nurse record, as the submission page's "Copy" gives it."""
-    opened, _, _, latest = _export_source(sid)
+    opened, _, result, latest = _export_source(sid)
     code = grouped(opened.reference or "") or "-"
-    body, _ = _record_text(opened, latest)
+    body, _ = _record_text(opened, latest, result)
     store().audit.record(Action.EXPORT, staff_id=me().id, submission_id=opened.id,
                          detail="text")
     return _attachment(body, "text/plain", f"screening-{code}.txt")
@@ -291,7 +289,7 @@ def summary_text(sid: str) -> Response:
 def summary_fhir(sid: str) -> Response:
     opened, answers, result, latest = _export_source(sid)
     canonical = current_app.config["FHIR_CANONICAL"]
-    text, record = _record_text(opened, latest)
+    text, record = _record_text(opened, latest, result)
     resource = with_call(questionnaire_response(answers, result, canonical), record, text,
                          answered=latest.at, author=latest.by)
     code = grouped(opened.reference or "")
