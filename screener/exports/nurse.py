@@ -1,5 +1,7 @@
-"""What the intake nurse sees and writes: answer wording in the third person, short field
-names for the record, and the record summary itself.
+"""What the intake nurse says and writes: answer wording in the third person, the call's
+script as it is read aloud (``call_script``), short field names and clinical phrases for
+the record, and the note for the record itself (``nurse_record``: the intake page, its
+download, the staff Copy, ``summary.txt`` and the FHIR export all use it).
 
 The catalogue (``questions.py``) keeps every word of a question, the nurse's included
 (``Question.nurse_field``, ``Choice.nurse``, ``Choice.record_name``); this module puts
@@ -94,12 +96,6 @@ class CallRecord:
                 "nurse": self.nurse, "outcome": self.outcome, "note": self.note,
                 "complete": self.complete,
                 **{key: getattr(self, key) for key, _ in PATIENT_FIELDS}}
-
-    @property
-    def answered(self) -> bool:
-        """True when the nurse wrote anything worth keeping beyond the answers."""
-        return any((self.nurse, self.outcome, self.note,
-                    *(getattr(self, key) for key, _ in PATIENT_FIELDS)))
 
 
 # Who the caller is, as typed on the intake page: each field's name and longest length.
