@@ -16,8 +16,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from .catalogue.questions import QUESTIONS, STEPS
-from .engine.disclaimer import DISCLAIMER_TEXT
+from .catalogue.questions import QUESTIONS, RED_FLAG_GROUPS, STEPS
+from .engine.disclaimer import DISCLAIMER_TEXT, RECORD_DISCLAIMER_TEXT
 from .engine.loader import RuleSet
 from .engine.rulemodels import CATEGORIES
 from .engine.safety_net import SAFETY_NET_TEXT, SAFETY_NET_TITLE
@@ -31,7 +31,8 @@ METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]
 def catalogue_texts() -> list[str]:
     """Every text the question catalogue shows, plus categories, the safety net and the
     disclaimer."""
-    texts = [DISCLAIMER_TEXT, SAFETY_NET_TITLE, SAFETY_NET_TEXT, *CATEGORIES]
+    texts = [DISCLAIMER_TEXT, RECORD_DISCLAIMER_TEXT, SAFETY_NET_TITLE, SAFETY_NET_TEXT,
+             *CATEGORIES, *(group.say for group in RED_FLAG_GROUPS)]
     for step in STEPS:
         texts.append(step.title)
     for q in QUESTIONS.values():

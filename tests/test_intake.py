@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from screener.catalogue.questions import QUESTIONS, STEPS
-from screener.engine.disclaimer import disclaimer
+from screener.catalogue.questions import QUESTIONS, RED_FLAG_GROUPS, STEPS
+from screener.engine.disclaimer import disclaimer, record_disclaimer
 from screener.engine.safety_net import safety_net
 
 from .conftest import form_encode
@@ -31,7 +31,15 @@ def test_each_question_is_worded_to_read_aloud(client):
     assert len(legends) == len(QUESTIONS)
     assert [re.sub(r" <span.*", "", legend) for legend in legends] == [
         q.spoken for q in QUESTIONS.values()]
-    assert "where 0 is no pain and 10 is the worst pain" in page
+    read = page[page.index('<ol class="read-aloud">'):page.index("</ol>")]
+    assert re.findall(r"<li>(.*?)</li>", read) == [group.say for group in RED_FLAG_GROUPS]
+    assert "stop me if any of these" in legends[0]
+
+
+@pytest.mark.parametrize("qid", list(QUESTIONS))
+def test_each_spoken_question_is_one_sentence(qid):
+    spoken = QUESTIONS[qid].spoken
+    assert re.search(r"[.?!]\s+\S", spoken) is None, spoken
 
 
 def test_pain_score_is_typed_as_a_number_on_the_intake(client):
@@ -53,12 +61,14 @@ def test_summary_box_holds_answers_titles_and_disclaimer(client, answers):
     client.post("/intake", data=form_encode(answers))
     page = text(client.get("/intake/result"))
     summary = page[page.index('<textarea id="summary"'): page.index("</textarea>")]
-    assert "Age: 40 to 59" in summary
+    assert "Age: 40-59" in summary
     assert "Talk with a spine specialist about small-incision surgery" in summary
-    assert disclaimer() in summary
-    assert summary.index(safety_net()) < summary.index(disclaimer())
-    assert "QUESTIONS THE PATIENT MAY BRING" in summary
-    assert "- How many of these operations do you do each year?" in summary
+    assert summary.rstrip().endswith(record_disclaimer())
+    assert summary.index("Safety net given: 911") < summary.index(record_disclaimer())
+    # The record is the nurse's: none of the patient's paragraphs or questions to bring.
+    assert "QUESTIONS THE PATIENT MAY BRING" not in summary
+    assert safety_net() not in summary and disclaimer() not in summary
+    assert "How many of these operations do you do each year?" not in summary
     assert page.rindex(disclaimer()) > page.rindex(safety_net()) > page.rindex("data-topic=")
     assert 'data-copy="summary"' in page
 
@@ -104,6 +114,7 @@ def test_emergency_in_intake_needs_no_other_answers(client):
 def test_new_call_clears_everything(client, answers):
     client.post("/intake", data=form_encode(answers))
     assert client.post("/intake/new").location == "/intake"
+    assert 'name="caller_name" class="text" value=""' in text(client.get("/intake"))
     assert client.get("/intake/result").location == "/intake"
     assert re.search(r"<input [^>]* checked", text(client.get("/intake"))) is None
 
@@ -119,7 +130,7 @@ def test_intake_downloads_end_with_the_disclaimer(client, answers, fmt):
         assert list(response.json)[-1] == "disclaimer"
         assert response.json["disclaimer"] == disclaimer()
     else:
-        assert body.rstrip().endswith(disclaimer())
+        assert body.rstrip().endswith(record_disclaimer())
 
 
 def test_options_are_drawn_as_the_form_fields_would_draw_them(app, answers):

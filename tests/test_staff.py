@@ -3,6 +3,7 @@ worklist, a submission, the call, exports, the audit log. Both database backends
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -11,9 +12,11 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from screener.engine.disclaimer import record_disclaimer
 from screener.staff import factors, passwords
 from screener.store.models import Status
 from screener.store.reference import grouped
@@ -315,19 +318,42 @@ def test_a_call_with_a_missing_answer_says_which(nurse_client, sent):
         as_text=True)
 
 
-def test_exports_carry_the_reference_code_and_end_with_the_disclaimer(nurse_client, sent,
-                                                                      staff_app):
+def test_exports_are_the_nurse_record_with_the_call_who_when_and_contact(
+        nurse_client, sent, nurse):
+    """The submission page's Copy, summary.txt and the FHIR export say the same: the
+    outcome, the note, the version, who and when, the contact the patient gave."""
     sid, code = sent(1)
+    form = dict(COMPLETE_ANSWERS) | {"pain_score": "8", "outcome-status": "booked",
+                                     "call-note": "consult booked 12 Dec with Dr Ruiz"}
+    nurse_client.post(f"/staff/submissions/{sid}/call", data=form)
     txt = nurse_client.get(f"/staff/submissions/{sid}/summary.txt").get_data(as_text=True)
-    assert grouped(code) in txt
-    with staff_app.test_request_context():
-        from screener.web.extensions import screening
+    first = txt.splitlines()[0]
+    assert re.match(rf"Spine screening call, \d{{4}}-\d\d-\d\d \d\d:\d\d UTC, taken by "
+                    rf"{re.escape(nurse.email)}$", first)
+    for expected in (f"Reference: {grouped(code)} (rules ", "answers version 2",
+                     "Patient: Ana Lopez, phone 555 010 1234, best time morning",
+                     "Average pain, past week: 8/10", "Outcome: Booked",
+                     "Note: consult booked 12 Dec with Dr Ruiz"):
+        assert expected in txt, expected
+    assert txt.rstrip().endswith(record_disclaimer())
+    shown = page(nurse_client, f"/staff/submissions/{sid}")
+    copy = shown[shown.index(">", shown.index('<textarea id="record-text"')) + 1:]
+    assert html.unescape(copy[:copy.index("</textarea>")]) == txt
+    assert 'data-copy="record-text"' in shown
 
-        disclaimer = screening().evaluate(COMPLETE_ANSWERS, "en").disclaimer
-    assert txt.rstrip().endswith(disclaimer.rstrip())
     fhir = json.loads(nurse_client.get(f"/staff/submissions/{sid}/fhir.json").data)
-    assert fhir["resourceType"] == "QuestionnaireResponse"
+    QuestionnaireResponse.model_validate(fhir)
     assert fhir["identifier"]["value"] == grouped(code)
+    contained = {r["resourceType"]: r for r in fhir["contained"]}
+    assert fhir["subject"] == {"reference": "#patient"}
+    assert contained["Patient"]["name"] == [{"text": "Ana Lopez"}]
+    assert contained["Patient"]["telecom"] == [{"system": "phone", "value": "555 010 1234"}]
+    assert fhir["author"]["display"] == nurse.email and fhir["authored"].endswith("+00:00")
+    call = contained["Communication"]
+    assert call["about"] == [{"reference": "#"}] and call["payload"][0] == {
+        "contentString": "Booked"}
+    assert call["note"][0]["text"] == "consult booked 12 Dec with Dr Ruiz"
+    assert call["payload"][-1]["contentString"] == txt
 
 
 def test_withdrawal_on_a_call_erases_everything_and_is_audited(nurse_client, sent, store,

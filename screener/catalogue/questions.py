@@ -6,7 +6,7 @@ values follow the contract in docs/spec/questionnaire.md and must stay stable; w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
@@ -103,6 +103,14 @@ def _choices(*pairs: tuple[str, str] | tuple[str, str, str]) -> tuple[Choice, ..
                  for value, label, *rest in pairs)
 
 
+def _record(choices: tuple[Choice, ...], **names: str) -> tuple[Choice, ...]:
+    """Choices with their short clinical names for the nurse's record ("herniated disc")."""
+    unknown = set(names) - {c.value for c in choices}
+    if unknown:
+        raise ValueError(f"record names for unknown choices: {sorted(unknown)}")
+    return tuple(replace(c, record_name=names.get(c.value, c.record_name)) for c in choices)
+
+
 def _unless(question: str, value: str, kind: Kind) -> Not:
     """Shown unless ``question`` was answered with ``value``."""
     test = "includes_any" if kind == "multiple" else "one_of"
@@ -114,36 +122,35 @@ EMERGENCY_FLAGS = (
            "poo without feeling it", "emergency",
            say="Is peeing newly hard, or can you not go? Or leaking pee or poo without "
            "feeling it?",
-           record_name="new bladder or bowel trouble"),
+           record_name="bladder/bowel change"),
     Choice("saddle_numbness", "New numb or tingly genitals, bottom or inner thighs, or new "
            "loss of sexual feeling", "emergency",
-           record_name="saddle numbness or new loss of sexual feeling"),
+           record_name="saddle numbness"),
     Choice("leg_weakness_worsening", "Leg or foot weakness that is bad or getting worse",
            "emergency",
-           record_name="leg weakness, bad or worsening"),
+           record_name="worsening leg weakness"),
     Choice("both_legs_new", "New pain, numbness or weakness in both legs", "emergency",
-           record_name="new symptoms in both legs"),
+           record_name="bilateral leg symptoms"),
     Choice("arm_weakness_worsening", "Arm or hand weakness that is bad or getting worse",
            "emergency", say="Weakness in an arm or hand that is bad, or getting worse?",
-           record_name="arm weakness, bad or worsening"),
+           record_name="worsening arm weakness"),
     Choice("chest_pain", "Chest pain", "emergency",
            record_name="chest pain"),
     Choice("neck_artery_signs", "Sudden, very bad neck pain or headache with dizziness, "
            "double vision, slurred speech, trouble swallowing or fainting", "emergency",
            say="Sudden, very bad neck pain or headache, with dizziness, double vision, "
            "slurred speech, trouble swallowing or fainting?",
-           record_name=("sudden neck pain or headache with dizziness, double vision, "
-                        "slurred speech or fainting")),
+           record_name="neck artery signs"),
     Choice("neck_injury_nerve", "Recent neck injury, then new numb, tingly or weak arms or "
            "legs", "emergency",
            say="Did you hurt your neck recently, and then get new numbness, tingling or "
            "weakness in your arms or legs?",
-           record_name="new nerve symptoms after a neck injury"),
+           record_name="neck injury with deficit"),
     Choice("sudden_severe_pain", "Sudden, very bad back or belly pain with feeling faint or "
            "sweaty, or with a known aortic aneurysm", "emergency",
            say="Sudden, very bad back or belly pain with feeling faint or sweaty? Or a "
            "known aortic aneurysm?",
-           record_name="sudden severe back or belly pain with feeling faint"),
+           record_name="sudden severe back/belly pain"),
 )
 URGENT_FLAGS = (
     Choice("spinal_cord_signs", "New clumsy hands (buttons, keys, writing), new unsteady "
@@ -151,27 +158,69 @@ URGENT_FLAGS = (
            "your neck", "urgent",
            say="Are your hands newly clumsy with buttons, keys or writing? Is your walking "
            "newly unsteady? An electric shock down your back when you bend your neck?",
-           record_name="clumsy hands, unsteady walking or electric-shock feeling"),
+           record_name="spinal cord signs"),
     Choice("long_term_steroids", "Steroid tablets (like prednisone) for 3 months or more",
            "urgent",
            say="Steroid tablets, such as prednisone, for 3 months or more?",
-           record_name="steroid tablets for 3 months or more"),
+           record_name="long-term steroids"),
     Choice("fever", "Fever (38 °C / 100.4 °F or more) or feeling very unwell", "urgent",
            say="A fever of 38 °C or 100.4 °F or more, or feeling very unwell?",
-           record_name="fever or feeling very unwell"),
+           record_name="fever or unwell"),
     Choice("cancer_history", "Cancer now or in the past", "urgent",
-           record_name="cancer, now or in the past"),
+           record_name="cancer history"),
     Choice("weight_loss", "Losing weight without trying", "urgent",
-           record_name="weight loss without trying"),
+           record_name="unexplained weight loss"),
     Choice("infection_risk", "Injecting drugs, a weak immune system, or a recent serious "
            "infection", "urgent",
            record_name="infection risk"),
     Choice("night_pain", "Pain that is worse at night and does not ease with rest", "urgent",
-           record_name="night pain not eased by rest"),
+           record_name="night pain"),
     Choice("trauma", "Pain since a fall, accident or injury not checked by a doctor", "urgent",
-           record_name="fall, accident or injury not checked by a doctor"),
+           record_name="unchecked injury"),
 )
 
+@dataclass(frozen=True)
+class SpokenGroup:
+    """Red flags read aloud together, in one plain sentence, on the phone."""
+
+    say: str
+    values: tuple[str, ...]
+
+
+# What the intake nurse reads for the red flags, after the question's "stop me if any of
+# these": every flag in exactly one group (checked below), so none goes unasked, in a
+# handful of sentences instead of seventeen.
+RED_FLAG_GROUPS: tuple[SpokenGroup, ...] = (
+    SpokenGroup("New trouble peeing or pooing, leaking without feeling it, or new numbness "
+                "around your genitals or bottom or loss of sexual feeling?",
+                ("bladder_bowel", "saddle_numbness")),
+    SpokenGroup("New pain, numbness or weakness in both legs, or weakness in a leg, arm or "
+                "hand that is bad or getting worse?",
+                ("both_legs_new", "leg_weakness_worsening", "arm_weakness_worsening")),
+    SpokenGroup("Chest pain, sudden very bad back or belly pain with feeling faint or sweaty "
+                "or with a known aortic aneurysm, or a sudden very bad neck pain or headache "
+                "with dizziness, double vision, slurred speech, trouble swallowing or "
+                "fainting?",
+                ("chest_pain", "sudden_severe_pain", "neck_artery_signs")),
+    SpokenGroup("New numbness, tingling or weakness after a recent neck injury, new clumsy "
+                "hands or unsteady walking, or an electric shock down your back when you "
+                "bend your neck?",
+                ("neck_injury_nerve", "spinal_cord_signs")),
+    SpokenGroup("A fever or feeling very unwell, injecting drugs, a weak immune system or a "
+                "recent serious infection, or steroid tablets for 3 months or more?",
+                ("fever", "infection_risk", "long_term_steroids")),
+    SpokenGroup("Cancer now or in the past, losing weight without trying, pain worse at night "
+                "that rest does not ease, or pain since a fall or injury no doctor has "
+                "checked?",
+                ("cancer_history", "weight_loss", "night_pain", "trauma")),
+)
+_grouped = [value for group in RED_FLAG_GROUPS for value in group.values]
+if sorted(_grouped) != sorted(c.value for c in EMERGENCY_FLAGS + URGENT_FLAGS):
+    raise ValueError("every red flag must be read in exactly one spoken group")
+
+# The record's short forms of the durations ("3-6 months").
+_DURATION_NAMES = {"lt_6_weeks": "under 6 weeks", "6_to_12_weeks": "6-12 weeks",
+                   "3_to_6_months": "3-6 months"}
 _DURATIONS = (
     ("lt_6_weeks", "Less than 6 weeks"),
     ("6_to_12_weeks", "6 to 12 weeks"),
@@ -185,8 +234,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "Some symptoms need a doctor now, not a screening. Pressure on the nerves or the "
         "spinal cord, or a problem with a blood vessel, can do lasting harm if care comes "
         "late. We ask first so you get the right help fast.",
-        say=("First, some safety questions. I will read a list of symptoms in the back, "
-             "neck, arms and legs. Tell me if you have any of them right now."),
+        say="First, some safety questions: stop me if any of these is happening to you now.",
         choices=EMERGENCY_FLAGS + URGENT_FLAGS + (Choice("none", "None of these"),),
         exclusive=frozenset({"none"}),
         missing="Choose any of these symptoms you have, or “None of these”.",
@@ -198,9 +246,8 @@ _QUESTIONS: tuple[Question, ...] = (
         "Has a doctor told you what is causing your pain?",
         "Small-incision surgery is used for some problems, not others. This helps us choose "
         "what to show you.",
-        say=("Has a doctor told you what is causing your pain? I will read some "
-             "names; stop me at any that fit."),
-        choices=_choices(
+        say="Has a doctor told you what is causing your pain?",
+        choices=_record(_choices(
             ("herniated_disc", "Herniated, slipped or bulging disc"),
             ("spinal_stenosis", "Spinal stenosis (narrowing around the nerves)"),
             ("degenerative_disc_disease", "Worn discs (degenerative disc disease)"),
@@ -210,7 +257,10 @@ _QUESTIONS: tuple[Question, ...] = (
             ("other", "Something else"),
             ("not_sure", "Not sure, or no one has told me",
              "Not sure, or no one has said"),
-        ),
+        ), herniated_disc="herniated disc", spinal_stenosis="spinal stenosis",
+            degenerative_disc_disease="degenerative disc disease",
+            spondylolisthesis="spondylolisthesis", compression_fracture="compression fracture",
+            spinal_tumor="spinal tumour", other="other", not_sure="not known"),
         exclusive=frozenset({"not_sure"}),
         missing="Choose what a doctor has told you, or “Not sure”.", nurse_field="Diagnosis",
         example=("herniated_disc",),
@@ -232,8 +282,10 @@ _QUESTIONS: tuple[Question, ...] = (
         "If you had a scan: was the latest one in the past 12 months?",
         "Your spine can change over time. An older scan may need to be done again.",
         say="Was your most recent scan in the past 12 months?",
-        choices=_choices(("yes", "Yes"), ("no", "No, it was longer ago"),
-                         ("not_sure", "I am not sure", "Not sure")),
+        choices=_record(_choices(("yes", "Yes"), ("no", "No, it was longer ago"),
+                                 ("not_sure", "I am not sure", "Not sure")),
+                        yes="within 12 months", no="over 12 months ago",
+                        not_sure="date not known"),
         required=False,
         shown_when=_unless("imaging", "none", "multiple"),
         nurse_field="Latest scan within 12 months",
@@ -243,7 +295,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "Where do you feel it most?",
         "Pain that runs down a leg or arm often comes from a pinched nerve. That is "
         "treated differently from pain in the back alone.",
-        choices=_choices(
+        choices=_record(_choices(
             ("back_pain", "Mostly in my back",
              "Mostly in the back"),
             ("leg_pain", "Mostly down my leg (pain, numbness or tingling)",
@@ -252,7 +304,8 @@ _QUESTIONS: tuple[Question, ...] = (
              "In the back and down the leg"),
             ("neck_or_arm", "In my neck or down my arm",
              "In the neck or down the arm"),
-        ),
+        ), back_pain="mainly back", leg_pain="mainly leg", back_and_leg="back and leg",
+            neck_or_arm="neck or arm"),
         missing="Choose where you feel the pain most.", nurse_field="Main symptom",
         example="leg_pain",
     ),
@@ -260,8 +313,10 @@ _QUESTIONS: tuple[Question, ...] = (
         "symptom_duration", "single",
         "How long have you had these symptoms?",
         "Many back and neck problems get better on their own in the first 6 weeks.",
-        choices=_choices(*_DURATIONS, ("6_to_12_months", "6 to 12 months"),
-                         ("gt_1_year", "More than a year")),
+        choices=_record(_choices(*_DURATIONS, ("6_to_12_months", "6 to 12 months"),
+                                 ("gt_1_year", "More than a year")),
+                        **_DURATION_NAMES, **{"6_to_12_months": "6-12 months"},
+                        gt_1_year="over 1 year"),
         missing="Choose how long you have had this pain.", nurse_field="Duration",
         example="3_to_6_months",
     ),
@@ -269,8 +324,8 @@ _QUESTIONS: tuple[Question, ...] = (
         "pain_score", "integer",
         "On average over the past week, how bad was your pain?",
         "Your own score helps the specialist see how much the pain affects you.",
-        say=("On a scale from 0 to 10, where 0 is no pain and 10 is the worst pain "
-             "you can imagine, how bad was your pain on average over the past week?"),
+        say=("From 0, no pain, to 10, the worst pain you can imagine, how bad was your "
+             "pain on average this past week?"),
         minimum=0, maximum=10, low_label="0 = no pain", high_label="10 = worst pain you can "
         "imagine",
         missing="Choose a number from 0 to 10 for how bad your pain was.",
@@ -281,11 +336,11 @@ _QUESTIONS: tuple[Question, ...] = (
         "daily_impact", "single",
         "How much does it get in the way of your day?",
         "How much the pain limits your life matters as much as the scan.",
-        choices=_choices(
+        choices=_record(_choices(
             ("mild", "A little: most things are fine"),
             ("moderate", "Some: it limits some activities or work"),
             ("severe", "A lot: it is hard to walk, stand, sleep or work"),
-        ),
+        ), mild="mild", moderate="moderate", severe="severe"),
         missing="Choose how much the pain gets in the way of your day.",
         nurse_field="Daily impact",
         example="moderate",
@@ -294,9 +349,9 @@ _QUESTIONS: tuple[Question, ...] = (
         "treatments_tried", "multiple",
         "Which of these have you tried for this pain?",
         "Most people try care without surgery first, and it often helps.",
-        say=("What have you tried for this pain? For example physical therapy, "
-             "exercises, medicine, injections, chiropractic care or acupuncture."),
-        choices=_choices(
+        say=("What have you tried for this pain, such as physical therapy, exercises, "
+             "medicine or injections?"),
+        choices=_record(_choices(
             ("physical_therapy", "Physical therapy"),
             ("home_exercise", "Exercises at home"),
             ("medication", "Pain or anti-inflammatory medicine"),
@@ -304,7 +359,8 @@ _QUESTIONS: tuple[Question, ...] = (
             ("chiropractic", "Chiropractic care"),
             ("acupuncture", "Acupuncture"),
             ("none", "None of these yet"),
-        ),
+        ), physical_therapy="physiotherapy", home_exercise="home exercise",
+            medication="pain medicine", injection="spinal injection", none="none"),
         exclusive=frozenset({"none"}),
         missing="Choose the care you have tried, or “None of these yet”.",
         nurse_field="Care tried",
@@ -315,7 +371,8 @@ _QUESTIONS: tuple[Question, ...] = (
         "If you tried any: how long did you keep it up in total?",
         "About 6 weeks of care without surgery is when doctors often look again.",
         say="How long did you keep up that care in total?",
-        choices=_choices(*_DURATIONS, ("gt_6_months", "More than 6 months")),
+        choices=_record(_choices(*_DURATIONS, ("gt_6_months", "More than 6 months")),
+                        **_DURATION_NAMES, gt_6_months="over 6 months"),
         shown_when=_unless("treatments_tried", "none", "multiple"),
         missing="Choose how long you kept up the care.", nurse_field="Care kept up for",
         example="6_to_12_weeks",
@@ -324,14 +381,15 @@ _QUESTIONS: tuple[Question, ...] = (
         "treatment_result", "single",
         "If you tried any: how did it work?",
         "How you did with this care helps the specialist plan what comes next.",
-        say="Did it help? Did the help last?",
-        choices=_choices(
+        say="Did that care help, and did the help last?",
+        choices=_record(_choices(
             ("lasting_relief", "It helped, and the help lasted"),
             ("short_relief", "It helped for a short time"),
             ("no_relief", "It did not help"),
             ("worse", "I felt worse",
              "Felt worse"),
-        ),
+        ), lasting_relief="lasting relief", short_relief="short relief",
+            no_relief="no relief", worse="worse"),
         shown_when=_unless("treatments_tried", "none", "multiple"),
         missing="Choose how the care worked for you.", nurse_field="Result of care",
         example="no_relief",
@@ -340,8 +398,9 @@ _QUESTIONS: tuple[Question, ...] = (
         "prior_surgery", "single",
         "Have you had surgery on your spine before?",
         "Past surgery changes what a specialist looks for and which options fit.",
-        choices=_choices(("none", "No"), ("one", "Yes, once"),
-                         ("more_than_one", "Yes, more than once")),
+        choices=_record(_choices(("none", "No"), ("one", "Yes, once"),
+                                 ("more_than_one", "Yes, more than once")),
+                        none="none", one="once", more_than_one="more than once"),
         missing="Choose whether you have had spine surgery before.",
         nurse_field="Past spine surgery",
         example="none",
@@ -350,10 +409,14 @@ _QUESTIONS: tuple[Question, ...] = (
         "prior_surgery_when", "single",
         "When was your last spine surgery?",
         "Healing takes time, so how recent it was matters.",
-        choices=_choices(("lt_6_months", "Less than 6 months ago"),
-                         ("6_to_12_months", "6 to 12 months ago"),
-                         ("1_to_5_years", "1 to 5 years ago"),
-                         ("gt_5_years", "More than 5 years ago")),
+        choices=_record(_choices(("lt_6_months", "Less than 6 months ago"),
+                                 ("6_to_12_months", "6 to 12 months ago"),
+                                 ("1_to_5_years", "1 to 5 years ago"),
+                                 ("gt_5_years", "More than 5 years ago")),
+                        lt_6_months="under 6 months ago", **{
+                            "6_to_12_months": "6-12 months ago",
+                            "1_to_5_years": "1-5 years ago"},
+                        gt_5_years="over 5 years ago"),
         shown_when=_unless("prior_surgery", "none", "single"),
         missing="Choose when your last spine surgery was.", nurse_field="Last spine surgery",
         example="gt_5_years",
@@ -363,14 +426,14 @@ _QUESTIONS: tuple[Question, ...] = (
         "What kind of spine surgery was it?",
         "Each kind of surgery leaves the spine in a different state.",
         say="Do you know what kind of surgery it was?",
-        choices=_choices(
+        choices=_record(_choices(
             ("discectomy", "Removing part of a disc (discectomy)"),
             ("decompression", "Making room for the nerves (laminectomy or foraminotomy)"),
             ("fusion", "Joining bones together (fusion)"),
             ("other", "Something else"),
             ("not_sure", "I am not sure",
              "Not sure"),
-        ),
+        ), discectomy="discectomy", decompression="decompression", fusion="fusion"),
         exclusive=frozenset({"not_sure"}),
         shown_when=_unless("prior_surgery", "none", "single"),
         missing="Choose the kind of spine surgery, or “I am not sure”.",
@@ -382,7 +445,7 @@ _QUESTIONS: tuple[Question, ...] = (
         "How did you do after the surgery?",
         "Pain that comes back after surgery often has a cause a specialist can look for.",
         say="How did you do after that surgery?",
-        choices=_choices(
+        choices=_record(_choices(
             ("still_better", "I am still better",
              "Still better"),
             ("improved_then_returned", "I got better, then the pain came back",
@@ -391,7 +454,8 @@ _QUESTIONS: tuple[Question, ...] = (
              "Never got better"),
             ("worse", "I got worse",
              "Got worse"),
-        ),
+        ), still_better="still better", improved_then_returned="relief, then recurrence",
+            never_improved="never better", worse="worse"),
         shown_when=_unless("prior_surgery", "none", "single"),
         missing="Choose how you did after the surgery.", nurse_field="After surgery",
         example="still_better",
@@ -400,8 +464,10 @@ _QUESTIONS: tuple[Question, ...] = (
         "age_band", "single",
         "How old are you?",
         "Age affects healing and which care is safest. It never rules anyone out on its own.",
-        choices=_choices(("under_18", "Under 18"), ("18_39", "18 to 39"), ("40_59", "40 to 59"),
-                         ("60_74", "60 to 74"), ("75_plus", "75 or older")),
+        choices=_record(_choices(("under_18", "Under 18"), ("18_39", "18 to 39"),
+                                 ("40_59", "40 to 59"), ("60_74", "60 to 74"),
+                                 ("75_plus", "75 or older")),
+                        **{"18_39": "18-39", "40_59": "40-59", "60_74": "60-74"}),
         missing="Choose your age group.", nurse_field="Age",
         example="40_59",
     ),
@@ -410,8 +476,10 @@ _QUESTIONS: tuple[Question, ...] = (
         "Do any of these apply to you?",
         "These can affect healing and safety. Talk about them with your care team. They are "
         "not reasons to give up.",
-        say="I will read some health conditions. Tell me which apply to you.",
-        choices=_choices(
+        say=("Do you smoke, or have diabetes, thin bones, heart or lung disease, depression "
+             "or anxiety, take blood thinners or opioids most days, or might you be "
+             "pregnant?"),
+        choices=_record(_choices(
             ("smoking", "I smoke, vape or use nicotine",
              "Smokes or uses nicotine (including vaping)"),
             ("diabetes", "Diabetes"),
@@ -427,7 +495,9 @@ _QUESTIONS: tuple[Question, ...] = (
             ("pregnant", "I am pregnant or may be",
              "Pregnant or may be"),
             ("none", "None of these"),
-        ),
+        ), smoking="nicotine", osteoporosis="osteoporosis", obesity="BMI 30 or more",
+            blood_thinners="blood thinners", opioids="daily opioids", pregnant="may be pregnant",
+            none="none"),
         exclusive=frozenset({"none"}),
         missing="Choose any that apply to you, or “None of these”.",
         nurse_field="Health factors",
@@ -453,12 +523,14 @@ _QUESTIONS: tuple[Question, ...] = (
         "surgery_preference", "single",
         "How do you feel about surgery?",
         "Your wishes matter. There is no wrong answer.",
-        choices=_choices(("prefer_to_avoid", "I would rather avoid it",
+        choices=_record(_choices(("prefer_to_avoid", "I would rather avoid it",
              "Would rather avoid it"),
                          ("open_to_it", "I am open to it",
              "Open to it"),
                          ("unsure", "I am not sure yet",
              "Not sure yet")),
+                        prefer_to_avoid="prefers to avoid", open_to_it="open",
+                        unsure="unsure"),
         missing="Choose how you feel about surgery.", nurse_field="Feeling about surgery",
         example="open_to_it",
     ),

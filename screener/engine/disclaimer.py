@@ -24,3 +24,17 @@ DISCLAIMER_TEXT = (
 def disclaimer(emergency_number: str = DEFAULT_EMERGENCY_NUMBER, locale: str = "en") -> str:
     """The disclaimer in ``locale`` (English when that language has no translation)."""
     return t(DISCLAIMER_TEXT, locale).format(number=emergency_number)
+
+
+# The nurse's record (exports/nurse.py) ends with this one line instead: it speaks of the
+# patient in the third person, to whoever reads the record, and keeps the emergency number.
+RECORD_DISCLAIMER_TEXT = (
+    "Screening only; not a diagnosis or a surgical decision."
+)
+
+
+@lru_cache(maxsize=64)
+def record_disclaimer(emergency_number: str = DEFAULT_EMERGENCY_NUMBER,
+                      locale: str = "en") -> str:
+    """The record's one-line disclaimer in ``locale`` (English without a translation)."""
+    return t(RECORD_DISCLAIMER_TEXT, locale).format(number=emergency_number)

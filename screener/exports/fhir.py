@@ -23,6 +23,7 @@ from ..catalogue.questions import EMERGENCY_CONDITION, QUESTIONS, STEPS, Questio
 from ..engine.evaluate import Result
 from ..engine.safety_net import safety_net_title
 from ..i18n import N_, t
+from .nurse import CallRecord, nurse_record
 from .registry import Format, Source, register
 from .render import answered_rows
 
@@ -310,12 +311,64 @@ def questionnaire_response(answers: dict[str, Any], result: Result, canonical: s
     }
 
 
+def _fhir_time(moment: datetime) -> str:
+    """A FHIR dateTime: a time needs its zone (the store keeps naive UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+def with_call(resource: dict[str, Any], record: CallRecord, record_text: str,
+              answered: datetime, author: str | None) -> dict[str, Any]:
+    """A submission's QuestionnaireResponse with what the record needs, where FHIR keeps
+    it: the patient's name and telephone (a contained Patient, the subject), who gave the
+    answers and when (``author``: the staff member who confirmed them on a call, else the
+    patient; ``authored``), and the call (a contained Communication about this response:
+    the outcome, the nurse's note as an annotation, and the nurse record's text as it is
+    pasted, so this export and ``summary.txt`` say the same)."""
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": "patient"}
+    if record.name:
+        patient["name"] = [{"text": record.name}]
+    if record.phone:
+        patient["telecom"] = [{"system": "phone", "value": record.phone}]
+    if record.clinic_id:
+        patient["identifier"] = [{"value": record.clinic_id}]
+    contained: list[dict[str, Any]] = [patient]
+    by: dict[str, Any] = {"reference": "#patient"}
+    if author:
+        contained.append({"resourceType": "Practitioner", "id": "author",
+                          "telecom": [{"system": "email", "value": author}]})
+        by = {"reference": "#author", "display": author}
+    when = _fhir_time(record.started)
+    call: dict[str, Any] = {
+        "resourceType": "Communication", "id": "call", "status": "completed",
+        "subject": {"reference": "#patient"}, "about": [{"reference": "#"}], "sent": when,
+        "payload": [{"contentString": record_text}],
+    }
+    if record.outcome:
+        call["payload"].insert(0, {"contentString": record.outcome})
+    if record.note:
+        call["note"] = [{"text": record.note, "time": when}
+                        | ({"authorString": record.nurse} if record.nurse else {})]
+    if author:
+        call["sender"] = {"reference": "#author", "display": author}
+    contained.append(call)
+    return {**resource, "contained": contained, "subject": {"reference": "#patient"},
+            "authored": _fhir_time(answered), "author": by}
+
+
 def response_file(source: Source) -> bytes:
-    """The response as a file or API body: for a sent submission, authored when it was sent
-    and identified by its reference code."""
+    """The response as a file or API body. For a sent submission: authored when its latest
+    answers were given, by whom, identified by its reference code, and with the call's
+    record (``with_call``) so this export and ``summary.txt`` say the same."""
     sent = source.submission
     resource = questionnaire_response(dict(source.answers), source.result, source.canonical,
                                       authored=sent.sent_at if sent else None)
+    if sent and source.call is not None:
+        text = nurse_record(source.result, source.answers, source.call, source.zone,
+                            source.locale)
+        resource = with_call(resource, source.call, text,
+                             answered=sent.answered_at or sent.sent_at, author=sent.author)
     if sent and sent.reference:
         resource["identifier"] = {"system": f"{source.canonical}/reference-code",
                                   "value": sent.reference}

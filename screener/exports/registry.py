@@ -29,12 +29,15 @@ class Submission:
     sent_at_shown: str
     answers_version: str
     ruleset_version: str
+    answered_at: datetime | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True)
 class Source:
     """What a format is made from: the answers and their result, and the context some
-    formats need (the FHIR canonical, the submission, the nurse's call record)."""
+    formats need (the FHIR canonical, the submission, the nurse's call record, the
+    clinic's time zone and the reader's language when it is not the result's)."""
 
     answers: Mapping[str, Any]
     result: Result
@@ -42,6 +45,8 @@ class Source:
     canonical: str = "urn:miss-screener:questionnaire"
     submission: Submission | None = None
     call: Any = None
+    zone: str = "UTC"
+    locale: str | None = None
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,9 @@ def staff_text(source: Source) -> str:
     return "\n".join(head) + result_text(source.result, source.answers, source.today)
 
 
+# Staff read the call's record as summary.txt (exports/nurse.py); this is the trace beside
+# it, the reason each piece of guidance appeared.
 TEXT = register(Format("text", "text/plain", "txt", frozenset({"staff"}), staff_text,
-                       label="text summary", rank=10))
+                       label="text with the rules that matched", slug="trace", rank=30))
 JSON = register(Format("json", "application/json", "json", frozenset({"api"}),
                        lambda source: as_json(result_json(source.result)), rank=10))

@@ -3,8 +3,9 @@
 Same forms and the same validation as the patient flow (``forms.read_answers`` over the
 whole catalogue). The answers of the current call sit in the session cookie under
 ``intake``, and the call's details (reference, start time, nurse, outcome, note) under
-``intake_call``, until "New call" clears them. A call that ends early is saved as
-incomplete, with what was asked.
+``intake_call``, until "New call" clears them. Calls are not stored on the server: "New
+call" first saves what was asked as an incomplete call and asks before clearing, on a page
+that keeps the call's summary to copy or download (the only place it is kept).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -27,10 +29,25 @@ from flask import (
 from flask_babel import gettext
 
 from ..catalogue.answers import AnswersError, ValidAnswers
-from ..catalogue.questions import EMERGENCY_CONDITION, QUESTIONS, STEPS, Step
+from ..catalogue.questions import (
+    EMERGENCY_CONDITION,
+    QUESTIONS,
+    RED_FLAG_GROUPS,
+    STEPS,
+    Step,
+)
+from ..clinictime import clinic_time
 from ..engine.do_now import do_now_text
 from ..engine.evaluate import Result
-from ..exports.nurse import FIELD_NAMES, OUTCOMES, CallRecord, record_text
+from ..exports.nurse import (
+    FIELD_NAMES,
+    OUTCOMES,
+    PATIENT_FIELDS,
+    CallRecord,
+    nurse_record,
+    outcome_label,
+    record_parts,
+)
 from ..exports.registry import Source, find
 from ..exports.render import answer_label
 from ..forms import form_class, form_data, read_answers
@@ -60,6 +77,31 @@ def _step_groups() -> list[tuple[dict[str, Any] | None, list[Step]]]:
 
 
 STEP_GROUPS = _step_groups()
+# What the nurse reads after the red-flag question, a group of flags a sentence.
+RED_FLAG_SCRIPT = tuple(group.say for group in RED_FLAG_GROUPS)
+# The caller's details on the call page, all optional: for the record's "Patient:" line.
+CALLER_FIELDS = (
+    ("name", N_("Caller's name")),
+    ("birth_date", N_("Date of birth")),
+    ("clinic_id", N_("Clinic identifier (record number)")),
+    ("phone", N_("Phone")),
+)
+
+
+def _with_caller(record: CallRecord) -> CallRecord:
+    """The call with the caller's details as typed on the call page."""
+    return CallRecord(record.reference, record.started, record.nurse, record.outcome,
+                      record.note, record.complete, **{
+                          key: request.form.get(f"caller_{key}", "").strip()[:limit]
+                          for key, limit in PATIENT_FIELDS})
+
+
+def _complete(answers: dict[str, Any]) -> bool:
+    try:
+        screening().valid(answers, complete=True)
+    except AnswersError:
+        return False
+    return True
 
 
 def _call() -> CallRecord:
@@ -93,18 +135,26 @@ def intake() -> Any:
             earlier = ValidAnswers()
         form = form_type(data=form_data(earlier))
     errors: dict[str, str] = {}
+    if request.method == "POST":
+        record = _with_caller(record)
+        session["intake_call"] = record.as_session()
     if request.method == "POST" and form.validate():
+        leaving = request.form.get("incomplete") == "new"
         ended_early = "incomplete" in request.form
         answers, errors = read_answers(form, ALL_QUESTIONS, {}, require=not ended_early,
                                        missing=NOT_ANSWERED)
         if not errors:
+            complete = not ended_early or _complete(answers)
             session["intake"] = answers
             session["intake_call"] = CallRecord(
                 record.reference, record.started, record.nurse,
-                record.outcome or ("ended_early" if ended_early else ""), record.note,
-                complete=not ended_early).as_session()
-            return redirect(url_for(".result"))
+                record.outcome or ("" if complete else "ended_early"), record.note,
+                complete, **{key: getattr(record, key) for key, _ in PATIENT_FIELDS}
+            ).as_session()
+            return redirect(url_for(".confirm_new" if leaving else ".result"))
     return render_template("intake.html", form=form, errors=errors, step_groups=STEP_GROUPS,
+                           record=record, caller_fields=CALLER_FIELDS,
+                           red_flag_script=RED_FLAG_SCRIPT,
                            questions=QUESTIONS, all_questions=ALL_QUESTIONS,
                            emergency_condition=EMERGENCY_SCRIPT,
                            field_names=FIELD_NAMES), (422 if errors else 200)
@@ -131,8 +181,13 @@ def result() -> Any:
         return redirect(url_for(".intake"))
     answers, outcome = found
     record = _call()
+    zone = current_app.config["TIMEZONE"]
+    parts = record_parts(outcome, answers, record, zone)
     return render_template("intake_result.html", result=outcome, record=record,
-                           summary=record_text(outcome, answers, record),
+                           summary=parts.text(record.nurse,
+                                              outcome_label(record, outcome.locale),
+                                              record.note),
+                           parts=parts, started=clinic_time(record.started, zone),
                            answer_label=answer_label, locale=current_locale(),
                            outcomes=OUTCOMES, do_now=do_now_text(outcome, nurse=True),
                            questions=QUESTIONS)
@@ -146,7 +201,10 @@ def save_record() -> Response:
     session["intake_call"] = CallRecord(
         record.reference, record.started, request.form.get("nurse", "").strip()[:80],
         outcome if outcome in OUTCOMES else "", request.form.get("note", "").strip()[:2000],
-        record.complete).as_session()
+        record.complete, **{key: getattr(record, key) for key, _ in PATIENT_FIELDS}
+    ).as_session()
+    if request.form.get("then") == "new":  # "New call…": what was typed is kept first
+        return redirect(url_for(".confirm_new"))
     flash(gettext("Added to the summary."))
     return redirect(url_for(".result") + "#summary-title")
 
@@ -159,8 +217,22 @@ def summary(fmt: str) -> Response:
     if found is None:
         return redirect(url_for(".intake"))
     answers, outcome = found
-    body = chosen.render(Source(answers, outcome, call=_call()))
+    body = chosen.render(Source(answers, outcome, call=_call(),
+                                zone=current_app.config["TIMEZONE"]))
     return attachment(body, chosen, dated_name(chosen))
+
+
+@bp.get("/new")
+def confirm_new() -> str:
+    """"New call" asks first, as the patient's "Start over" does. A call with answers is
+    shown (saved as incomplete when it was) with its summary to copy or download, because
+    clearing is the end of it: calls are not kept on the server."""
+    found = _result()
+    summary = None
+    if found is not None:
+        answers, outcome = found
+        summary = nurse_record(outcome, answers, _call(), current_app.config["TIMEZONE"])
+    return render_template("intake_new.html", summary=summary)
 
 
 @bp.post("/new")

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from playwright.sync_api import expect
 
 from screener.store.models import Role
 from screener.store.submissions import Contact, NewSubmission
@@ -196,6 +198,28 @@ def test_a_whole_call_by_keyboard_alone(page, staff_server):
     latest = store.casework.versions(sid)[-1]
     assert (latest.number, latest.by, latest.answers["pain_score"]) == (2, nurse.email, 8)
     assert store.casework.versions(sid)[0].answers["pain_score"] == 6, "the patient's own"
+
+    # One record, one wording: the Copy text, summary.txt and the FHIR export.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    keys.tab_to("button[data-copy=record-text]")
+    page.keyboard.press("Enter")
+    expect(page.locator("section.record .copy-status")).to_have_text("Copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert re.match(rf"Spine screening call, \d{{4}}-\d\d-\d\d \d\d:\d\d UTC, taken by "
+                    rf"{re.escape(nurse.email)}\n", copied)
+    for expected in ("Patient: Tobias Urgent, phone 555 010 1234", "answers version 2",
+                     "Outcome: Booked", f"Note: {note}"):
+        assert expected in copied, expected
+    text = page.request.get(f"{base}/staff/submissions/{sid}/summary.txt").text()
+    assert text == copied
+    fhir = page.request.get(f"{base}/staff/submissions/{sid}/fhir.json").json()
+    QuestionnaireResponse.model_validate(fhir)
+    contained = {r["resourceType"]: r for r in fhir["contained"]}
+    assert contained["Patient"]["name"] == [{"text": "Tobias Urgent"}]
+    assert fhir["author"]["display"] == nurse.email
+    call = contained["Communication"]
+    assert call["payload"][0]["contentString"] == "Booked"
+    assert call["note"][0]["text"] == note and call["payload"][-1]["contentString"] == copied
 
 
 @pytest.mark.parametrize("width", [1280, 375])

@@ -10,13 +10,14 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ...catalogue.answers import AnswersError, ValidAnswers, visible_questions
-from ...catalogue.questions import QUESTIONS, STEPS
+from ...catalogue.questions import QUESTIONS, RED_FLAG_GROUPS, STEPS
+from ...clinictime import clinic_time
 from ...engine.evaluate import Result
-from ...exports.nurse import FIELD_NAMES
+from ...exports.nurse import FIELD_NAMES, CallRecord, nurse_record
 from ...exports.registry import Source, Submission, find
 from ...forms import form_class, form_data, read_answers
 from ...store.audit import Action
-from ...store.casework import OPEN, Version
+from ...store.casework import OPEN, Event, Version
 from ...store.models import Status
 from ...store.reference import grouped
 from ...store.submissions import Opened
@@ -25,6 +26,10 @@ from . import bp, me, store
 from .forms import STATUS_LABELS, NoteForm, StatusForm, WithdrawForm
 
 PER_PAGE = 50
+# The language of staff pages, and so of the record made here.
+RECORD_LOCALE = "en"
+# Who "took" a submission no one has worked on yet.
+ONLINE = "the patient, online"
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
 FILTERS = {"open": OPEN, "all": None, **{str(s): (s,) for s in Status}}
 
@@ -114,11 +119,16 @@ def submission(sid: str) -> Any:
         patient_now = (result if shown is versions[0]
                        else screening().evaluate_stored(versions[0].answers, opened.language))
     store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id)
+    history = store().casework.history(opened.id)
+    record = None
+    if shown is not None and result is not None and shown is latest:
+        record = _record_text(opened, shown, result, history)[0]
     return render_template(
-        "staff/submission.html", s=opened, code=grouped(opened.reference or "") or None,
+        "staff/submission.html", record=record, s=opened,
+        code=grouped(opened.reference or "") or None,
         shown=shown, versions=versions, result=result, steps=STEPS, questions=QUESTIONS,
         visible={q.id for q in visible_questions(shown.answers)} if shown else set(),
-        field_names=FIELD_NAMES, history=store().casework.history(opened.id),
+        field_names=FIELD_NAMES, history=history,
         differences=_differences(opened, patient_now),
         today_version=screening().rules.version, labels=STATUS_LABELS,
         status_form=StatusForm(status=str(opened.status)), note_form=NoteForm(),
@@ -153,7 +163,8 @@ def call(sid: str) -> Any:
     return render_template("staff/call.html", s=opened, form=form, errors=errors,
                            steps=STEPS, questions=QUESTIONS, latest=latest,
                            status_form=status_form, note_form=note_form,
-                           code=grouped(opened.reference or ""), field_names=FIELD_NAMES), (
+                           code=grouped(opened.reference or ""), field_names=FIELD_NAMES,
+                           red_flag_script=tuple(g.say for g in RED_FLAG_GROUPS)), (
         422 if errors else 200)
 
 
@@ -223,7 +234,33 @@ def withdraw(sid: str) -> Response:
     return redirect(url_for(".submission", sid=sid))
 
 
-def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, str]:
+def _staff_record(opened: Opened, latest: Version, history: list[Event]) -> CallRecord:
+    """The submission as the nurse record has it: the last thing staff did to it (a call
+    saved, a status, a note) is who and when, the status is the outcome, the latest note
+    is the note; the contact details are the ones the patient gave."""
+    done = [e for e in history if e.by and e.kind in ("version", "status", "note")]
+    last = done[-1] if done else None
+    notes = [e.text for e in done if e.kind == "note" and e.text]
+    contact = opened.contact
+    return CallRecord(
+        grouped(opened.reference or "") or "-", last.at if last else opened.created_at,
+        (last.by or "") if last else ONLINE,
+        "" if opened.status is Status.NEW else STATUS_LABELS[str(opened.status)],
+        notes[-1] if notes else "", name=contact.name if contact else "",
+        phone=contact.phone if contact else "",
+        best_time=contact.best_time if contact else "", version=str(latest.number))
+
+
+def _record_text(opened: Opened, latest: Version, result: Result,
+                 history: list[Event] | None = None) -> tuple[str, CallRecord]:
+    """The nurse record of the latest answers (``result`` is theirs, in any language), in
+    the staff pages' language."""
+    record = _staff_record(opened, latest, history or store().casework.history(opened.id))
+    return nurse_record(result, latest.answers, record, current_app.config["TIMEZONE"],
+                        RECORD_LOCALE), record
+
+
+def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, Version]:
     opened = _opened(sid)
     answers, latest, versions = _current(opened)
     _readable_or_back(opened, versions)
@@ -234,19 +271,24 @@ def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, str]:
     except AnswersError:
         abort(404)
     result = screening().evaluate_stored(valid, opened.language)
-    return opened, valid, result, str(latest.number)
+    return opened, valid, result, latest
 
 
 @bp.get("/submissions/<sid>/<slug>.<ext>")
 def export(sid: str, slug: str, ext: str) -> Response:
-    """A submission as one of the formats registered for staff (``summary.txt``,
-    ``fhir.json``), headed by its reference code; audited with the format's name."""
+    """A submission as one of the formats registered for staff (``summary.txt``, the nurse
+    record the page's "Copy" gives; ``fhir.json``, with that record; the rule trace),
+    headed by its reference code; audited with the format's name."""
     chosen = find("staff", slug, ext) or abort(404)
-    opened, answers, result, version = _export_source(sid)
+    opened, answers, result, latest = _export_source(sid)
+    record = _staff_record(opened, latest, store().casework.history(opened.id))
     code = grouped(opened.reference or "")
-    sent = Submission(code, opened.created_at, f"{opened.created_at:%Y-%m-%d %H:%M} UTC",
-                      version, opened.ruleset_version)
-    body = chosen.render(Source(answers, result, submission=sent,
+    zone = current_app.config["TIMEZONE"]
+    sent = Submission(code, opened.created_at, clinic_time(opened.created_at, zone),
+                      str(latest.number), opened.ruleset_version, answered_at=latest.at,
+                      author=latest.by)
+    body = chosen.render(Source(answers, result, submission=sent, call=record, zone=zone,
+                                locale=RECORD_LOCALE,
                                 canonical=current_app.config["FHIR_CANONICAL"]))
     store().audit.record(Action.EXPORT, staff_id=me().id, submission_id=opened.id,
                          detail=chosen.name)
