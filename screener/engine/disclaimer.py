@@ -26,10 +26,11 @@ def disclaimer(emergency_number: str = DEFAULT_EMERGENCY_NUMBER, locale: str = "
     return t(DISCLAIMER_TEXT, locale).format(number=emergency_number)
 
 
-# The nurse's record (exports/nurse.py) ends with this one line instead: it speaks of the
-# patient in the third person, to whoever reads the record, and keeps the emergency number.
+# The nurse's record (exports/nurse.py) ends with this one line instead: the same referral,
+# in the third person, to whoever reads the record, with the emergency number.
 RECORD_DISCLAIMER_TEXT = (
-    "Screening only; not a diagnosis or a surgical decision."
+    "Screening only, not a diagnosis or a surgical decision: only a spine specialist who "
+    "examines the patient can decide. Emergency: {number}."
 )
 
 
