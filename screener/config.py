@@ -78,6 +78,8 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": 30,
     "DATABASE_URL": None,
     "DATA_KEYS": None,
+    # The clinic's country calling code: staff find "+1 555 010 1234" by "555 010 1234".
+    "PHONE_COUNTRY_CODE": "1",
     # The audit log's seals are keyed with this (else derived from SECRET_KEY); on
     # PostgreSQL, DATABASE_APP_ROLE is the app's role, given only what it needs on upgrade.
     "AUDIT_KEY": "",
@@ -106,7 +108,7 @@ _TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "BOOKING_URL", "E
                   "STAFF_URL", "HANDOFF_RATE_LIMIT", "HANDOFF_ADDRESS_RATE_LIMIT", "BASE_URL",
                   "STAFF_SIGN_IN_FAILURES",
                   "STAFF_SIGN_IN_RATE_LIMIT", "FHIR_CANONICAL", "FHIR_CORS_ORIGINS",
-                  "PDF_RATE_LIMIT", "AUDIT_KEY", "DATABASE_APP_ROLE")
+                  "PDF_RATE_LIMIT", "AUDIT_KEY", "DATABASE_APP_ROLE", "PHONE_COUNTRY_CODE")
 
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -34,10 +35,12 @@ from ..clientkey import client_key
 from ..links import local_path
 from ..security import limit_client
 from . import StaffUser, bp, me, store
-from .forms import CodeForm, ConfirmForm, SetupForm, SignInForm
+from ..locale import offered_locales
+from .forms import CodeForm, ConfirmForm, LanguageForm, SetupForm, SignInForm
 from .throttle import Refusal, SignInThrottle
 
 WRONG = "That email, password or code is not right. Check them and try again."
+USED = "That code was just used. Wait for the next one."
 CAPPED = ("Too many failed sign-ins for this account. Sign in from a computer you have "
           "signed in from before, or ask an admin to reset your account.")
 PENDING_SECONDS = 300
@@ -141,6 +144,13 @@ def _pending() -> dict[str, Any] | None:
     return None
 
 
+def _wait_seconds(account_id: str) -> int:
+    """Seconds until the authenticator shows a code this account has not used yet: right
+    after setup, the code on the phone is the one setup took."""
+    next_at = store().accounts.next_code_at(account_id)
+    return 0 if next_at is None else max(0, math.ceil(next_at.timestamp() - time.time()))
+
+
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 def second_factor() -> Any:
     pending = _pending()
@@ -149,6 +159,7 @@ def second_factor() -> Any:
         return redirect(url_for(".sign_in"))
     form = CodeForm()
     error = None
+    moment = datetime.fromtimestamp(time.time(), UTC)  # one clock: time.time, as pyotp's
     if request.method == "POST":
         _throttle_client(pending["email"], pending["id"])
         refusal = _refusal(pending["email"])[1]
@@ -160,11 +171,13 @@ def second_factor() -> Any:
         if not form.validate():
             error = "Enter the code."
         else:
-            used = store().accounts.check_second_factor(pending["id"], form.code.data or "")
+            code = form.code.data or ""
+            used = store().accounts.check_second_factor(pending["id"], code, moment)
             staff = store().accounts.get(pending["id"]) if used else None
             if staff is None:
                 _failed(pending["email"], "code")
-                error = WRONG
+                error = (USED if store().accounts.code_used(pending["id"], code, moment)
+                         else WRONG)
             else:
                 _throttle().succeeded(staff.email, _client())
                 session.clear()
@@ -175,7 +188,8 @@ def second_factor() -> Any:
                     flash(f"You used a recovery code; {left} left. If your phone is lost, "
                           "ask an admin to reset your account.")
                 return redirect(_next_url())
-    return render_template("staff/code.html", form=form, error=error), (401 if error else 200)
+    return render_template("staff/code.html", form=form, error=error,
+                           wait=_wait_seconds(pending["id"])), (401 if error else 200)
 
 
 @bp.post("/sign-out")
@@ -188,6 +202,18 @@ def sign_out() -> Response:
         session.clear()
         flash("You are signed out.")
     return redirect(url_for(".sign_in"))
+
+
+@bp.post("/language")
+def language() -> Response:
+    """The signed-in staff member's language, kept on the account (every computer)."""
+    form = LanguageForm()
+    if form.validate() and form.language.data in offered_locales():
+        store().accounts.set_language(me().id, form.language.data)
+        store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
+                             detail=f"language {form.language.data}")
+    back = local_path(request.form.get("back"), "")
+    return redirect(back if back.startswith("/staff/") else url_for(".worklist"))
 
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])

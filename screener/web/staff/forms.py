@@ -63,3 +63,9 @@ class AccountForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: CSRF only."""
+
+
+class LanguageForm(FlaskForm):
+    """The staff member's language: the staff pages and the guidance they read."""
+
+    language = StringField("Language", validators=[DataRequired(), Length(max=16)])
