@@ -28,7 +28,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import refresh
+from flask_babel import gettext, refresh
 from flask_login import LoginManager, UserMixin, current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -117,7 +117,7 @@ def say_staff_timed_out() -> None:
     """Before the guard sends a timed-out person to sign in: the note goes with them.
     A hook of the blueprint, so patient and API requests do not pay for it."""
     if getattr(session, "timed_out", False):
-        flash("You were signed out after a time without activity. Sign in again.")
+        flash(gettext("You were signed out after a time without activity. Sign in again."))
 
 
 @bp.before_request
@@ -137,9 +137,9 @@ def database_down(exc: SQLAlchemyError) -> Any:
     log.warning("Staff area: database unavailable (%s)", type(exc).__name__)
     g._login_user = login_manager.anonymous_user()  # the page must not ask the database
     return render_template(
-        "staff/error.html", title="The database cannot be reached",
-        text="Nothing was changed. Try again in a minute; if it goes on, tell the person "
-             "who runs the screener."), 503
+        "staff/error.html", title=gettext("The database cannot be reached"),
+        text=gettext("Nothing was changed. Try again in a minute; if it goes on, tell the "
+                     "person who runs the screener.")), 503
 
 
 @bp.after_request

@@ -24,25 +24,27 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
+from ...i18n import N_
 from ...staff import factors
 from ...store.accounts import AccountError
 from ...store.audit import Action
 from ...store.reference import digest
 from ..clientkey import client_key
 from ..links import local_path
+from ..locale import offered_locales
 from ..security import limit_client
 from . import StaffUser, bp, me, store
-from ..locale import offered_locales
 from .forms import CodeForm, ConfirmForm, LanguageForm, SetupForm, SignInForm
 from .throttle import Refusal, SignInThrottle
 
-WRONG = "That email, password or code is not right. Check them and try again."
-USED = "That code was just used. Wait for the next one."
-CAPPED = ("Too many failed sign-ins for this account. Sign in from a computer you have "
-          "signed in from before, or ask an admin to reset your account.")
+WRONG = N_("That email, password or code is not right. Check them and try again.")
+USED = N_("That code was just used. Wait for the next one.")
+CAPPED = N_("Too many failed sign-ins for this account. Sign in from a computer you have "
+            "signed in from before, or ask an admin to reset your account.")
 PENDING_SECONDS = 300
 
 
@@ -77,14 +79,15 @@ def _refusal(email: str) -> tuple[str | None, Refusal | None]:
 
 def _refusal_message(refusal: Refusal) -> str:
     if refusal.reason == "capped":
-        return CAPPED
-    return f"Too many tries from here. Try again in {_duration(refusal.seconds)}."
+        return gettext(CAPPED)
+    return gettext("Too many tries from here. Try again in %(wait)s.",
+                   wait=_duration(refusal.seconds))
 
 
 def _duration(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return gettext("%(num)s seconds", num=seconds)
+    return gettext("%(num)s minutes", num=math.ceil(seconds / 60))
 
 
 def _throttle_client(email: str | None, staff_id: str | None = None) -> None:
@@ -122,14 +125,14 @@ def sign_in() -> Any:
                 staff = store().accounts.check_password(email, form.password.data or "")
                 if staff is None:
                     _failed(email, "password")
-                    error = WRONG
+                    error = gettext(WRONG)
                 else:
                     session.clear()
                     session["staff_pending"] = {"id": staff.id, "email": staff.email,
                                                 "at": time.time()}
                     return redirect(url_for(".second_factor", next=request.args.get("next")))
         else:
-            error = "Enter your email and password."
+            error = gettext("Enter your email and password.")
     if error and status == 200:
         status = 401
     headers = {"Retry-After": str(refusal.seconds)} if status == 429 and refusal else {}
@@ -155,7 +158,7 @@ def _wait_seconds(account_id: str) -> int:
 def second_factor() -> Any:
     pending = _pending()
     if pending is None:
-        flash("Sign in with your email and password first.")
+        flash(gettext("Sign in with your email and password first."))
         return redirect(url_for(".sign_in"))
     form = CodeForm()
     error = None
@@ -169,15 +172,15 @@ def second_factor() -> Any:
             flash(_refusal_message(refusal))
             return redirect(url_for(".sign_in"))
         if not form.validate():
-            error = "Enter the code."
+            error = gettext("Enter the code.")
         else:
             code = form.code.data or ""
             used = store().accounts.check_second_factor(pending["id"], code, moment)
             staff = store().accounts.get(pending["id"]) if used else None
             if staff is None:
                 _failed(pending["email"], "code")
-                error = (USED if store().accounts.code_used(pending["id"], code, moment)
-                         else WRONG)
+                error = gettext(USED if store().accounts.code_used(pending["id"], code, moment)
+                                else WRONG)
             else:
                 _throttle().succeeded(staff.email, _client())
                 session.clear()
@@ -200,7 +203,7 @@ def sign_out() -> Response:
         store().accounts.end_sessions(me().id)  # a copy of the cookie stops working too
         logout_user()
         session.clear()
-        flash("You are signed out.")
+        flash(gettext("You are signed out."))
     return redirect(url_for(".sign_in"))
 
 
@@ -233,7 +236,7 @@ def setup(token: str) -> Any:
     error = None
     if request.method == "POST" and form.validate():
         if form.password.data != form.confirm.data:
-            error = "The two passwords are not the same."
+            error = gettext("The two passwords are not the same.")
         else:
             try:
                 codes = accounts.complete_setup(token, form.password.data or "", secret,
@@ -247,7 +250,7 @@ def setup(token: str) -> Any:
                 return render_template("staff/recovery_codes.html",
                                        codes=[factors.show_recovery(c) for c in codes])
     elif request.method == "POST":
-        error = "Fill in every box."
+        error = gettext("Fill in every box.")
     uri = factors.provisioning_uri(secret, staff.email,
                                    f"{current_app.config['CLINIC_NAME']} screener")
     return render_template("staff/setup.html", form=form, error=error, staff=staff,
