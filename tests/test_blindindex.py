@@ -23,8 +23,8 @@ OLD, NEW = TEST_DATA_KEYS
 NAME, PHONE = "José Álvarez-Núñez", "+1 (555) 010-4477"
 
 
-def open_store(url: str, keys: str) -> Store:
-    store = Store(url, keys, "test-" + "k" * 40, country_code="1")
+def open_store(url: str, keys: str, country_code: str = "1") -> Store:
+    store = Store(url, keys, "test-" + "k" * 40, country_code=country_code)
     store.ensure_ready()
     return store
 
@@ -114,7 +114,7 @@ def test_rotation_keeps_search_working_and_rekeys_the_index(database_url):
         assert both.submissions.search("jose alvarez nunez") == [sid]  # before rotating
         report = both.rotate_keys()
         assert report.complete and report.rotated["search_index"] == 1
-        assert {row.key_id for row in entries(both)} == {key_id(NEW)}
+        assert {row.key_id for row in entries(both)} == {f"{key_id(NEW)}+1"}
         assert both.submissions.search("555 010 4477") == [sid]
     finally:
         both.dispose()
@@ -123,6 +123,21 @@ def test_rotation_keeps_search_working_and_rekeys_the_index(database_url):
         assert new.submissions.search("JOSE") == [sid]
     finally:
         new.dispose()
+
+
+def test_a_new_country_code_takes_effect_for_stored_numbers_at_the_next_rotation(
+        database_url):
+    before = open_store(database_url, OLD, country_code="")
+    sid = send(before, 1, phone="+44 20 7946 0018")
+    before.dispose()
+    after = open_store(database_url, OLD, country_code="44")  # the clinic sets its code
+    try:
+        assert after.submissions.search("020 7946 0018") == []
+        assert after.rotate_keys().rotated["search_index"] == 1
+        assert after.submissions.search("020 7946 0018") == [sid]
+        assert after.rotate_keys().rotated["search_index"] == 0  # nothing left to redo
+    finally:
+        after.dispose()
 
 
 def test_rotation_indexes_submissions_stored_before_the_index(stores):

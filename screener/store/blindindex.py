@@ -86,7 +86,14 @@ class BlindIndex:
 
     def __init__(self, data_keys: str | Iterable[str] | None, country_code: str = "") -> None:
         self.keys = [Keyed(key_id(k), index_key(k)) for k in parse_keys(data_keys)]
-        self.country_code = country_code or ""
+        self.country_code = "".join(ch for ch in country_code or "" if ch.isdigit())[:4]
+
+    @property
+    def writer(self) -> str:
+        """What entries written now are tagged with: the writing key's id and the country
+        code their numbers were read with; entries tagged otherwise are redone by
+        ``reindex`` (after a key rotation, or a change of PHONE_COUNTRY_CODE)."""
+        return f"{self.keys[0].key_id}+{self.country_code}"
 
     def terms(self, name: str, phone: str) -> set[tuple[str, str]]:
         return ({("name", t) for t in name_terms(name)}
@@ -95,7 +102,7 @@ class BlindIndex:
     def entries(self, sid: str, name: str, phone: str) -> list[dict[str, str]]:
         """Rows for ``SearchEntry``: the terms under the first (writing) key."""
         writer = self.keys[0]
-        return [{"submission_id": sid, "key_id": writer.key_id,
+        return [{"submission_id": sid, "key_id": self.writer,
                  "digest": writer.digest(kind, term)}
                 for kind, term in sorted(self.terms(name, phone))]
 
@@ -127,10 +134,10 @@ class Reindexed:
 def reindex(engine: Engine, cipher: Cipher, index: BlindIndex,
             batch: int = BATCH) -> Reindexed:
     """Recompute the entries under the first key of every submission that has contact
-    details and entries under another key, or none at all (stored before the index)."""
-    writer = index.keys[0].key_id
+    details and entries under another key or country code, or none at all (stored before
+    the index)."""
     stale = exists().where(SearchEntry.submission_id == Submission.id,
-                           SearchEntry.key_id != writer)
+                           SearchEntry.key_id != index.writer)
     indexed = exists().where(SearchEntry.submission_id == Submission.id)
     report = Reindexed(unreadable=[])
     last = ""
@@ -167,4 +174,4 @@ def left_old(engine: Engine, index: BlindIndex) -> list[str]:
     with engine.connect() as connection:
         return list(connection.scalars(
             select(SearchEntry.submission_id).where(
-                SearchEntry.key_id != index.keys[0].key_id).distinct()))
+                SearchEntry.key_id != index.writer).distinct()))

@@ -244,6 +244,7 @@ class SearchEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     submission_id: Mapped[str] = mapped_column(
         String(32), ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
-    # The data key the index key was derived from (crypto.key_id): rotation redoes others.
+    # The data key the index key was derived from (crypto.key_id) and the country code, as
+    # "<key id>+<code>": ``keys rotate`` redoes entries tagged otherwise.
     key_id: Mapped[str] = mapped_column(String(32))
     digest: Mapped[str] = mapped_column(String(64), index=True)
