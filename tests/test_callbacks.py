@@ -166,9 +166,9 @@ def fresh(clinic, monkeypatch):
 def test_the_first_sign_in_waits_for_the_next_code_by_itself(fresh):
     client, _, _, _ = fresh
     html = client.get("/staff/sign-in/code").get_data(as_text=True)
-    assert "appears in 25 seconds" in html
-    assert '<meta http-equiv="refresh" content="25">' in html
-    assert re.search(r'<input[^>]*name="code"[^>]*disabled', html)
+    assert re.search(r'appears in <span class="seconds-left">25</span> seconds', html)
+    assert 'data-seconds="25"' in html and "/static/staff-wait.js" in html
+    assert not re.search(r'<input[^>]*name="code"[^>]*disabled', html)  # it works at once
 
 
 def test_the_setup_code_again_says_it_was_just_used(fresh):
@@ -182,7 +182,7 @@ def test_the_next_code_signs_in_once_its_step_begins(fresh):
     client, totp, clock, step = fresh
     clock["now"] = (step + 1) * 30 + 1.0
     html = client.get("/staff/sign-in/code").get_data(as_text=True)
-    assert "appears in" not in html and "http-equiv" not in html
+    assert "appears in" not in html and "staff-wait.js" not in html
     signed = client.post("/staff/sign-in/code", data={"code": totp.at(clock["now"])})
     assert signed.status_code == 302 and signed.headers["Location"].endswith("/staff/")
 
