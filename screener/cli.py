@@ -420,7 +420,8 @@ def keys_rotate(batch: int) -> None:
                f"{rotated.get('submission_versions', 0)} answer version(s), "
                f"{rotated.get('submission_events', 0)} note(s) and "
                f"{rotated.get('staff_accounts', 0)} authenticator secret(s) with the first "
-               f"key (id {store.cipher.key_ids[0]})")
+               f"key (id {store.cipher.key_ids[0]}); re-indexed "
+               f"{rotated.get('search_index', 0)} submission(s) for search by name or phone")
     for table, ids in report.unreadable.items():
         click.echo(f"cannot be read: key missing: {len(ids)} row(s) of {table}, left as they "
                    f"are: {', '.join(map(str, ids))}", err=True)

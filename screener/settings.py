@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     # The audit log's seals are keyed with this (else derived from SECRET_KEY); on
     # PostgreSQL, DATABASE_APP_ROLE is the app's role, given only what it needs on upgrade.
     AUDIT_KEY: str = ""
+    # The clinic's country calling code: staff find "+1 555 010 1234" by "555 010 1234".
+    PHONE_COUNTRY_CODE: str = Field("1", pattern=r"^[0-9]{0,4}$")
     SMTP_URL: str = ""
     NOTIFY_EMAIL: str = ""
     NOTIFY_RETRY_DELAYS: Annotated[tuple[Annotated[float, Field(ge=0)], ...], NoDecode,

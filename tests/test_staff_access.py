@@ -22,7 +22,7 @@ OPEN = {("staff.sign_in", "GET"): 200, ("staff.sign_in", "POST"): 401,
 ADMIN = {"staff.accounts", "staff.account_change", "staff.audit", "staff.audit_export",
          "staff.usage", "staff.usage_csv"}
 SIGNED_IN = {"staff.worklist", "staff.submission", "staff.call", "staff.status", "staff.note",
-             "staff.withdraw", "staff.export", "staff.sign_out"}
+             "staff.withdraw", "staff.export", "staff.sign_out", "staff.language"}
 
 
 def staff_routes(app) -> list[tuple[str, str, str]]:

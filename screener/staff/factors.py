@@ -8,6 +8,7 @@ import hmac
 import io
 import secrets
 import time
+from datetime import UTC, datetime
 
 import pyotp
 import segno
@@ -16,6 +17,7 @@ import segno
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RECOVERY_CODES = 10
 RECOVERY_LENGTH = 10  # 50 bits each
+STEP_SECONDS = 30  # pyotp's default TOTP interval, as every authenticator app uses
 
 
 def new_secret() -> str:
@@ -50,6 +52,11 @@ def totp_step(secret: str, code: str, after_step: int, moment: float | None = No
         if step > after_step and hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
+
+
+def step_start(step: int) -> datetime:
+    """When TOTP time step ``step`` begins: its code shows on the phone from then."""
+    return datetime.fromtimestamp(step * STEP_SECONDS, UTC)
 
 
 def new_recovery_codes() -> list[str]:

@@ -45,6 +45,7 @@ class Staff:
     state: str  # active, setup pending, disabled
     last_sign_in_at: datetime | None
     created_at: datetime
+    language: str | None = None  # the staff pages' language; None: the clinic's first
 
     @property
     def is_admin(self) -> bool:
@@ -61,7 +62,7 @@ def _state(row: StaffAccount) -> str:
 
 def _staff(row: StaffAccount) -> Staff:
     return Staff(row.id, row.email, row.role, row.session_version, _state(row),
-                 row.last_sign_in_at, row.created_at)
+                 row.last_sign_in_at, row.created_at, row.language)
 
 
 def normal_email(email: str) -> str:
@@ -258,6 +259,34 @@ class Accounts:
         """Whether an UPDATE changed exactly one row (the atomic test of "unused")."""
         return session.execute(statement, execution_options={
             "synchronize_session": False}).rowcount == 1  # type: ignore[attr-defined]
+
+    def code_used(self, account_id: str, code: str, moment: datetime | None = None) -> bool:
+        """Whether ``code`` is this account's TOTP code for a step already used (signing
+        in right after setup with the setup's code): the caller says "wait for the next
+        one" instead of "wrong code". Checked only after ``check_second_factor`` refused."""
+        moment = moment or now()
+        with self.sessions() as session:
+            row = session.get(StaffAccount, account_id)
+            if row is None or row.totp_secret is None or not row.totp_last_step:
+                return False
+            secret, _ = self.cipher.try_open(row.id, "totp_secret", row.totp_secret)
+            step = None if secret is None else factors.totp_step(
+                secret, code, row.totp_last_step - 2, moment.timestamp())
+            return step is not None and step <= row.totp_last_step
+
+    def next_code_at(self, account_id: str) -> datetime | None:
+        """When the authenticator shows the first code this account may still use (the
+        step after the last one used), or None when there is none to wait for."""
+        with self.sessions() as session:
+            last = session.scalar(select(StaffAccount.totp_last_step).where(
+                StaffAccount.id == account_id))
+        return None if not last else factors.step_start(last + 1)
+
+    def set_language(self, account_id: str, language: str | None) -> None:
+        with self.sessions() as session:
+            session.execute(update(StaffAccount).where(StaffAccount.id == account_id)
+                            .values(language=language))
+            session.commit()
 
     def recovery_left(self, account_id: str) -> int:
         with self.sessions() as session:

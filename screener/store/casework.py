@@ -49,6 +49,9 @@ class WorkItem:
     expires_at: datetime
     contact: Contact | None
     unreadable: str | None = None  # why the contact details cannot be opened
+    language: str = ""  # the patient's language
+    reference: str | None = None  # the code the patient was shown
+    note: str | None = None  # the patient's own words, as written
 
 
 @dataclass(frozen=True)
@@ -75,14 +78,21 @@ class Casework:
         self.cipher = cipher
 
     def worklist(self, statuses: tuple[Status, ...] | None, offset: int, limit: int,
-                 moment: datetime | None = None) -> tuple[list[WorkItem], int]:
-        """Urgent first, then oldest first; (one page, how many in all)."""
+                 moment: datetime | None = None,
+                 only: list[str] | None = None) -> tuple[list[WorkItem], int]:
+        """Urgent first, then oldest first; (one page, how many in all). ``only``: these
+        ids (a search's), whatever their status."""
         moment = moment or now()
         live = Submission.expires_at > moment
         where = [live] if statuses is None else [live, Submission.status.in_(statuses)]
+        if only is not None:
+            where = [live, Submission.id.in_(only)]
         order = (Submission.urgent.desc(), Submission.created_at, Submission.id)
         with self.sessions() as session:
-            if statuses is None:
+            if only is not None:
+                total = session.scalar(select(func.count()).select_from(Submission)
+                                       .where(*where)) or 0
+            elif statuses is None:
                 total = session.scalar(select(func.count()).select_from(Submission)
                                        .where(live)) or 0  # the expires_at index alone
             else:  # counted first: a purge in between can only over-count by its rows
@@ -95,7 +105,8 @@ class Casework:
                     .offset(offset).limit(limit))
             rows = session.execute(
                 select(Submission.id, Submission.status, Submission.urgent,
-                       Submission.created_at, Submission.expires_at, Submission.contact)
+                       Submission.created_at, Submission.expires_at, Submission.contact,
+                       Submission.language, Submission.reference, Submission.note)
                 .where(Submission.id.in_(page)).order_by(*order)).all()
         return [self._item(r) for r in rows], total
 
@@ -103,8 +114,12 @@ class Casework:
         """One worklist line; contact details no key opens show as unreadable, not a 500."""
         contact, reason = (self.cipher.try_open(row.id, "contact", row.contact)
                            if row.contact else (None, None))
+        reference = (self.cipher.try_open(row.id, "reference", row.reference)[0]
+                     if row.reference else None)
+        note = self.cipher.try_open(row.id, "note", row.note)[0] if row.note else None
         return WorkItem(row.id, row.status, row.urgent, row.created_at, row.expires_at,
-                        Contact(**contact) if contact is not None else None, reason)
+                        Contact(**contact) if contact is not None else None, reason,
+                        row.language, reference, note)
 
     def _version(self, row_id: str, number: int, token: str, at: datetime,
                  by: str | None) -> Version:

@@ -148,6 +148,8 @@ class StaffAccount(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The language the staff pages and the guidance are shown in; None: the clinic's first.
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class RecoveryCode(Base):
@@ -236,3 +238,18 @@ class KeyCheck(Base):
 
     key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     first_used_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SearchEntry(Base):
+    """One term of a submission's name or phone number in the keyed blind index
+    (store/blindindex.py): an HMAC, never the name or number; gone when it is withdrawn."""
+
+    __tablename__ = "search_index"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    # The data key the index key was derived from (crypto.key_id) and the country code, as
+    # "<key id>+<code>": ``keys rotate`` redoes entries tagged otherwise.
+    key_id: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64), index=True)

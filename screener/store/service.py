@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from .accounts import Accounts
 from .audit import AuditLog
 from .audit import audit_keys as audit_keys_from
+from .blindindex import BlindIndex, left_old, reindex
 from .casework import Casework
 from .crypto import Cipher
 from .db import SchemaBehind, check_schema, make_engine
@@ -36,13 +37,15 @@ class Store:
     """One engine, its sessions, the cipher, and the queries of each part."""
 
     def __init__(self, url: str, keys: Any, secret: str,
-                 audit_keys: list[bytes] | None = None, **engine_options: Any) -> None:
+                 audit_keys: list[bytes] | None = None, country_code: str = "",
+                 **engine_options: Any) -> None:
         self.engine: Engine = make_engine(url, **engine_options)
         sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.cipher = cipher = Cipher(keys)
         self.audit = AuditLog(sessions, audit_keys if audit_keys is not None
                               else audit_keys_from({"SECRET_KEY": secret}))
-        self.submissions = Submissions(sessions, cipher, secret, self.audit)
+        self.index = BlindIndex(keys, country_code)
+        self.submissions = Submissions(sessions, cipher, secret, self.audit, self.index)
         self.accounts = Accounts(sessions, cipher)
         self.casework = Casework(sessions, cipher)
         self._checked = False
@@ -66,6 +69,12 @@ class Store:
         then forget the old keys' ids when nothing needs them any more."""
         record(self.engine, self.cipher.key_ids[:1])
         report = rotate(self.engine, self.cipher, batch, on_batch)
+        # The blind index is keyed from the data keys: recomputed under the first one.
+        reindexed = reindex(self.engine, self.cipher, self.index, batch)
+        report.rotated["search_index"] = reindexed.indexed
+        stale = left_old(self.engine, self.index)
+        if stale:
+            report.left_old["search_index"] = stale
         if report.complete:
             retire(self.engine, self.cipher, everything_readable=not report.unreadable_count)
         return report
@@ -77,7 +86,7 @@ class Store:
 def store_from_config(config: Any) -> Store:
     """The store for an app's checked settings (``config.configure``)."""
     return Store(config["DATABASE_URL"], config["DATA_KEYS"], config["SECRET_KEY"] or "",
-                 audit_keys_from(config))
+                 audit_keys_from(config), config["PHONE_COUNTRY_CODE"])
 
 
 def init_store(app: Flask) -> Store:

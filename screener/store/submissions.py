@@ -16,8 +16,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import blindindex
+from .blindindex import BlindIndex
 from .crypto import Cipher, SealError
-from .models import Status, Submission, new_submission_id, now
+from .models import SearchEntry, Status, Submission, new_submission_id, now
 from .reference import digest, normalise, reference_for
 
 if TYPE_CHECKING:
@@ -101,11 +103,12 @@ class Submissions:
     """The submission store over one engine's sessions and one cipher."""
 
     def __init__(self, sessions: sessionmaker[Session], cipher: Cipher, secret: str,
-                 audit: AuditLog | None = None) -> None:
+                 audit: AuditLog | None = None, index: BlindIndex | None = None) -> None:
         self.sessions = sessions
         self.cipher = cipher
         self.secret = secret
         self.audit = audit  # a withdrawal's audit line is sealed in its transaction
+        self.index = index  # names and numbers to search by, keyed (blindindex.py)
 
     def reference_for(self, send_token: str) -> str:
         return reference_for(self.secret, send_token)
@@ -132,6 +135,10 @@ class Submissions:
         with self.sessions() as session:
             session.add(row)
             try:
+                if self.index is not None:
+                    session.flush()
+                    blindindex.add(session, self.index, sid, new.contact.name,
+                                   new.contact.phone)
                 session.commit()
                 return sid, code, True
             except IntegrityError:
@@ -198,6 +205,19 @@ class Submissions:
         with self.sessions() as session:
             return session.scalar(select(Submission.id).where(
                 Submission.reference_digest == digest(code), _live(moment or now())))
+
+    def search(self, typed: str, moment: datetime | None = None) -> list[str]:
+        """Ids of the live submissions whose name, a word of it, or phone number matches
+        ``typed``, through the blind index: nothing is decrypted to search."""
+        wanted = self.index.wanted(typed) if self.index is not None else []
+        if not wanted:
+            return []
+        with self.sessions() as session:
+            return list(session.scalars(
+                select(Submission.id).where(
+                    Submission.id.in_(select(SearchEntry.submission_id).where(
+                        SearchEntry.digest.in_(wanted))), _live(moment or now()))
+                .order_by(Submission.created_at)))
 
     def withdraw(self, sid: str, moment: datetime | None = None,
                  staff_id: str | None = None) -> bool:
@@ -307,6 +327,7 @@ def _erase(row: Submission, moment: datetime, audit: AuditLog | None,
     row.contact = row.answers = row.note = row.guidance = None
     session = Session.object_session(row)
     assert session is not None
+    blindindex.forget(session, row.id)
     session.execute(delete(SubmissionVersion).where(SubmissionVersion.submission_id == row.id))
     session.execute(update(SubmissionEvent).where(SubmissionEvent.submission_id == row.id)
                     .values(note=None))

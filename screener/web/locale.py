@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import get_locale
 
 from ..i18n import DEFAULT_LOCALE
@@ -23,12 +23,16 @@ def _locale(code: str) -> Locale:
 
 
 def select_locale() -> Locale:
-    """For Flask-Babel: a chosen language (kept in the session), else the browser's.
+    """For Flask-Babel: on staff pages the staff member's language; else a chosen language
+    (kept in the session), else the browser's.
 
     Given as a parsed ``Locale`` (one per language, parsed once), which Flask-Babel keeps
     as it is instead of parsing the code again on every request.
     """
     offered = offered_locales()
+    staff = g.get("staff_language")  # the staff area: the staff member's setting
+    if staff in offered:
+        return _locale(staff)
     chosen = session.get("lang")
     if chosen in offered:
         return _locale(chosen)

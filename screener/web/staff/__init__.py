@@ -1,7 +1,8 @@
 """The staff area under /staff: sign-in with a second factor, the worklist, the call, and
 (for admins) accounts, the audit log and usage counts.
 
-Only there when the clinic has switched the handoff on (else every page is a 404). Every
+Only there when the clinic has switched the handoff on (else every page is a 404 that says
+so and where the setting is explained). Every
 page but sign-in and account setup needs a signed-in account; admin pages need the admin
 role. The staff session is its own cookie (``state.STAFF_COOKIE``, path /staff, 15 minutes
 idle, 8 hours in all), and holds the account id with its ``session_version``, so signing
@@ -27,12 +28,14 @@ from flask import (
     request,
     session,
 )
+from flask_babel import gettext, refresh
 from flask_login import LoginManager, UserMixin, current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...exports.nurse import answer_text
 from ...store.accounts import Staff
 from ...store.service import Store, current_store
+from ..locale import current_locale, offered_locales
 from ..state import is_staff_path
 
 log = logging.getLogger("screener.staff")
@@ -92,19 +95,35 @@ def admin_only(view: View) -> View:
 
 
 @bp.before_request
+def staff_language() -> Any:
+    """Staff pages in the staff member's language (their setting, else the clinic's first);
+    with the handoff off, a page that says so instead of a 404 that links to itself."""
+    if not current_app.config.get("HANDOFF"):
+        return render_template("staff/handoff_off.html"), 404
+    chosen = current_user.staff.language if current_user.is_authenticated else None
+    offered = offered_locales()
+    g.staff_language = chosen if chosen in offered else offered[0]
+    refresh()
+    return None
+
+
+def staff_locale() -> str:
+    """The language the nurse reads in (the staff pages' language)."""
+    return str(g.get("staff_language") or current_locale())
+
+
+@bp.before_request
 def say_staff_timed_out() -> None:
     """Before the guard sends a timed-out person to sign in: the note goes with them.
     A hook of the blueprint, so patient and API requests do not pay for it."""
     if getattr(session, "timed_out", False):
-        flash("You were signed out after a time without activity. Sign in again.")
+        flash(gettext("You were signed out after a time without activity. Sign in again."))
 
 
 @bp.before_request
 def guard() -> Any:
     """The staff area is there only with the handoff, and only for someone signed in
     (its sign-in pages aside); ``admin_only`` adds the role, view by view."""
-    if not current_app.config["HANDOFF"]:
-        abort(404)
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
@@ -118,9 +137,9 @@ def database_down(exc: SQLAlchemyError) -> Any:
     log.warning("Staff area: database unavailable (%s)", type(exc).__name__)
     g._login_user = login_manager.anonymous_user()  # the page must not ask the database
     return render_template(
-        "staff/error.html", title="The database cannot be reached",
-        text="Nothing was changed. Try again in a minute; if it goes on, tell the person "
-             "who runs the screener."), 503
+        "staff/error.html", title=gettext("The database cannot be reached"),
+        text=gettext("Nothing was changed. Try again in a minute; if it goes on, tell the "
+                     "person who runs the screener.")), 503
 
 
 @bp.after_request
@@ -133,6 +152,8 @@ def never_kept(response: Any) -> Any:
 def staff_values() -> dict[str, Any]:
     if not is_staff_path(request.path):
         return {}
+    if not current_app.config.get("HANDOFF"):  # no accounts to look up
+        return {"staff_user": None}
     signed_in = current_user.is_authenticated
     return {"staff_user": current_user.staff if signed_in else None}
 
@@ -149,7 +170,8 @@ def init_staff(app: Flask) -> None:
     area reads ``current_user``)."""
     login_manager.init_app(app, add_context_processor=False)
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
-    app.jinja_env.globals["staff_answer"] = lambda qid, value: answer_text(qid, value, "en")
+    app.jinja_env.globals["staff_answer"] = lambda qid, value: answer_text(
+        qid, value, staff_locale())
 
 
 from . import admin, auth, work  # noqa: E402,F401  (the views register on bp)

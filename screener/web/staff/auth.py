@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -23,23 +24,27 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
+from ...i18n import N_
 from ...staff import factors
 from ...store.accounts import AccountError
 from ...store.audit import Action
 from ...store.reference import digest
 from ..clientkey import client_key
 from ..links import local_path
+from ..locale import offered_locales
 from ..security import limit_client
 from . import StaffUser, bp, me, store
-from .forms import CodeForm, ConfirmForm, SetupForm, SignInForm
+from .forms import CodeForm, ConfirmForm, LanguageForm, SetupForm, SignInForm
 from .throttle import Refusal, SignInThrottle
 
-WRONG = "That email, password or code is not right. Check them and try again."
-CAPPED = ("Too many failed sign-ins for this account. Sign in from a computer you have "
-          "signed in from before, or ask an admin to reset your account.")
+WRONG = N_("That email, password or code is not right. Check them and try again.")
+USED = N_("That code was just used. Wait for the next one.")
+CAPPED = N_("Too many failed sign-ins for this account. Sign in from a computer you have "
+            "signed in from before, or ask an admin to reset your account.")
 PENDING_SECONDS = 300
 
 
@@ -74,14 +79,15 @@ def _refusal(email: str) -> tuple[str | None, Refusal | None]:
 
 def _refusal_message(refusal: Refusal) -> str:
     if refusal.reason == "capped":
-        return CAPPED
-    return f"Too many tries from here. Try again in {_duration(refusal.seconds)}."
+        return gettext(CAPPED)
+    return gettext("Too many tries from here. Try again in %(wait)s.",
+                   wait=_duration(refusal.seconds))
 
 
 def _duration(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return gettext("%(num)s seconds", num=seconds)
+    return gettext("%(num)s minutes", num=math.ceil(seconds / 60))
 
 
 def _throttle_client(email: str | None, staff_id: str | None = None) -> None:
@@ -119,14 +125,14 @@ def sign_in() -> Any:
                 staff = store().accounts.check_password(email, form.password.data or "")
                 if staff is None:
                     _failed(email, "password")
-                    error = WRONG
+                    error = gettext(WRONG)
                 else:
                     session.clear()
                     session["staff_pending"] = {"id": staff.id, "email": staff.email,
                                                 "at": time.time()}
                     return redirect(url_for(".second_factor", next=request.args.get("next")))
         else:
-            error = "Enter your email and password."
+            error = gettext("Enter your email and password.")
     if error and status == 200:
         status = 401
     headers = {"Retry-After": str(refusal.seconds)} if status == 429 and refusal else {}
@@ -141,14 +147,22 @@ def _pending() -> dict[str, Any] | None:
     return None
 
 
+def _wait_seconds(account_id: str) -> int:
+    """Seconds until the authenticator shows a code this account has not used yet: right
+    after setup, the code on the phone is the one setup took."""
+    next_at = store().accounts.next_code_at(account_id)
+    return 0 if next_at is None else max(0, math.ceil(next_at.timestamp() - time.time()))
+
+
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 def second_factor() -> Any:
     pending = _pending()
     if pending is None:
-        flash("Sign in with your email and password first.")
+        flash(gettext("Sign in with your email and password first."))
         return redirect(url_for(".sign_in"))
     form = CodeForm()
     error = None
+    moment = datetime.fromtimestamp(time.time(), UTC)  # one clock: time.time, as pyotp's
     if request.method == "POST":
         _throttle_client(pending["email"], pending["id"])
         refusal = _refusal(pending["email"])[1]
@@ -158,13 +172,15 @@ def second_factor() -> Any:
             flash(_refusal_message(refusal))
             return redirect(url_for(".sign_in"))
         if not form.validate():
-            error = "Enter the code."
+            error = gettext("Enter the code.")
         else:
-            used = store().accounts.check_second_factor(pending["id"], form.code.data or "")
+            code = form.code.data or ""
+            used = store().accounts.check_second_factor(pending["id"], code, moment)
             staff = store().accounts.get(pending["id"]) if used else None
             if staff is None:
                 _failed(pending["email"], "code")
-                error = WRONG
+                error = gettext(USED if store().accounts.code_used(pending["id"], code, moment)
+                                else WRONG)
             else:
                 _throttle().succeeded(staff.email, _client())
                 session.clear()
@@ -175,7 +191,8 @@ def second_factor() -> Any:
                     flash(f"You used a recovery code; {left} left. If your phone is lost, "
                           "ask an admin to reset your account.")
                 return redirect(_next_url())
-    return render_template("staff/code.html", form=form, error=error), (401 if error else 200)
+    return render_template("staff/code.html", form=form, error=error,
+                           wait=_wait_seconds(pending["id"])), (401 if error else 200)
 
 
 @bp.post("/sign-out")
@@ -186,8 +203,20 @@ def sign_out() -> Response:
         store().accounts.end_sessions(me().id)  # a copy of the cookie stops working too
         logout_user()
         session.clear()
-        flash("You are signed out.")
+        flash(gettext("You are signed out."))
     return redirect(url_for(".sign_in"))
+
+
+@bp.post("/language")
+def language() -> Response:
+    """The signed-in staff member's language, kept on the account (every computer)."""
+    form = LanguageForm()
+    if form.validate() and form.language.data in offered_locales():
+        store().accounts.set_language(me().id, form.language.data)
+        store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
+                             detail=f"language {form.language.data}")
+    back = local_path(request.form.get("back"), "")
+    return redirect(back if back.startswith("/staff/") else url_for(".worklist"))
 
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])
@@ -207,7 +236,7 @@ def setup(token: str) -> Any:
     error = None
     if request.method == "POST" and form.validate():
         if form.password.data != form.confirm.data:
-            error = "The two passwords are not the same."
+            error = gettext("The two passwords are not the same.")
         else:
             try:
                 codes = accounts.complete_setup(token, form.password.data or "", secret,
@@ -221,7 +250,7 @@ def setup(token: str) -> Any:
                 return render_template("staff/recovery_codes.html",
                                        codes=[factors.show_recovery(c) for c in codes])
     elif request.method == "POST":
-        error = "Fill in every box."
+        error = gettext("Fill in every box.")
     uri = factors.provisioning_uri(secret, staff.email,
                                    f"{current_app.config['CLINIC_NAME']} screener")
     return render_template("staff/setup.html", form=form, error=error, staff=staff,

@@ -13,31 +13,32 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from ...i18n import N_
 from ...store.casework import STAFF_STATUSES
 
-STATUS_LABELS = {"new": "New", "contacted": "Contacted", "booked": "Booked",
-                 "not_now": "Not now", "referred_elsewhere": "Referred elsewhere",
-                 "closed": "Closed", "withdrawn": "Withdrawn"}
+STATUS_LABELS = {"new": N_("New"), "contacted": N_("Contacted"), "booked": N_("Booked"),
+                 "not_now": N_("Not now"), "referred_elsewhere": N_("Referred elsewhere"),
+                 "closed": N_("Closed"), "withdrawn": N_("Withdrawn")}
 STATUS_CHOICES = [SelectChoice(str(s), STATUS_LABELS[str(s)]) for s in STAFF_STATUSES]
 
 
 class SignInForm(FlaskForm):
-    email = StringField("Email", validators=[DataRequired("Enter your email."),
+    email = StringField(N_("Email"), validators=[DataRequired("Enter your email."),
                                              Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
+    password = PasswordField(N_("Password"), validators=[DataRequired("Enter your password."),
                                                      Length(max=200)])
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code from your authenticator app, or a recovery code",
+    code = StringField(N_("Code from your authenticator app, or a recovery code"),
                        validators=[DataRequired("Enter the code."), Length(max=40)])
 
 
 class SetupForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired("Choose a password.")])
-    confirm = PasswordField("The same password again",
+    password = PasswordField(N_("New password"), validators=[DataRequired("Choose a password.")])
+    confirm = PasswordField(N_("The same password again"),
                             validators=[DataRequired("Type the password again.")])
-    code = StringField("The 6-digit code your app shows now",
+    code = StringField(N_("The 6-digit code your app shows now"),
                        validators=[DataRequired("Enter the code from your app.")])
 
 
@@ -63,3 +64,9 @@ class AccountForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: CSRF only."""
+
+
+class LanguageForm(FlaskForm):
+    """The staff member's language: the staff pages and the guidance they read."""
+
+    language = StringField("Language", validators=[DataRequired(), Length(max=16)])

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ...catalogue.answers import AnswersError, ValidAnswers, visible_questions
 from ...catalogue.questions import QUESTIONS, RED_FLAG_GROUPS, STEPS
@@ -22,12 +23,11 @@ from ...store.models import Status
 from ...store.reference import grouped
 from ...store.submissions import Opened
 from ..extensions import screening
-from . import bp, me, store
+from . import bp, me, staff_locale, store
+from .callback import best_time_words, call_back, language_name
 from .forms import STATUS_LABELS, NoteForm, StatusForm, WithdrawForm
 
 PER_PAGE = 50
-# The language of staff pages, and so of the record made here.
-RECORD_LOCALE = "en"
 # Who "took" a submission no one has worked on yet.
 ONLINE = "the patient, online"
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
@@ -44,20 +44,31 @@ def worklist() -> Any:
     wanted = request.args.get("status", "open")
     if wanted not in FILTERS:
         wanted = "open"
-    typed = request.args.get("code", "").strip()
+    typed = request.args.get("code", "").strip()[:100]
+    found = None
     if typed:
         sid = store().submissions.by_reference(typed)
         if sid is not None:
             return redirect(url_for(".submission", sid=sid))
-        flash("No submission has that reference code. It may have expired or been "
-              "withdrawn, or a character may be mistyped.")
+        found = store().submissions.search(typed)  # by name or phone, never decrypting
+        if not found:
+            flash(gettext("No submission has that reference code, name or phone number. It "
+                          "may have expired or been withdrawn, or a character may be "
+                          "mistyped."))
+            found = None
     page = _int_arg("page", 1)
-    items, total = store().casework.worklist(FILTERS[wanted], (page - 1) * PER_PAGE, PER_PAGE)
-    store().audit.record(Action.VIEW, staff_id=me().id, detail=f"worklist {wanted} p{page}")
+    items, total = store().casework.worklist(FILTERS[wanted], (page - 1) * PER_PAGE, PER_PAGE,
+                                             only=found)
+    store().audit.record(Action.VIEW, staff_id=me().id, detail=(
+        f"search {len(found)} found" if found else f"worklist {wanted} p{page}"))
     pages = max(1, -(-total // PER_PAGE))
+    nurse = staff_locale()
     return render_template("staff/worklist.html", items=items, total=total, page=page,
                            pages=pages, wanted=wanted, counts=store().casework.counts(),
-                           labels=STATUS_LABELS, typed=typed, now=datetime.now(UTC))
+                           labels=STATUS_LABELS, typed=typed, now=datetime.now(UTC),
+                           searched=found is not None,
+                           calls={item.id: call_back(item, nurse) for item in items},
+                           codes={item.id: grouped(item.reference or "") for item in items})
 
 
 def _opened(sid: str) -> Opened:
@@ -100,7 +111,7 @@ def _differences(opened: Opened, result_now: Result | None) -> dict[str, list[st
 
     def title(topic_id: str) -> str:
         topic = topics.get(topic_id)
-        return topic.title.in_locale("en") if topic else topic_id
+        return topic.title.in_locale(staff_locale()) if topic else topic_id
 
     return {"added": sorted(title(t) for t in now - then),
             "removed": sorted(title(t) for t in then - now)}
@@ -113,11 +124,12 @@ def submission(sid: str) -> Any:
     unreadable = _unreadable(opened, versions)
     shown = None if unreadable else (
         versions[0] if request.args.get("version") == "1" and versions else latest)
-    result = screening().evaluate_stored(shown.answers, opened.language) if shown else None
+    nurse = staff_locale()  # the nurse reads the guidance in the nurse's language
+    result = screening().evaluate_stored(shown.answers, nurse) if shown else None
     patient_now = None  # the patient's own answers under today's rules, evaluated once
     if opened.answers is not None and versions and not unreadable:
         patient_now = (result if shown is versions[0]
-                       else screening().evaluate_stored(versions[0].answers, opened.language))
+                       else screening().evaluate_stored(versions[0].answers, nurse))
     store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id)
     history = store().casework.history(opened.id)
     record = None
@@ -133,7 +145,8 @@ def submission(sid: str) -> Any:
         today_version=screening().rules.version, labels=STATUS_LABELS,
         status_form=StatusForm(status=str(opened.status)), note_form=NoteForm(),
         withdraw_form=WithdrawForm(), live=opened.status is not Status.WITHDRAWN,
-        unreadable=unreadable)
+        unreadable=unreadable, patient_language=language_name(opened.language, nurse),
+        best_time=best_time_words(opened.contact.best_time) if opened.contact else "")
 
 
 @bp.route("/submissions/<sid>/call", methods=["GET", "POST"])
@@ -257,7 +270,7 @@ def _record_text(opened: Opened, latest: Version, result: Result,
     the staff pages' language."""
     record = _staff_record(opened, latest, history or store().casework.history(opened.id))
     return nurse_record(result, latest.answers, record, current_app.config["TIMEZONE"],
-                        RECORD_LOCALE), record
+                        staff_locale()), record
 
 
 def _export_source(sid: str) -> tuple[Opened, ValidAnswers, Result, Version]:
@@ -288,7 +301,7 @@ def export(sid: str, slug: str, ext: str) -> Response:
                       str(latest.number), opened.ruleset_version, answered_at=latest.at,
                       author=latest.by)
     body = chosen.render(Source(answers, result, submission=sent, call=record, zone=zone,
-                                locale=RECORD_LOCALE,
+                                locale=staff_locale(),
                                 canonical=current_app.config["FHIR_CANONICAL"]))
     store().audit.record(Action.EXPORT, staff_id=me().id, submission_id=opened.id,
                          detail=chosen.name)
