@@ -233,7 +233,7 @@ def test_a_wrong_key_found_after_an_outage_at_start_up_seals_nothing(make_handof
     finally:
         postgres.resume()
     patient = Patient(app.test_client()).finish()
-    outage_page(patient.send())
+    outage_page(patient.send_and_see())
     assert store.submissions.count() == 1
 
 
