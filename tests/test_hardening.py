@@ -14,7 +14,8 @@ from screener.catalogue.answers import MAX_PROBLEMS
 from .conftest import COMPLETE_ANSWERS, WizardActions
 
 SAMPLE_ARGS = {"step_id": "urgent", "fmt": "txt", "filename": "screener.css", "token": "x" * 43,
-               "sid": "x" * 22, "account_id": "x" * 22, "change": "reset"}
+               "sid": "x" * 22, "account_id": "x" * 22, "change": "reset", "slug": "summary",
+               "ext": "txt"}
 # Names url_for would take as its own, names the views read, and anything else.
 PARAM_NAMES = st.sampled_from(["endpoint", "_method", "_external", "_anchor", "_scheme",
                                "step_id", "fmt", "filename", "lang", "return", "values"]) | \
