@@ -16,7 +16,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from .catalogue.questions import QUESTIONS, STEPS
+from .catalogue.questions import PAGES, PARTS, QUESTIONS, STEPS
 from .engine.disclaimer import DISCLAIMER_TEXT
 from .engine.loader import RuleSet
 from .engine.rulemodels import CATEGORIES
@@ -34,6 +34,8 @@ def catalogue_texts() -> list[str]:
     texts = [DISCLAIMER_TEXT, SAFETY_NET_TITLE, SAFETY_NET_TEXT, *CATEGORIES]
     for step in STEPS:
         texts.append(step.title)
+    texts += [title for title, _ in PARTS]
+    texts += [text for page in PAGES for text in (page.prompt, page.help)]
     for q in QUESTIONS.values():
         texts += [q.prompt, q.help, q.say, q.low_label, q.high_label, q.missing,
                   q.nurse_field]
