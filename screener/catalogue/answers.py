@@ -102,8 +102,12 @@ _ASKED_FIRST: dict[str, frozenset[str]] = {
 
 _ENDS_AT_AGE = compile_condition(UNDER_18)
 _AFTER_AGE = frozenset(p.id for p in PAGES[PAGES.index(AGE_PAGE) + 1:])
-# The questions an under-18 is asked: those on the pages up to the age page.
-_ASKED_OF_UNDER_18 = frozenset(p.question for p in PAGES[:PAGES.index(AGE_PAGE) + 1])
+
+
+def ends_at_age(answers: Answers) -> bool:
+    """An under-18 answer: the patient pages end at the age page (the answer contract still
+    asks every question of the API, whose answers are evaluated as they come)."""
+    return _ENDS_AT_AGE(answers)
 
 
 def ends_early(answers: Answers) -> bool:
@@ -303,10 +307,8 @@ def validate_answers(data: object, *, complete: bool = True) -> ValidAnswers:
             asked = ", ".join(sorted({leaf.question for leaf in leaves(_OFFERED_WHEN[qid, v])}))
             problems.append(f"'{qid}' cannot include {short(v)} with this '{asked}' answer.")
     if complete:
-        adult = not _ENDS_AT_AGE(answers)
         problems += [f"'{q.id}' is required." for q in shown
-                     if q.required and q.id not in answers
-                     and (adult or q.id in _ASKED_OF_UNDER_18)]
+                     if q.required and q.id not in answers]
     if problems:
         raise AnswersError(problems)
     return ValidAnswers(answers)
