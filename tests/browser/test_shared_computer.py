@@ -47,7 +47,7 @@ def test_a_walk_away_clears_the_answers_with_a_kind_note(page, impatient_server)
     person = Person(page, impatient_server)
     page.goto(impatient_server + "/step/urgent")
     person.answer_step(COMPLETE_ANSWERS, ["red_flags"])
-    assert page.url.endswith("/step/diagnosis")
+    assert page.url.endswith("/step/urgent-2")
     page.wait_for_timeout(3500)
     page.reload()
     assert page.url == impatient_server + "/"
