@@ -385,7 +385,7 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "age_band", "single",
         "How old are you?",
-        "Age affects healing and which care is safest. It never rules anyone out on its own.",
+        "This guide is written for adults. Age also affects healing and which care is safest.",
         choices=_choices(("under_18", "Under 18"), ("18_39", "18 to 39"), ("40_59", "40 to 59"),
                          ("60_74", "60 to 74"), ("75_plus", "75 or older")),
         missing="Choose your age group.", nurse_field="Age",
