@@ -23,6 +23,7 @@ from bench.load import free_port, start_gunicorn  # noqa: E402
 from screener.catalogue.answers import visible_pages  # noqa: E402
 from screener.catalogue.questions import PAGES, QUESTIONS  # noqa: E402
 from screener.catalogue.reading import reading_minutes, words_to_read  # noqa: E402
+from screener.catalogue.split import page_answers  # noqa: E402
 from tests.conftest import COMPLETE_ANSWERS  # noqa: E402
 
 SCREEN = 667
@@ -34,6 +35,9 @@ FAILED_FUSION = HERNIATED | {
     "prior_surgery_type": ["fusion"], "prior_surgery_outcome": "improved_then_returned",
     "health_factors": ["smoking", "diabetes", "opioids"], "age_band": "60_74",
 }
+# The walk that measures every page: every follow-up asked, and an age below 60, so the
+# health page offers all its choices (pregnancy is not offered from 60 on).
+EVERY_PAGE = FAILED_FUSION | {"age_band": "40_59"}
 
 
 def choose(page: Any, answers: dict[str, Any], question_ids: tuple[str, ...]) -> None:
@@ -80,18 +84,18 @@ def main() -> None:
                 page.context.clear_cookies()
                 page.goto(base + f"/?lang={lang}")
                 page.goto(base + "/step/urgent")
-                for each in visible_pages(FAILED_FUSION):
+                for each in visible_pages(EVERY_PAGE):
                     rows.append((f"page {each.id} ({lang})", height(page)))
                     rows.append((f"page {each.id}, tallest ({lang})",
                                  tallest(page, each.question)))
-                    choose(page, FAILED_FUSION, each.questions)
+                    choose(page, page_answers(each, EVERY_PAGE), each.questions)
             rows.append(("review (es)", height(page)))
             for name, answers in (("herniated disc, failed PT", HERNIATED),
                                   ("failed fusion", FAILED_FUSION)):
                 page.context.clear_cookies()
                 page.goto(base + "/step/urgent")
                 for each in visible_pages(answers):
-                    choose(page, answers, each.questions)
+                    choose(page, page_answers(each, answers), each.questions)
                 page.goto(base + "/result")
                 rows.append((f"result: {name}", height(page)))
                 box = page.locator(".do-now").bounding_box()
@@ -101,7 +105,8 @@ def main() -> None:
                 pdf_pages[name] = len(PdfReader(io.BytesIO(pdf)).pages)
             page.context.clear_cookies()
             page.goto(base + "/step/urgent")
-            choose(page, {"red_flags": ["fever"]}, ("red_flags",))
+            for each in visible_pages({"red_flags": ["fever"]})[:3]:
+                choose(page, page_answers(each, {"red_flags": ["fever"]}), ("red_flags",))
             rows.append(("urgent card (fever)", height(page)))
             browser.close()
     finally:

@@ -8,6 +8,7 @@ the fields and CSRF; whether an answer is valid, required or applicable is decid
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -15,7 +16,13 @@ from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, SelectMultipleField
 
-from .catalogue.answers import check_value, exclusive_conflict, prune, question_shown
+from .catalogue.answers import (
+    check_value,
+    exclusive_conflict,
+    prune,
+    question_shown,
+    unoffered,
+)
 from .catalogue.conditions import leaves
 from .catalogue.questions import QUESTIONS, Question
 from .i18n import N_
@@ -26,6 +33,7 @@ REQUIRED_MESSAGE = {
     "multiple": N_("Choose at least one answer."),
 }
 INVALID_MESSAGE = N_("Choose from the answers shown.")
+NOT_OFFERED_MESSAGE = N_("“%(choice)s” cannot be chosen with the age given.")
 # What is missing, in the words of the question ("Choose how long you have had this pain",
 # not "Choose one answer"): ``Question.missing`` in the catalogue. A question without one
 # gets REQUIRED_MESSAGE.
@@ -85,6 +93,7 @@ def _depends_on_answered(question: Question, answers: dict[str, Any]) -> bool:
 
 def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
                  earlier: dict[str, Any], require: bool = True, missing: str | None = None,
+                 only: Collection[str] | None = None,
                  ) -> tuple[dict[str, Any], dict[str, str]]:
     """The whole answer set after this post, and an error per field (empty when valid).
 
@@ -92,6 +101,9 @@ def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
     is never required; with ``require`` false (a call that ended early) none is.
     ``missing`` replaces the per-question message for an unanswered question (the intake
     page, where the question is right above it and the summary names the field).
+    ``only``: the values this page shows (a page showing part of a list); a value it does
+    not show is refused, as is a choice not offered with the other answers (pregnancy
+    from 60 on).
     """
     errors: dict[str, str] = {}
     posted: dict[str, Any] = {}
@@ -105,11 +117,18 @@ def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
             if alone:
                 errors[qid] = gettext("“%(choice)s” cannot be chosen together with other "
                                       "answers.", choice=gettext(question.label_of(alone)))
-            elif check_value(question, value):
+            elif check_value(question, value) or (
+                    only is not None and not set(value if isinstance(value, list)
+                                                 else [value]) <= set(only)):
                 errors[qid] = gettext(INVALID_MESSAGE)
             else:
                 posted[qid] = value
     merged = prune({k: v for k, v in earlier.items() if k not in question_ids} | posted)
+    for qid in question_ids:
+        refused = unoffered(QUESTIONS[qid], merged[qid], merged) if qid in merged else []
+        if refused and qid not in errors:
+            errors[qid] = gettext(NOT_OFFERED_MESSAGE,
+                                  choice=gettext(QUESTIONS[qid].label_of(refused[0])))
     for qid in question_ids:
         question = QUESTIONS[qid]
         if (require and qid not in errors and question.required and qid not in merged

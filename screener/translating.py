@@ -16,7 +16,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from .catalogue.questions import QUESTIONS, RED_FLAG_GROUPS, STEPS
+from .catalogue.questions import PAGES, PARTS, QUESTIONS, RED_FLAG_GROUPS, STEPS
 from .engine.disclaimer import DISCLAIMER_TEXT, RECORD_DISCLAIMER_TEXT
 from .engine.loader import RuleSet
 from .engine.rulemodels import CATEGORIES
@@ -35,6 +35,8 @@ def catalogue_texts() -> list[str]:
              *CATEGORIES, *(group.say for group in RED_FLAG_GROUPS)]
     for step in STEPS:
         texts.append(step.title)
+    texts += [title for title, _ in PARTS]
+    texts += [text for page in PAGES for text in (page.prompt, page.help)]
     for q in QUESTIONS.values():
         texts += [q.prompt, q.help, q.say, q.low_label, q.high_label, q.missing,
                   q.nurse_field]

@@ -20,9 +20,11 @@ from screener.catalogue.questions import (
     EMERGENCY_VALUES,
     PAGE_BY_ID,
     PAGES,
+    RED_FLAG_PAGES,
     URGENT_VALUES,
 )
 from screener.catalogue.sampling import answer_set, with_examples
+from screener.catalogue.split import page_answers
 from screener.engine.loader import RuleSet, load_ruleset
 from screener.resources import data_dir
 
@@ -151,8 +153,20 @@ class WizardActions:
     def answer(self, page_id: str, answers: dict[str, Any], returning: bool = False):
         url = f"/step/{page_id}" + ("?return=review" if returning else "")
         page = PAGE_BY_ID[page_id]
-        posted = {k: v for k, v in answers.items() if k in page.questions}
+        posted = {k: v for k, v in page_answers(page, answers).items() if k in page.questions}
         return self.client.post(url, data=form_encode(posted))
+
+    def answer_red_flags(self, red_flags: list[str], returning: bool = False):
+        """Send the red-flag pages in order, each with its part of ``red_flags``, until the
+        flow leaves them (the emergency result, the urgent card, the age page); returns
+        the last response."""
+        response = None
+        for page in RED_FLAG_PAGES:
+            response = self.answer(page.id, {"red_flags": red_flags}, returning)
+            if not (response.status_code == 302
+                    and response.location.startswith("/step/urgent-")):
+                break
+        return response
 
     def answer_until(self, page_id: str, answers: dict[str, Any]) -> None:
         """Answer, in order, every page before ``page_id``; each must be accepted."""

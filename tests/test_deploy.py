@@ -140,7 +140,7 @@ def test_emergency_and_booking_links_target_the_top_window():
                       "RATELIMIT_ENABLED": False, "BOOKING_URL": "https://book.example",
                       "CLINIC_PHONE": "555 0100"})
     wizard = WizardActions(app.test_client())
-    wizard.answer("urgent", {"red_flags": ["chest_pain"]})
+    wizard.answer_red_flags(["chest_pain"])
     emergency = wizard.client.get("/result", follow_redirects=True).get_data(as_text=True)
     assert 'target="_top" href="tel:' in emergency
 

@@ -123,7 +123,7 @@ def test_switching_language_mid_flow_keeps_the_answers(client, answers):
         wizard.answer(page.id, answers)
     before = wizard.session_answers()
     page = client.get("/step/surgery?lang=es").get_data(as_text=True)
-    assert '<html lang="es">' in page and f"Paso {surgery + 1} de {len(pages)}" in page
+    assert '<html lang="es">' in page and "Parte 5 de 6:" in page
     assert wizard.session_answers() == before
     for page in pages[surgery:]:
         wizard.answer(page.id, answers)

@@ -53,7 +53,7 @@ def test_complete_intake_shows_topics_with_reasons(client, answers):
     page = text(client.get("/intake/result"))
     assert 'data-topic="discuss-miss-with-specialist"' in page
     assert "miss-after-non-surgical-care" in page
-    assert "If you tried any: how did it work? <strong>It did not help</strong>" in page
+    assert "How did this care work for you? <strong>It did not help</strong>" in page
     assert page.rindex(disclaimer()) > page.rindex("data-topic=")
 
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from screener.app import create_app
-from screener.catalogue.answers import visible_pages
 from screener.catalogue.questions import (
     PAGE_OF,
     PAGES,
+    PARTS,
     QUESTIONS,
     STEPS,
     is_emergency,
@@ -51,8 +51,10 @@ def test_urgent_symptoms_come_first():
     assert PAGES[0].id == "urgent" and PAGES[0].questions == ("red_flags",)
 
 
-def test_each_question_has_a_page_of_its_own_in_catalogue_order():
-    assert [p.question for p in PAGES] == [q for s in STEPS for q in s.questions]
+def test_each_question_has_its_pages_in_catalogue_order_with_age_right_after_red_flags():
+    later = [q for s in STEPS for q in s.questions if q not in ("red_flags", "age_band")]
+    assert [p.question for p in PAGES] == ["red_flags"] * 3 + ["age_band"] + later
+    assert [p.id for p in PAGES[:4]] == ["urgent", "urgent-2", "urgent-3", "age"]
     assert [p.id for p in PAGES if p.id in {s.id for s in STEPS}] == [s.id for s in STEPS]
 
 
@@ -83,15 +85,12 @@ def test_each_page_rejects_a_missing_answer_with_a_linked_summary(wizard, page):
 
 
 def test_the_question_is_the_page_heading_under_its_part_and_progress(wizard, answers):
-    wizard.answer("urgent", answers)
+    wizard.answer_until("diagnosis", answers)
     page = text(wizard.client.get("/step/diagnosis"))
-    # Follow-ups not yet asked for (the scan date, the details of care and surgery) are
-    # not counted until an answer opens them: every question shown whatever was answered.
-    pages = sum(1 for q in QUESTIONS.values() if q.shown_when is None)
-    assert len(visible_pages({"red_flags": answers["red_flags"]})) == pages
-    assert f"Step 2 of {pages}" in page
-    assert '<span class="section-name">What you know so far' in page
-    assert f"<title>Has a doctor told you what is causing your pain? (step 2 of {pages})" in page
+    # Parts, not pages: their number never grows, whatever the answers open.
+    assert len(PARTS) == 6
+    assert 'Part 2 of 6: <span class="section-name">What you know so far' in page
+    assert "<title>Has a doctor told you what is causing your pain? (part 2 of 6)" in page
     assert re.search(r'<legend class="page-heading"><h1>Has a doctor told you', page)
     assert page.count("<h1") == 1
 
@@ -101,15 +100,17 @@ def test_every_question_has_why_we_ask_and_labels(wizard):
     for each in PAGES:
         page = text(wizard.client.get(f"/step/{each.id}"))
         qid = each.question
-        assert f'id="{qid}-help"><b>Why we ask:</b>' in page
+        assert (f'id="{qid}-help"><b>Why we ask:</b>' in page
+                or f'<summary>Why we ask</summary><p id="{qid}-help">' in page)
         options = re.findall(rf"<label[^>]*><input type=\w+(?: id=\S+)? name={qid} ", page)
-        assert len(options) == (len(QUESTIONS[qid].choices) or 11)
+        assert len(options) == len(each.choices or QUESTIONS[qid].choices) or (
+            len(options) == 11 and not QUESTIONS[qid].choices)
 
 
 @pytest.mark.parametrize(
     ("step", "posted", "message"),
     [
-        ("urgent", {"red_flags": ["none", "fever"]},
+        ("urgent", {"red_flags": ["none", "bladder_bowel"]},
          "“None of these” cannot be chosen together with other answers."),
         ("diagnosis", {"diagnosis": ["not_sure", "herniated_disc"]},
          "“Not sure, or no one has told me” cannot be chosen together"),
@@ -117,14 +118,14 @@ def test_every_question_has_why_we_ask_and_labels(wizard):
 )
 def test_exclusive_options_stand_alone(wizard, answers, step, posted, message):
     if step != "urgent":
-        wizard.answer("urgent", answers)
+        wizard.answer_until(step, answers)
     response = wizard.answer(step, answers | posted)
     assert response.status_code == 422
     assert message in text(response)
 
 
 def test_tampered_value_gets_a_clear_message(wizard, answers):
-    response = wizard.answer("urgent", {"red_flags": ["<script>"]})
+    response = wizard.client.post("/step/urgent", data={"red_flags": ["<script>"]})
     assert response.status_code == 422
     assert "Choose from the answers shown." in text(response)
     assert "<script>" not in text(response)
@@ -188,8 +189,10 @@ def test_review_lists_every_answer_with_a_change_link(wizard, answers):
     for qid in answers:
         assert f'href="/step/{PAGE_OF[qid].id}?return=review"' in page
     assert "Herniated, slipped or bulging disc" in page
+    assert 'href="/step/age?return=review"' in page
     assert 'href="/step/health?return=review"' in page
-    assert 'href="/step/health_factors?return=review"' in page
+    assert page.count('href="/step/urgent?return=review"') == 1, "one red-flag answer"
+    assert 'href="/step/urgent-2' not in page
 
 
 def test_a_skipped_question_can_still_be_answered_from_the_review(wizard, answers):
@@ -211,9 +214,9 @@ def test_a_new_follow_up_left_for_later_keeps_the_way_back_to_the_review(wizard,
 
 def test_change_from_review_returns_to_review(wizard, answers):
     wizard.complete(answers)
-    page = text(wizard.client.get("/step/health?return=review"))
+    page = text(wizard.client.get("/step/age?return=review"))
     assert "Save and go back to review" in page
-    response = wizard.answer("health", answers | {"age_band": "75_plus"}, returning=True)
+    response = wizard.answer("age", answers | {"age_band": "75_plus"}, returning=True)
     assert response.location == "/review"
     assert "75 or older" in text(wizard.client.get("/review"))
 
@@ -234,7 +237,7 @@ def test_change_that_opens_a_new_question_asks_it_before_review(wizard, answers)
 def test_emergency_answer_ends_the_flow_at_once(wizard, red_flags):
     """Every other urgent flag is ticked too, and each brings guidance of its own: only the
     emergency stop keeps the result to the emergency topics."""
-    response = wizard.answer("urgent", {"red_flags": red_flags + QUIET_URGENT})
+    response = wizard.answer_red_flags(red_flags + QUIET_URGENT)
     assert response.location == "/result"
     page = text(wizard.client.get("/result"))
     topics = re.findall(r'data-topic="([^"]+)"', page)
@@ -251,7 +254,7 @@ def test_emergency_answer_ends_the_flow_at_once(wizard, red_flags):
 def test_emergency_number_comes_from_configuration():
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "EMERGENCY_NUMBER": "999"})
     client = app.test_client()
-    WizardActions(client).answer("urgent", {"red_flags": ["chest_pain"]})
+    WizardActions(client).answer_red_flags(["chest_pain"])
     page = text(client.get("/result"))
     assert 'href="tel:999"' in page and "call 999" in page
     assert "Call 999 now. Do not drive yourself" in page
@@ -319,7 +322,8 @@ def test_print_view_has_answers_guidance_and_disclaimer(wizard, answers):
 
 
 def test_jumping_ahead_goes_to_the_first_incomplete_step(wizard, answers):
-    wizard.answer("urgent", answers)
+    wizard.answer_red_flags(answers["red_flags"])
+    wizard.answer("age", answers)
     response = wizard.client.get("/step/health")
     assert response.status_code == 302 and response.location == "/step/diagnosis"
     assert wizard.client.get("/result").location == "/step/diagnosis"
@@ -372,7 +376,7 @@ def test_csrf_is_enforced_when_switched_on(answers):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       text(client.get("/step/urgent"))).group(1)
     accepted = client.post("/step/urgent", data={"red_flags": "none", "csrf_token": token})
-    assert accepted.status_code == 302 and accepted.location == "/step/diagnosis"
+    assert accepted.status_code == 302 and accepted.location == "/step/urgent-2"
 
 
 def test_session_cookie_is_httponly_and_samesite(wizard, answers):

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from screener.catalogue.answers import visible_pages
+from screener.catalogue.split import page_answers
 from screener.engine.disclaimer import disclaimer
 
 from .conftest import form_encode
@@ -36,7 +37,8 @@ def screen(browser: requests.Session, base: str, answers: dict) -> requests.Resp
     for each in visible_pages(answers):
         page = browser.get(f"{base}/step/{each.id}", timeout=5)
         assert page.status_code == 200, each.id
-        posted = form_encode({k: v for k, v in answers.items() if k in each.questions})
+        posted = form_encode({k: v for k, v in page_answers(each, answers).items()
+                              if k in each.questions})
         response = browser.post(f"{base}/step/{each.id}", timeout=5, allow_redirects=False,
                                 headers={"Referer": page.url},
                                 data=posted | {"csrf_token": csrf_token(page.text)})

@@ -163,7 +163,7 @@ def test_activity_keeps_the_answers(wizard, clock):
     wizard.answer("urgent", COMPLETE_ANSWERS)
     for _ in range(5):
         clock.advance(15)
-        assert wizard.client.get("/step/diagnosis").status_code == 200
+        assert wizard.client.get("/step/urgent-2").status_code == 200
     assert wizard.session_answers()["red_flags"] == ["none"]
 
 
@@ -218,7 +218,7 @@ def test_keys_rotate_without_dropping_sessions(keys):
     token = cookie_value(first.answer("urgent", COMPLETE_ANSWERS))
     later = WizardActions(create_app(settings | after).test_client())
     later.client.set_cookie("screener", token)
-    assert later.client.get("/step/diagnosis").status_code == 200
+    assert later.client.get("/step/urgent-2").status_code == 200
     assert later.session_answers()["red_flags"] == ["none"]
 
 

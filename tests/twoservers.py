@@ -28,6 +28,7 @@ from typing import Any
 import requests
 
 from screener.catalogue.answers import visible_pages
+from screener.catalogue.split import page_answers
 
 from .servers import Served, Tls, start_gunicorn, start_nginx
 
@@ -174,7 +175,8 @@ def patient(site: Site, tls: Tls, number: int, answers: dict[str, Any],
             on_sent: Callable[[], None]) -> Sent:
     """Answer every page, then send; ``on_sent`` once the send has been answered."""
     browser = Browser(site, tls)
-    walked = all(browser.post_form(f"/step/{page.id}", form_of(answers, page.questions))
+    walked = all(browser.post_form(f"/step/{page.id}",
+                                   form_of(page_answers(page, answers), page.questions))
                  for page in visible_pages(answers))
     code = done_at = None
     if walked:

@@ -13,7 +13,18 @@ from typing import Any, NoReturn
 
 from ..problems import did_you_mean
 from .conditions import Answers, Predicate, compile_condition, leaves
-from .questions import PAGES, QUESTIONS, STEPS, Page, Question, Step
+from .questions import (
+    AGE_PAGE,
+    PAGE_OF,
+    PAGES,
+    QUESTIONS,
+    STEPS,
+    UNDER_18,
+    Page,
+    Question,
+    Step,
+    is_emergency,
+)
 
 MAX_PROBLEMS = 10
 _SHORT = reprlib.Repr()
@@ -89,14 +100,65 @@ _ASKED_FIRST: dict[str, frozenset[str]] = {
 }
 
 
+_ENDS_AT_AGE = compile_condition(UNDER_18)
+_AFTER_AGE = frozenset(p.id for p in PAGES[PAGES.index(AGE_PAGE) + 1:])
+
+
+def ends_at_age(answers: Answers) -> bool:
+    """An under-18 answer: the patient pages end at the age page (the answer contract still
+    asks every question of the API, whose answers are evaluated as they come)."""
+    return _ENDS_AT_AGE(answers)
+
+
+def ends_early(answers: Answers) -> bool:
+    """The patient flow ends before its last page: an emergency, or an under-18 (whose
+    result is the adults-only one, right after the age page)."""
+    return is_emergency(answers.get("red_flags")) or _ENDS_AT_AGE(answers)
+
+
+def _earlier_split_values(page: Page, answers: Answers) -> list[str]:
+    """The values of ``page``'s question chosen on the pages that share it, before it."""
+    earlier = {v for p in PAGES[:PAGES.index(page)] if p.question == page.question
+               for v in p.choices}
+    return [v for v in answers.get(page.question) or () if v in earlier]
+
+
 def page_shown(page: Page, answers: Answers) -> bool:
+    if page.id in _AFTER_AGE and _ENDS_AT_AGE(answers):
+        return False
+    if page.split and PAGE_OF[page.question] is not page:
+        # A later page of a shared list: after the first is answered, and not once an
+        # emergency was ticked on an earlier one (the flow ends where it is ticked).
+        return (page.question in answers
+                and not is_emergency(_earlier_split_values(page, answers)))
     return (answers.keys() >= _ASKED_FIRST[page.question]
             and question_shown(QUESTIONS[page.question], answers))
 
 
 def visible_pages(answers: Answers) -> list[Page]:
-    """The pages this person is asked, in order (an emergency leaves only the first)."""
+    """The pages this person is asked, in order (an emergency leaves only the red-flag
+    pages up to the one where it was ticked; an under-18 answer ends at the age page)."""
     return [p for p in PAGES if page_shown(p, answers)]
+
+
+_OFFERED_WHEN = {(q.id, c.value): c.offered_when
+                 for q in QUESTIONS.values() for c in q.choices if c.offered_when}
+_OFFERED: dict[tuple[str, str], Predicate] = {
+    (q.id, c.value): compile_condition(c.offered_when)
+    for q in QUESTIONS.values() for c in q.choices if c.offered_when}
+
+
+def offered_values(question: Question, answers: Answers) -> tuple[str, ...]:
+    """The values offered to this person: a choice that cannot apply is not shown."""
+    return tuple(v for v in question.values
+                 if (question.id, v) not in _OFFERED or _OFFERED[question.id, v](answers))
+
+
+def unoffered(question: Question, value: Any, answers: Answers) -> list[str]:
+    """The values of ``value`` that are not offered with ``answers``."""
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if (question.id, v) in _OFFERED
+            and not _OFFERED[question.id, v](answers)]
 
 
 def visible_steps(answers: Answers) -> list[Step]:
@@ -240,6 +302,10 @@ def validate_answers(data: object, *, complete: bool = True) -> ValidAnswers:
     if problems:
         raise AnswersError(problems)
     answers, shown = _walk(data)
+    for qid, value in answers.items():
+        for v in unoffered(QUESTIONS[qid], value, answers):
+            asked = ", ".join(sorted({leaf.question for leaf in leaves(_OFFERED_WHEN[qid, v])}))
+            problems.append(f"'{qid}' cannot include {short(v)} with this '{asked}' answer.")
     if complete:
         problems += [f"'{q.id}' is required." for q in shown
                      if q.required and q.id not in answers]

@@ -25,6 +25,9 @@ class Choice:
     # patient's wording does not already read so; and a red flag's short name in the record.
     nurse: str = ""
     record_name: str = ""
+    # Offered only when this holds over the earlier answers (pregnancy, not past 60); an
+    # answer with it otherwise is refused (``answers.validate_answers``).
+    offered_when: Answer | AllOf | AnyOf | Not | None = None
 
     @property
     def spoken(self) -> str:
@@ -221,6 +224,10 @@ if sorted(_grouped) != sorted(c.value for c in EMERGENCY_FLAGS + URGENT_FLAGS):
 # The record's short forms of the durations ("3-6 months").
 _DURATION_NAMES = {"lt_6_weeks": "under 6 weeks", "6_to_12_weeks": "6-12 weeks",
                    "3_to_6_months": "3-6 months"}
+
+# Pregnancy is not offered from 60 on: a choice that cannot apply is not shown.
+_NOT_OLDER = Not.model_validate({"not": {"question": "age_band", "one_of": ["60_74", "75_plus"]}})
+
 _DURATIONS = (
     ("lt_6_weeks", "Less than 6 weeks"),
     ("6_to_12_weeks", "6 to 12 weeks"),
@@ -279,7 +286,7 @@ _QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "imaging_within_12_months", "single",
-        "If you had a scan: was the latest one in the past 12 months?",
+        "Was your latest scan in the past 12 months?",
         "Your spine can change over time. An older scan may need to be done again.",
         say="Was your most recent scan in the past 12 months?",
         choices=_record(_choices(("yes", "Yes"), ("no", "No, it was longer ago"),
@@ -368,7 +375,7 @@ _QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "treatment_duration", "single",
-        "If you tried any: how long did you keep it up in total?",
+        "How long did you keep up this care in total?",
         "About 6 weeks of care without surgery is when doctors often look again.",
         say="How long did you keep up that care in total?",
         choices=_record(_choices(*_DURATIONS, ("gt_6_months", "More than 6 months")),
@@ -379,7 +386,7 @@ _QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "treatment_result", "single",
-        "If you tried any: how did it work?",
+        "How did this care work for you?",
         "How you did with this care helps the specialist plan what comes next.",
         say="Did that care help, and did the help last?",
         choices=_record(_choices(
@@ -463,7 +470,7 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "age_band", "single",
         "How old are you?",
-        "Age affects healing and which care is safest. It never rules anyone out on its own.",
+        "This guide is written for adults. Age also affects healing and which care is safest.",
         choices=_record(_choices(("under_18", "Under 18"), ("18_39", "18 to 39"),
                                  ("40_59", "40 to 59"), ("60_74", "60 to 74"),
                                  ("75_plus", "75 or older")),
@@ -492,10 +499,10 @@ _QUESTIONS: tuple[Question, ...] = (
             ("opioids", "Opioid painkillers most days (like oxycodone, hydrocodone, tramadol)",
              "Takes opioid pain medicine most days"),
             ("mood", "Depression or anxiety"),
-            ("pregnant", "I am pregnant or may be",
-             "Pregnant or may be"),
-            ("none", "None of these"),
-        ), smoking="nicotine", osteoporosis="osteoporosis", obesity="BMI 30 or more",
+        ) + (Choice("pregnant", "I am pregnant or may be", nurse="Pregnant or may be",
+                    offered_when=_NOT_OLDER),
+             Choice("none", "None of these")),
+            smoking="nicotine", osteoporosis="osteoporosis", obesity="BMI 30 or more",
             blood_thinners="blood thinners", opioids="daily opioids", pregnant="may be pregnant",
             none="none"),
         exclusive=frozenset({"none"}),
@@ -615,24 +622,91 @@ class Page:
     on a phone meets them one question at a time, so no screen runs long and a follow-up
     comes after the answer that asks for it, never before. A page takes its step's id when
     it opens the step (``/step/urgent``), else its question's (``/step/imaging``).
+
+    A long list may be shown over several pages (the red flags, third clinical review):
+    each such page shows ``choices``, a part of the question's values with its own
+    exclusive one, under its own ``prompt`` and ``help``; the pages store one answer
+    (``catalogue.split``). Everything but the patient's pages sees the one question.
     """
 
     id: str
     step: Step
     question: str
+    choices: tuple[str, ...] = ()
+    prompt: str = ""
+    help: str = ""
 
     @property
     def questions(self) -> tuple[str, ...]:
         return (self.question,)
 
+    @property
+    def split(self) -> bool:
+        """One of the pages sharing a question's list."""
+        return bool(self.choices)
 
-PAGES: tuple[Page, ...] = tuple(
-    Page(step.id if at == 0 else qid, step, qid)
-    for step in STEPS for at, qid in enumerate(step.questions)
+
+# The urgent check in three short pages (wording-review.md, section 1): the emergency
+# values first, each page with its own "None of these". Never move an emergency value to a
+# page after one of urgent values.
+_URGENT_STEP = STEP_BY_ID["urgent"]
+_RIGHT_NOW = "Do you have any of these right now?"
+RED_FLAG_PAGES: tuple[Page, ...] = (
+    Page("urgent", _URGENT_STEP, "red_flags",
+         ("bladder_bowel", "saddle_numbness", "leg_weakness_worsening", "both_legs_new",
+          "arm_weakness_worsening", "none"), _RIGHT_NOW,
+         "These can mean nerves are badly pressed. Fast care can prevent lasting harm."),
+    Page("urgent-2", _URGENT_STEP, "red_flags",
+         ("chest_pain", "sudden_severe_pain", "neck_artery_signs", "neck_injury_nerve",
+          "spinal_cord_signs", "none"), _RIGHT_NOW,
+         "These can be signs of a problem in the heart, a blood vessel or the spinal cord."),
+    Page("urgent-3", _URGENT_STEP, "red_flags",
+         ("long_term_steroids", "fever", "cancer_history", "weight_loss", "infection_risk",
+          "night_pain", "trauma", "none"), "Do any of these apply to you now?",
+         "A doctor should check these soon."),
 )
-PAGE_BY_ID: dict[str, Page] = {p.id: p for p in PAGES}
-PAGE_OF: dict[str, Page] = {p.question: p for p in PAGES}
+_shown_flags = [v for page in RED_FLAG_PAGES for v in page.choices if v != "none"]
+if sorted(_shown_flags) != sorted(v for v in QUESTIONS["red_flags"].values if v != "none"):
+    raise ValueError("the red-flag pages must show every red flag exactly once")
+_urgent_before = False
+for _page in RED_FLAG_PAGES:
+    if _urgent_before and not EMERGENCY_VALUES.isdisjoint(_page.choices):
+        raise ValueError(f"page {_page.id} puts an emergency value after urgent ones")
+    _urgent_before = _urgent_before or not URGENT_VALUES.isdisjoint(_page.choices)
 
+# Adults first: the age page comes right after the urgent check, and an under-18 answer
+# ends the patient flow there (``answers.page_shown``), on the adults-only result. The
+# health step's other questions keep their place, so its first page there takes its id.
+_LATER = [(step, qid) for step in STEPS[1:] for qid in step.questions if qid != "age_band"]
+PAGES: tuple[Page, ...] = (*RED_FLAG_PAGES, Page("age", STEP_BY_ID[STEP_OF["age_band"]],
+                                                  "age_band"), *(
+    Page(step.id if at == 0 or _LATER[at - 1][0] is not step else qid, step, qid)
+    for at, (step, qid) in enumerate(_LATER)))
+PAGE_BY_ID: dict[str, Page] = {p.id: p for p in PAGES}
+# The page a question is changed on: the first of its pages (the review's "Change").
+PAGE_OF: dict[str, Page] = {}
+for _page in PAGES:
+    PAGE_OF.setdefault(_page.question, _page)
+# The under-18 answer ends the patient flow after this page.
+AGE_PAGE = PAGE_OF["age_band"]
+UNDER_18 = Answer(question="age_band", equals="under_18")
+
+# The progress line: parts that never change in number, so it never jumps backwards
+# (a follow-up page joins its part; it does not add to a count).
+PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("First questions", ("urgent", "age")),
+    ("What you know so far", ("diagnosis",)),
+    ("Your symptoms", ("symptoms", "pain")),
+    ("Care you have tried", ("treatments",)),
+    ("Past spine surgery", ("surgery", "surgery_details")),
+    ("Your health and goals", ("health", "goals")),
+)
+
+
+def part_of(page: Page) -> tuple[int, str]:
+    """(the part's number from 1, its title) for ``page``."""
+    key = page.id if page is AGE_PAGE else page.step.id
+    return next((at, title) for at, (title, steps) in enumerate(PARTS, 1) if key in steps)
 
 
 def catalogue_json(locale: str = "en") -> dict[str, object]:

@@ -11,7 +11,7 @@ import math
 from functools import cache
 
 from ..i18n import t
-from .questions import PAGES, QUESTIONS
+from .questions import PAGES, QUESTIONS, part_of
 
 # Plain text on a screen: about 200 words a minute for a quick reader, 150 for a slower
 # or older one (Brysbaert 2019 puts adult silent reading at 175 to 300).
@@ -24,8 +24,10 @@ def _texts() -> list[str]:
     texts: list[str] = []
     for page in PAGES:
         question = QUESTIONS[page.question]
-        texts += [page.step.title, question.prompt, *_LEADS, question.help,
-                  question.low_label, question.high_label, *(c.label for c in question.choices)]
+        shown = [c for c in question.choices if not page.choices or c.value in page.choices]
+        texts += [part_of(page)[1], page.prompt or question.prompt, *_LEADS,
+                  page.help or question.help, question.low_label, question.high_label,
+                  *(c.label for c in shown)]
         if question.kind == "multiple":
             texts.append("Choose all that apply.")
     return [text for text in texts if text]

@@ -12,7 +12,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from .answers import prune, question_shown
+from .answers import offered_values, prune, question_shown
 from .questions import QUESTIONS, STEPS
 
 
@@ -41,7 +41,8 @@ class Chooser(Protocol):
 
 
 def answer_set(choose: Chooser) -> dict[str, Any]:
-    """An answer set a person could give; optional questions are sometimes skipped."""
+    """An answer set a person could give; optional questions are sometimes skipped, and a
+    choice not offered with the earlier answers (pregnancy from 60 on) is never made."""
     chosen: dict[str, Any] = {}
     for step in STEPS:
         for qid in step.questions:
@@ -50,15 +51,15 @@ def answer_set(choose: Chooser) -> dict[str, Any]:
                 continue
             if not question.required and choose.flip():
                 continue
+            values = offered_values(question, chosen)
             if question.kind == "integer":
                 chosen[qid] = choose.number(question.minimum or 0, question.maximum or 0)
             elif question.kind == "single":
-                chosen[qid] = choose.one(question.values)
+                chosen[qid] = choose.one(values)
             elif question.exclusive and choose.flip():
                 chosen[qid] = [choose.one(sorted(question.exclusive))]
             else:
-                chosen[qid] = choose.some([v for v in question.values
-                                           if v not in question.exclusive])
+                chosen[qid] = choose.some([v for v in values if v not in question.exclusive])
     return chosen
 
 

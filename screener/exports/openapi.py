@@ -86,6 +86,13 @@ def answers_schema() -> Schema:
     always = [q.id for q in QUESTIONS.values() if q.required and not _shown_parts(q.id)]
     conditional = [{"if": _shown(q.id), "then": {"required": [q.id]}}
                    for q in QUESTIONS.values() if q.required and _shown_parts(q.id)]
+    # A choice offered only when a condition holds (pregnancy, not from 60 on).
+    conditional += [
+        {"if": {"required": [q.id], "properties": {q.id: {"contains": {"const": c.value}}
+                                                    if q.kind == "multiple"
+                                                    else {"const": c.value}}},
+         "then": condition_schema(c.offered_when)}
+        for q in QUESTIONS.values() for c in q.choices if c.offered_when]
     return {
         "type": "object", "additionalProperties": False, "required": always,
         "properties": {q.id: _answer_schema(q) for q in QUESTIONS.values()},
@@ -98,7 +105,8 @@ def answers_schema() -> Schema:
             "questions are asked only when their `shown_when` holds (for example "
             "`imaging_within_12_months` unless `imaging` is `none`). Answers to questions "
             "that are not asked are accepted and ignored. An exclusive choice (`none`, "
-            "`not_sure`) cannot be combined with others."),
+            "`not_sure`) cannot be combined with others. `pregnant` is not accepted with "
+            "`age_band` `60_74` or `75_plus`."),
     }
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..catalogue.answers import AnswersError, ValidAnswers, validate_answers
+from ..catalogue.answers import AnswersError, ValidAnswers, ends_at_age, validate_answers
 from ..catalogue.questions import Page
 from ..catalogue.reading import words_to_read
 from ..catalogue.wizard import Flow
@@ -97,7 +97,8 @@ class Screening:
         if target is not None:
             raise Incomplete(target, from_review and flow.been_past(target))
         try:
-            return self.valid(progress.answers)
+            # An under-18 was asked up to the age page only: what they answered is checked.
+            return self.valid(progress.answers, complete=not ends_at_age(progress.answers))
         except AnswersError:
             raise Incomplete(None) from None
 

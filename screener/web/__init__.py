@@ -131,19 +131,22 @@ class OptionRow(NamedTuple):
 
 
 @lru_cache(maxsize=256)
-def option_rows(question_id: str, intake: bool, locale: str) -> tuple[OptionRow, ...]:
+def option_rows(question_id: str, intake: bool, locale: str,
+                values: tuple[str, ...] | None = None) -> tuple[OptionRow, ...]:
     """A question's answers, worded (the nurse's words on the intake page) and translated
     once per language: the same as iterating the form field's options, which builds a
-    field object per option and looks up its words on every page view."""
+    field object per option and looks up its words on every page view. ``values``: only
+    these, in this order (a page showing part of a list, or the choices offered)."""
     question = QUESTIONS[question_id]
     if not question.choices:
         low, high = question.minimum or 0, question.maximum or 0
         return tuple(OptionRow(str(n), str(n), False, False) for n in range(low, high + 1))
     translate = template_gettext(locale)
+    by_value = {c.value: c for c in question.choices}
     return tuple(
         OptionRow(c.value, translate(nurse_label(question_id, c.value) if intake else c.label),
                   c.level == "emergency", c.value in question.exclusive)
-        for c in question.choices)
+        for c in (question.choices if values is None else [by_value[v] for v in values]))
 
 
 def shown_when_attributes(app: Flask) -> dict[str, Markup]:

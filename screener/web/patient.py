@@ -25,16 +25,25 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import format_date, gettext
 from werkzeug.exceptions import TooManyRequests
 
-from ..catalogue.answers import visible_pages, visible_steps
+from ..catalogue.answers import (
+    ends_early,
+    offered_values,
+    prune,
+    visible_pages,
+    visible_steps,
+)
 from ..catalogue.questions import (
     PAGE_BY_ID,
     PAGE_OF,
     PAGES,
+    PARTS,
     QUESTIONS,
     URGENT_VALUES,
     Page,
     is_emergency,
+    part_of,
 )
+from ..catalogue.split import merged, pages_sharing, shown_as_chosen
 from ..catalogue.wizard import Flow, urgent_flags
 from ..exports.registry import Source, find
 from ..exports.render import answered_rows
@@ -57,6 +66,10 @@ def _bound_pdf(state: BlueprintSetupState) -> None:
     from this app, and a cache in each worker's memory."""
     state.app.extensions["screener.pdf"] = PdfMaker(
         render_pdf, state.app.config["PDF_CONCURRENCY"], state.app.config["PDF_CACHE_SIZE"])
+
+# "Why we ask" folds into a disclosure on a page with this many choices or more, so a
+# long list stays within two phone screens (bench/phone.py).
+FOLD_HELP_FROM = 6
 
 LOST_SESSION = N_("We could not find your earlier answers. They are cleared when the browser "
                   "is closed, or after a time without activity. Please start again.")
@@ -92,37 +105,53 @@ def step(step_id: str) -> Any:
         return redirect(url_for(".step", step_id=target.id))
     returning = request.args.get("return") == "review"
     form_type = form_class(current.questions)
-    form = form_type() if request.method == "POST" else form_type(data=form_data(answers))
+    data = form_data(answers)
+    if current.split:
+        data[current.question] = shown_as_chosen(current, answers, done)
+    form = form_type() if request.method == "POST" else form_type(data=data)
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate():
-        answers, errors = read_answers(form, current.questions, answers)
+        earlier = answers
+        answers, errors = read_answers(form, current.questions, answers,
+                                       only=current.choices or None)
         if not errors:
+            if current.split:
+                answers = prune(answers | {current.question: merged(
+                    current, answers[current.question], earlier.get(current.question))})
             done = [d for d in done if d != current.id] + [current.id]
             save_state(answers, done)
             flow = Flow(answers, done)
-            if current is PAGES[0] and urgent_flags(answers) and len(flow.pages) > 1:
+            _, following = flow.neighbours(current)
+            if (current.split and urgent_flags(answers) and not is_emergency(
+                    answers.get("red_flags")) and following is not None
+                    and following.question != current.question):
                 return redirect(url_for(".urgent_care", then="review" if returning else None))
             return redirect(_after(current, flow, returning))
-    number, total = flow.progress(current)
+    number, title = part_of(current)
     back, _ = flow.neighbours(current)
+    values = current.choices or offered_values(QUESTIONS[current.question], answers)
     return render_template(
         "step.html", page=current, form=form, errors=errors, questions=QUESTIONS,
-        number=number, total=total, returning=returning,
+        number=number, total=len(PARTS), part_title=title, returning=returning,
+        values=values, fold_help=len(values) >= FOLD_HELP_FROM,
         back_url=url_for(".review") if returning else
         (url_for(".step", step_id=back.id) if back else url_for(".landing")),
     ), (422 if errors else 200)
 
 
 def _after(current: Page, flow: Flow, returning: bool) -> str:
-    if len(flow.pages) == 1:
-        return url_for(".result")
+    _, following = flow.neighbours(current)
+    if following is None and ends_early(flow.answers):
+        return url_for(".result")  # an emergency, or an under-18: the result at once
     if returning:
+        if following is not None and following.question == current.question:
+            # "Change" on the review opens the first of a list's pages: the rest follow.
+            return url_for(".step", step_id=following.id, **{"return": "review"})
         # A changed answer may open a page not yet answered ("Yes" to past surgery): that
         # page next, and then back to the review.
         missing = flow.first_incomplete
         return (url_for(".step", step_id=missing.id, **{"return": "review"}) if missing
                 else url_for(".review"))
-    _, following = flow.neighbours(current)
     return url_for(".step", step_id=following.id) if following else url_for(".review")
 
 
@@ -136,11 +165,11 @@ def urgent_care() -> Any:
     if is_emergency(answers.get("red_flags")):  # never "soon" for an emergency
         return redirect(url_for(".result"))
     flags = urgent_flags(answers)
-    if not flags or PAGES[0].id not in done:
+    if not flags or any(p.id not in done for p in pages_sharing(PAGES[0])):
         return redirect(url_for(".step", step_id=PAGES[0].id))
-    pages = visible_pages(answers)
-    following = (url_for(".review") if request.args.get("then") == "review" or len(pages) < 2
-                 else url_for(".step", step_id=pages[1].id))
+    after = [p for p in visible_pages(answers) if p.question != PAGES[0].question]
+    following = (url_for(".review") if request.args.get("then") == "review" or not after
+                 else url_for(".step", step_id=after[0].id))
     early = screening().evaluate({"red_flags": answers["red_flags"]}, current_locale())
     return render_template(
         "urgent_care.html", result=early, following=following,
@@ -170,7 +199,7 @@ def _finished() -> Finished:
 @bp.get("/review")
 def review() -> Any:
     answers = screening().complete(load_state(), from_review=True)
-    if len(visible_steps(answers)) == 1:
+    if ends_early(answers):
         return redirect(url_for(".result"))
     rows = answered_rows(answers, current_locale(), unanswered=gettext("Not answered"))
     return render_template("review.html", rows=rows, steps=visible_steps(answers),

@@ -30,7 +30,7 @@ from ..catalogue.questions import PAGE_BY_ID
 from ..service.screening import Progress
 from .extensions import screening
 
-STATE_VERSION = 2  # 2: "done" lists pages (one question each), not steps
+STATE_VERSION = 3  # 3: the red flags over three pages, age second; 2: pages, not steps
 STATIC_PREFIX = "/static/"
 STAFF_PREFIX = "/staff"
 STAFF_COOKIE = "screener_staff"

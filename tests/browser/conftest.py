@@ -114,6 +114,14 @@ class Person:
             self.page.locator(f'input[name="{qid}"][value="{v}"]').check()
 
     def answer_step(self, answers: dict[str, Any], question_ids) -> None:
+        """Tick ``answers`` on the page open now; on a page showing part of a list (the red
+        flags), the part it shows, or its "None of these"."""
+        from screener.catalogue.questions import PAGE_BY_ID
+        from screener.catalogue.split import page_answers
+
+        shown = PAGE_BY_ID.get(self.page.url.split("?")[0].rsplit("/step/", 1)[-1])
+        if shown is not None:
+            answers = page_answers(shown, answers)
         for qid in question_ids:
             if qid in answers:
                 self.choose(qid, answers[qid])
