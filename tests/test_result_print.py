@@ -112,7 +112,7 @@ def test_any_result_puts_the_safety_net_with_what_to_do_and_never_an_empty_booki
 def test_the_emergency_result_repeats_what_was_ticked_in_the_patients_language(lang,
                                                                               red_flags):
     client = client_for(lang)
-    WizardActions(client).answer("urgent", {"red_flags": red_flags})
+    WizardActions(client).answer_red_flags(red_flags)
     main = main_of(client, "/result")
     ticked = main[main.index('class="ticked"'):]
     ticked = ticked[: ticked.index("</ul>")]
