@@ -156,6 +156,14 @@ class WizardActions:
         posted = {k: v for k, v in page_answers(page, answers).items() if k in page.questions}
         return self.client.post(url, data=form_encode(posted))
 
+    def shown_again(self, response):
+        """A refused post comes back by GET (Post/Redirect/Get), as the patient then sees
+        it: the same page, its messages and what was chosen (422: the page has errors)."""
+        assert response.status_code == 303, response.status_code
+        again = self.client.get(response.location)
+        assert again.status_code == 422, again.status_code
+        return again
+
     def answer_red_flags(self, red_flags: list[str], returning: bool = False):
         """Send the red-flag pages in order, each with its part of ``red_flags``, until the
         flow leaves them (the emergency result, the urgent card, the age page); returns

@@ -76,7 +76,7 @@ def test_kept_blocks_read_as_blocks_drawn_afresh(keeping, fresh, answers):
 
 def test_a_block_with_an_error_is_drawn_for_its_page_only(keeping):
     client = keeping.test_client()
-    refused = client.post("/step/urgent", data={})
+    refused = client.post("/step/urgent", data={}, follow_redirects=True)
     assert refused.status_code == 422 and 'class="error-message"' in refused.get_data(as_text=True)
     assert 'class="error-message"' not in client.get("/step/urgent").get_data(as_text=True)
 

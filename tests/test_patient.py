@@ -76,8 +76,8 @@ def test_each_page_rejects_a_missing_answer_with_a_linked_summary(wizard, page):
     if not QUESTIONS[qid].required:
         assert response.status_code == 302
         return
+    response = wizard.shown_again(response)
     page_text = text(response)
-    assert response.status_code == 422
     assert 'id="error-summary"' in page_text and "<title>Error: " in page_text
     assert f'href="#{qid}-0"' in page_text
     assert f'id="{qid}-error"' in page_text
@@ -119,14 +119,13 @@ def test_every_question_has_why_we_ask_and_labels(wizard):
 def test_exclusive_options_stand_alone(wizard, answers, step, posted, message):
     if step != "urgent":
         wizard.answer_until(step, answers)
-    response = wizard.answer(step, answers | posted)
-    assert response.status_code == 422
+    response = wizard.shown_again(wizard.answer(step, answers | posted))
     assert message in text(response)
 
 
 def test_tampered_value_gets_a_clear_message(wizard, answers):
-    response = wizard.client.post("/step/urgent", data={"red_flags": ["<script>"]})
-    assert response.status_code == 422
+    response = wizard.shown_again(
+        wizard.client.post("/step/urgent", data={"red_flags": ["<script>"]}))
     assert "Choose from the answers shown." in text(response)
     assert "<script>" not in text(response)
 
@@ -149,8 +148,7 @@ def test_details_of_surgery_are_asked_only_after_surgery(wizard, answers):
     for page_id, qid in (("surgery_details", "prior_surgery_when"),
                          ("prior_surgery_type", "prior_surgery_type"),
                          ("prior_surgery_outcome", "prior_surgery_outcome")):
-        response = wizard.client.post(f"/step/{page_id}", data={})
-        assert response.status_code == 422
+        response = wizard.shown_again(wizard.client.post(f"/step/{page_id}", data={}))
         assert f'id="{qid}-error"' in text(response)
         assert "data-shown-when" not in text(response), "asked already: nothing waits"
         wizard.answer(page_id, EVERY_STEP_ANSWERS)
@@ -228,8 +226,7 @@ def test_change_that_opens_a_new_question_asks_it_before_review(wizard, answers)
                                   data={"treatments_tried": ["injection"]})
     assert response.location == "/step/treatment_duration?return=review"
     assert wizard.client.get("/review").location == "/step/treatment_duration?return=review"
-    response = wizard.client.post(response.location, data={})
-    assert response.status_code == 422
+    response = wizard.shown_again(wizard.client.post(response.location, data={}))
     assert 'id="treatment_duration-error"' in text(response)
 
 
@@ -447,3 +444,25 @@ def test_the_page_script_names_no_question_and_reads_numbers_from_the_markup(wiz
     wizard.answer_until(page_id, answers)
     page = text(wizard.client.get(f"/step/{page_id}"))
     assert re.search(r'<div class="options options-integer[^"]*" data-number>', page)
+
+
+def test_a_refused_answer_comes_back_by_get_once_with_what_was_chosen(wizard):
+    """Post/Redirect/Get: the refused post redirects to its own page, which shows the
+    message and the choices sent, once; a reload shows the page as it was, and nothing
+    refused is saved."""
+    posted = wizard.client.post("/step/urgent", data={"red_flags": ["none", "bladder_bowel"]})
+    assert posted.status_code == 303 and posted.location == "/step/urgent"
+    page = text(wizard.shown_again(posted))
+    assert 'id="error-summary"' in page
+    assert re.search(r'value="?bladder_bowel"?[^>]*checked', page)
+    assert re.search(r'value="?none"?[^>]*checked', page)
+    again = wizard.client.get("/step/urgent")
+    assert again.status_code == 200 and 'id="error-summary"' not in text(again)
+    assert "red_flags" not in wizard.session_answers()
+
+
+def test_a_refused_answer_from_the_review_keeps_the_way_back(wizard, answers):
+    wizard.complete(answers)
+    posted = wizard.client.post("/step/symptom_duration?return=review", data={})
+    assert posted.location == "/step/symptom_duration?return=review"
+    assert 'href="/review"' in text(wizard.shown_again(posted))

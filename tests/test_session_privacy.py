@@ -128,11 +128,10 @@ def test_a_post_whose_form_expired_with_the_session_lands_on_the_time_out_page(c
     client = csrf_app().test_client()
     token = csrf_token(client, "/step/urgent")
     assert client.post("/step/urgent", data={"red_flags": "none", "csrf_token": token}
-                       ).location == "/step/diagnosis"
-    token = csrf_token(client, "/step/diagnosis")
+                       ).location == "/step/urgent-2"
+    token = csrf_token(client, "/step/urgent-2")
     clock.advance(21)
-    response = client.post("/step/diagnosis",
-                           data={"diagnosis": "herniated_disc", "csrf_token": token})
+    response = client.post("/step/urgent-2", data={"red_flags": "none", "csrf_token": token})
     page = timed_out_page(client, response)
     assert "Your answers were cleared" in page and "This page has expired" not in page
 
@@ -143,9 +142,8 @@ def test_a_stale_form_in_a_live_session_is_shown_again_never_a_400(clock):
     client = csrf_app().test_client()
     token = csrf_token(client, "/step/urgent")
     client.post("/step/urgent", data={"red_flags": "none", "csrf_token": token})
-    response = client.post("/step/diagnosis",
-                           data={"diagnosis": "herniated_disc", "csrf_token": "stale"})
-    assert response.status_code == 303 and response.location == "/step/diagnosis"
+    response = client.post("/step/urgent-2", data={"red_flags": "none", "csrf_token": "stale"})
+    assert response.status_code == 303 and response.location == "/step/urgent-2"
     page = client.get(response.location).get_data(as_text=True)
     assert "so what you chose on it was not saved" in page
     with client.session_transaction() as session:

@@ -23,6 +23,8 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_babel import format_date, gettext
+from flask_wtf.csrf import generate_csrf
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import TooManyRequests
 
 from ..catalogue.answers import (
@@ -40,6 +42,7 @@ from ..catalogue.questions import (
     QUESTIONS,
     URGENT_VALUES,
     Page,
+    Question,
     is_emergency,
     part_of,
 )
@@ -70,6 +73,8 @@ def _bound_pdf(state: BlueprintSetupState) -> None:
 # "Why we ask" folds into a disclosure on a page with this many choices or more, so a
 # long list stays within two phone screens (bench/phone.py).
 FOLD_HELP_FROM = 6
+# A refused post, kept in the (encrypted) session until the page shows it once by GET.
+REFUSED_POST = "refused_post"
 
 LOST_SESSION = N_("We could not find your earlier answers. They are cleared when the browser "
                   "is closed, or after a time without activity. Please start again.")
@@ -105,16 +110,22 @@ def step(step_id: str) -> Any:
         return redirect(url_for(".step", step_id=target.id))
     returning = request.args.get("return") == "review"
     form_type = form_class(current.questions)
-    data = form_data(answers)
-    if current.split:
-        data[current.question] = shown_as_chosen(current, answers, done)
-    form = form_type() if request.method == "POST" else form_type(data=data)
+    refused = _refused_post(current) if request.method == "GET" else None
+    if refused is not None:  # the page again after a post it refused: Post/Redirect/Get
+        form = form_type(formdata=refused)
+    elif request.method == "POST":
+        form = form_type()
+    else:
+        data = form_data(answers)
+        if current.split:
+            data[current.question] = shown_as_chosen(current, answers, done)
+        form = form_type(data=data)
     errors: dict[str, str] = {}
-    if request.method == "POST" and form.validate():
+    if (request.method == "POST" or refused is not None) and form.validate():
         earlier = answers
         answers, errors = read_answers(form, current.questions, answers,
                                        only=current.choices or None)
-        if not errors:
+        if not errors and request.method == "POST":
             if current.split:
                 answers = prune(answers | {current.question: merged(
                     current, answers[current.question], earlier.get(current.question))})
@@ -127,6 +138,12 @@ def step(step_id: str) -> Any:
                     and following.question != current.question):
                 return redirect(url_for(".urgent_care", then="review" if returning else None))
             return redirect(_after(current, flow, returning))
+    if request.method == "POST":
+        # Refused: the page comes back by GET, so Back and reload never ask to resend.
+        session[REFUSED_POST] = {"page": current.id, "values": {
+            qid: _kept(QUESTIONS[qid], request.form.getlist(qid)) for qid in current.questions}}
+        return redirect(url_for(".step", step_id=current.id,
+                                **({"return": "review"} if returning else {})), 303)
     number, title = part_of(current)
     back, _ = flow.neighbours(current)
     values = current.choices or offered_values(QUESTIONS[current.question], answers)
@@ -136,7 +153,32 @@ def step(step_id: str) -> Any:
         values=values, fold_help=len(values) >= FOLD_HELP_FROM,
         back_url=url_for(".review") if returning else
         (url_for(".step", step_id=back.id) if back else url_for(".landing")),
-    ), (422 if errors else 200)
+    ), (422 if errors or form.errors else 200)
+
+
+def _kept(question: Question, posted: list[str]) -> list[str]:
+    """What a refused post keeps for its page: the choices it made, and at most one value
+    that is no choice (cut short), enough to say what was wrong; a tampered post cannot
+    swell the session cookie past what a browser keeps (4 KB)."""
+    known = [value for value in posted if value in question.value_set or not question.choices]
+    strange = [value[:40] for value in posted if value not in known][:1]
+    return [value[:40] for value in known[:len(question.choices) or 1]] + strange
+
+
+def _refused_post(current: Page) -> MultiDict[str, str] | None:
+    """What was sent in a post this page refused, once, with a fresh CSRF token, so the
+    page shows the same choices and the same messages; nothing when it was another page."""
+    refused = session.pop(REFUSED_POST, None)
+    if not isinstance(refused, dict) or refused.get("page") != current.id:
+        return None
+    values = refused.get("values")
+    posted: MultiDict[str, str] = MultiDict()
+    for qid in current.questions:
+        given = values.get(qid) if isinstance(values, dict) else None
+        for value in given if isinstance(given, list) else []:
+            posted.add(qid, str(value))
+    posted.add("csrf_token", generate_csrf())
+    return posted
 
 
 def _after(current: Page, flow: Flow, returning: bool) -> str:
