@@ -53,7 +53,7 @@ def main() -> None:
     rows: list[tuple[int, int, str]] = []
     for _, scenario in load_scenarios(rules_dir / "tests"):
         try:
-            answers = validate_answers(scenario.answers, complete=False)
+            answers = validate_answers(scenario.complete_answers, complete=False)
         except AnswersError:
             continue  # a scenario that checks a refusal has no call to read
         result = evaluate(rules, answers, locale=args.locale)

@@ -27,10 +27,10 @@ def disclaimer(emergency_number: str = DEFAULT_EMERGENCY_NUMBER, locale: str = "
 
 
 # The nurse's record (exports/nurse.py) ends with this one line instead: the same referral,
-# in the third person, to whoever reads the record, with the emergency number.
+# in the third person, to whoever reads the record (its safety-net line, just above it,
+# carries the emergency number).
 RECORD_DISCLAIMER_TEXT = (
-    "Screening only, not a diagnosis or a surgical decision: only a spine specialist who "
-    "examines the patient can decide. Emergency: {number}."
+    "Screening only, not a diagnosis or surgical decision; a spine specialist decides."
 )
 
 

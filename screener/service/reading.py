@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue.answers import AnswersError, validate_answers
-from ..catalogue.sampling import with_examples
 from ..engine.evaluate import Result
 from ..engine.scenarios import load_scenarios
 from ..problems import ProblemsError
@@ -58,7 +57,7 @@ def example_answers(rules_dir: Path) -> list[Mapping[str, Any]]:
         scenarios = []
     for _, scenario in scenarios:
         try:
-            found.append(validate_answers(with_examples(scenario.answers)))
+            found.append(validate_answers(scenario.complete_answers))
         except AnswersError:
             continue
     return found
