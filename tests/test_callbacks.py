@@ -15,13 +15,14 @@ import pytest
 from markupsafe import escape
 
 from screener.app import create_app
-from screener.clinictime import clinic_time
+from screener.clinictime import clinic_time, in_zone
 from screener.store.reference import grouped
 from screener.store.submissions import Contact, NewSubmission
 from screener.web.extensions import screening
 
 from .conftest import COMPLETE_ANSWERS
 from .staffkit import PASSWORD, make_person, sign_in
+from .test_i18n import VisibleText, english_phrases
 
 ZONE = "America/Chicago"
 SENT = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
@@ -132,6 +133,80 @@ def test_a_nurse_who_chooses_spanish_gets_spanish_pages(desk):
     assert "Llamar en inglés" in row_of(html, sid)
     client.post("/staff/language", data={"language": "xx"})  # not offered: unchanged
     assert store.accounts.get(nurse.id).language == "es"
+
+
+def spanish_staff_pages(clinic, client, send) -> dict[str, str]:
+    """Every staff page a Spanish-speaking nurse and admin meet, with a call saved, a
+    status changed and a note added, so the history and the flash messages show too."""
+    sid, _ = send(1, "Alex Morgan", language="en")
+    client.post("/staff/language", data={"language": "es", "back": "/staff/"})
+    pages = {"worklist": client.get("/staff/").get_data(as_text=True),
+             "call": client.get(f"/staff/submissions/{sid}/call").get_data(as_text=True)}
+    call = dict(COMPLETE_ANSWERS) | {"pain_score": "8", "outcome-status": "booked",
+                                     "call-note": "Cita el martes"}
+    pages["call saved"] = client.post(f"/staff/submissions/{sid}/call", data=call,
+                                      follow_redirects=True).get_data(as_text=True)
+    pages["status changed"] = client.post(
+        f"/staff/submissions/{sid}/status", data={"status": "not_now"},
+        follow_redirects=True).get_data(as_text=True)
+    pages["note added"] = client.post(f"/staff/submissions/{sid}/notes",
+                                      data={"note": "Llamar de nuevo"},
+                                      follow_redirects=True).get_data(as_text=True)
+    pages["patient's version"] = client.get(
+        f"/staff/submissions/{sid}?version=1").get_data(as_text=True)
+    pages["withdraw refused"] = client.post(f"/staff/submissions/{sid}/withdraw",
+                                            follow_redirects=True).get_data(as_text=True)
+    admin = clinic.test_client()
+    sign_in(admin, make_person(clinic, "admin@riverside.example", "admin"))
+    admin.post("/staff/language", data={"language": "es", "back": "/staff/"})
+    for name, path in (("accounts", "/staff/admin/accounts"), ("audit", "/staff/admin/audit"),
+                       ("usage", "/staff/admin/usage")):
+        pages[name] = admin.get(path).get_data(as_text=True)
+    pages["account added"] = admin.post("/staff/admin/accounts", data={
+        "email": "new@riverside.example", "role": "nurse"}).get_data(as_text=True)
+    return pages
+
+
+def test_a_spanish_speaking_nurse_meets_no_english_on_any_staff_page(desk, clinic, ruleset):
+    client, send, _, _ = desk
+    phrases = english_phrases(ruleset)
+    pages = spanish_staff_pages(clinic, client, send)
+    for name, html in pages.items():
+        assert '<html lang="es">' in html, name
+        text = VisibleText.of(html)
+        left = sorted(p for p in phrases if p in text)
+        assert left == [], f"{name}: {left[:5]}"
+        words = sorted(set(re.findall(r"\b(?:the|and|of|by|to|is|was|your)\b", text)))
+        assert words == [], f"{name}: English words {words} in {text}"
+    assert "Nota añadida." in pages["note added"]
+    assert "Estado cambiado a Ahora no." in pages["status changed"]
+    assert "Guardado: respuestas guardadas como versión 2" in pages["call saved"]
+    assert "Historial" in pages["note added"] and "Lista de trabajo" in pages["worklist"]
+    assert "Cuentas del personal" in pages["accounts"] and "Enfermería" in pages["accounts"]
+
+
+def test_staff_times_carry_the_clinics_zone(desk, clinic):
+    client, send, store, nurse = desk
+    sid, _ = send(1, "Alex Morgan")
+    client.post(f"/staff/submissions/{sid}/notes", data={"note": "Left a message"})
+    sent_at = clinic_time(SENT, ZONE)
+    assert sent_at.endswith(("CST", "CDT")) and "UTC" not in sent_at
+    html = client.get(f"/staff/submissions/{sid}").get_data(as_text=True)
+    facts = re.search(r"<dt>Sent</dt><dd>([^<]+)</dd>", html).group(1)
+    assert facts == sent_at
+    history = re.findall(r'<time datetime="[^"]+">([^<]+)</time>', html)
+    assert history[0] == sent_at and len(history) == 2
+    noted = [e.at for e in store.casework.history(sid) if e.kind == "note"][0]
+    assert history[1] == clinic_time(noted, ZONE)
+    admin = clinic.test_client()
+    sign_in(admin, make_person(clinic, "admin@riverside.example", "admin"))
+    audit = admin.get("/staff/admin/audit").get_data(as_text=True)
+    lines = list(store.audit.since(SENT))
+    assert len(lines) >= 3  # sign-ins, the view, the note
+    for line in lines:
+        local = in_zone(line.at, ZONE)
+        assert f"<td>{local:%Y-%m-%d %H:%M:%S} {local.tzname()}</td>" in audit
+    assert " UTC" not in VisibleText.of(audit)
 
 
 def test_staff_pages_default_to_the_clinics_first_language(make_handoff_app):

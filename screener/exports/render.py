@@ -19,7 +19,7 @@ from ..catalogue.conditions import Answers
 from ..catalogue.questions import QUESTIONS, STEP_BY_ID
 from ..engine.evaluate import Result
 from ..engine.safety_net import safety_net_title
-from ..i18n import t
+from ..i18n import N_, t
 from .registry import Format, Source, Submission, register
 
 # The topic whose questions the nurse's summary lists as "questions the patient may bring".
@@ -132,6 +132,6 @@ def staff_text(source: Source) -> str:
 # Staff read the call's record as summary.txt (exports/nurse.py); this is the trace beside
 # it, the reason each piece of guidance appeared.
 TEXT = register(Format("text", "text/plain", "txt", frozenset({"staff"}), staff_text,
-                       label="text with the rules that matched", slug="trace", rank=30))
+                       label=N_("text with the rules that matched"), slug="trace", rank=30))
 JSON = register(Format("json", "application/json", "json", frozenset({"api"}),
                        lambda source: as_json(result_json(source.result)), rank=10))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -32,6 +33,7 @@ from flask_babel import gettext, refresh
 from flask_login import LoginManager, UserMixin, current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from ...clinictime import clinic_time, in_zone
 from ...exports.nurse import answer_text
 from ...store.accounts import Staff
 from ...store.service import Store, current_store
@@ -172,6 +174,18 @@ def init_staff(app: Flask) -> None:
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.jinja_env.globals["staff_answer"] = lambda qid, value: answer_text(
         qid, value, staff_locale())
+    app.jinja_env.filters["clinic_time"] = staff_time
+
+
+def staff_time(moment: datetime, seconds: bool = False) -> str:
+    """A stored (UTC) moment on the clinic's clock with its zone: a nurse reading "18:35"
+    must know whose 18:35 it is. Seconds for the audit log, where order within a minute
+    matters."""
+    zone = current_app.config.get("TIMEZONE") or "UTC"
+    if not seconds:
+        return clinic_time(moment, zone)
+    local = in_zone(moment, zone)
+    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
 
 
 from . import admin, auth, work  # noqa: E402,F401  (the views register on bp)

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
+from ...i18n import N_
 from ...store.accounts import AccountError
 from ...store.audit import Action, as_csv, as_json_lines
 from ...store.models import Role
@@ -17,6 +19,12 @@ from . import admin_only, bp, me, store
 from .forms import AccountForm, ConfirmForm
 
 AUDIT_PER_PAGE = 100
+ROLES = {"nurse": N_("Nurse"), "admin": N_("Admin")}
+STATES = {"active": N_("active"), "setup pending": N_("setup pending"),
+          "disabled": N_("disabled")}
+CHANGES = {"enable": N_("Enable"), "reset": N_("Reset"), "disable": N_("Disable")}
+CHANGED = {"enable": N_("%(email)s: enabled."), "disable": N_("%(email)s: disabled."),
+           "reset": N_("%(email)s: reset.")}
 
 
 def setup_link(token: str) -> str:
@@ -36,15 +44,16 @@ def accounts() -> Any:
                 staff, token = store().accounts.add(form.email.data or "",
                                                     Role(form.role.data))
             except AccountError as exc:
-                flash(f"Not added: {exc}.")
+                flash(gettext("Not added: %(reason)s.", reason=exc))
             else:
                 store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
                                      detail=f"add {staff.role} {staff.email}")
                 link = (staff.email, setup_link(token))
         else:
-            flash("Enter an email and choose a role.")
+            flash(gettext("Enter an email and choose a role."))
     return render_template("staff/accounts.html", form=form, link=link,
-                           people=store().accounts.all(), confirm=ConfirmForm())
+                           people=store().accounts.all(), confirm=ConfirmForm(),
+                           roles=ROLES, states=STATES, changes=CHANGES)
 
 
 @bp.post("/admin/accounts/<account_id>/<change>")
@@ -56,7 +65,7 @@ def account_change(account_id: str, change: str) -> Any:
     if staff is None:
         abort(404)
     if staff.id == me().id and change != "enable":
-        flash("You cannot disable or reset your own account here; ask another admin.")
+        flash(gettext("You cannot disable or reset your own account here; ask another admin."))
         return redirect(url_for(".accounts"))
     link = None
     try:
@@ -66,14 +75,15 @@ def account_change(account_id: str, change: str) -> Any:
         else:
             getattr(store().accounts, change)(staff.email)
     except AccountError as exc:
-        flash(f"Not done: {exc}.")
+        flash(gettext("Not done: %(reason)s.", reason=exc))
         return redirect(url_for(".accounts"))
     store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
                          detail=f"{change} {staff.email}")
     if link:
         return render_template("staff/accounts.html", form=AccountForm(), link=link,
-                               people=store().accounts.all(), confirm=ConfirmForm())
-    flash(f"{staff.email}: {change}d.")
+                               people=store().accounts.all(), confirm=ConfirmForm(),
+                           roles=ROLES, states=STATES, changes=CHANGES)
+    flash(gettext(CHANGED[change], email=staff.email))
     return redirect(url_for(".accounts"))
 
 

@@ -188,8 +188,8 @@ def second_factor() -> Any:
                 store().audit.record(Action.SIGN_IN, staff_id=staff.id, detail=used or "")
                 if used == "recovery":
                     left = store().accounts.recovery_left(staff.id)
-                    flash(f"You used a recovery code; {left} left. If your phone is lost, "
-                          "ask an admin to reset your account.")
+                    flash(gettext("You used a recovery code; %(left)s left. If your phone is "
+                                  "lost, ask an admin to reset your account.", left=left))
                 return redirect(_next_url())
     return render_template("staff/code.html", form=form, error=error,
                            wait=_wait_seconds(pending["id"])), (401 if error else 200)

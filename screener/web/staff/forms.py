@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,7 +20,8 @@ from ...store.casework import STAFF_STATUSES
 STATUS_LABELS = {"new": N_("New"), "contacted": N_("Contacted"), "booked": N_("Booked"),
                  "not_now": N_("Not now"), "referred_elsewhere": N_("Referred elsewhere"),
                  "closed": N_("Closed"), "withdrawn": N_("Withdrawn")}
-STATUS_CHOICES = [SelectChoice(str(s), STATUS_LABELS[str(s)]) for s in STAFF_STATUSES]
+STATUS_CHOICES = [SelectChoice(str(s), lazy_gettext(STATUS_LABELS[str(s)]))  # type: ignore[arg-type]
+                  for s in STAFF_STATUSES]
 
 
 class SignInForm(FlaskForm):
@@ -52,14 +54,15 @@ class NoteForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    confirm = BooleanField("The caller asked to withdraw: erase their answers and details",
+    confirm = BooleanField(N_("The caller asked to withdraw: erase their answers and details"),
                            validators=[DataRequired("Tick the box to confirm.")])
 
 
 class AccountForm(FlaskForm):
     email = StringField("Email", validators=[DataRequired("Enter an email."), Length(max=254)])
-    role = SelectField("Role", choices=[SelectChoice("nurse", "Nurse"),
-                                        SelectChoice("admin", "Admin")])
+    role = SelectField("Role", choices=[
+        SelectChoice("nurse", lazy_gettext("Nurse")),  # type: ignore[arg-type]
+        SelectChoice("admin", lazy_gettext("Admin"))])  # type: ignore[arg-type]
 
 
 class ConfirmForm(FlaskForm):

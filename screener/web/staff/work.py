@@ -96,7 +96,7 @@ def _readable_or_back(opened: Opened, versions: list[Version]) -> None:
     """Stop a call or an export of a record that cannot be read, back on its page."""
     reason = _unreadable(opened, versions)
     if reason:
-        flash(f"This submission cannot be read: {reason}.")
+        flash(gettext("This submission cannot be read: %(reason)s.", reason=reason))
         abort(redirect(url_for(".submission", sid=opened.id)))
 
 
@@ -156,7 +156,7 @@ def call(sid: str) -> Any:
     answers, latest, versions = _current(opened)
     _readable_or_back(opened, versions)
     if answers is None:
-        flash("This submission was withdrawn: there are no answers to confirm.")
+        flash(gettext("This submission was withdrawn: there are no answers to confirm."))
         return redirect(url_for(".submission", sid=sid))
     form_type = form_class(ALL_QUESTIONS)
     form = form_type() if request.method == "POST" else form_type(data=form_data(answers))
@@ -169,7 +169,7 @@ def call(sid: str) -> Any:
         if not errors:
             return _save_call(opened, answers, corrected, status_form, note_form)
     elif request.method == "POST":
-        errors = {"form": "This page had expired. Check the answers and save again."}
+        errors = {"form": gettext("This page had expired. Check the answers and save again.")}
     else:
         store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id,
                              detail="call")
@@ -191,19 +191,20 @@ def _save_call(opened: Opened, before: dict[str, Any], corrected: dict[str, Any]
             abort(404)
         audit.record(Action.EDIT, staff_id=staff.id, submission_id=opened.id,
                      detail=f"version {number}")
-        done.append(f"answers saved as version {number}")
+        done.append(gettext("answers saved as version %(number)s", number=number))
     note = (note_form.note.data or "").strip()[:2000]
     if note and casework.add_note(opened.id, staff.id, note):
         audit.record(Action.NOTE, staff_id=staff.id, submission_id=opened.id)
-        done.append("call note added")
+        done.append(gettext("call note added"))
     status = Status(status_form.status.data) if status_form.status.data in STATUS_LABELS \
         and status_form.status.data != "withdrawn" else None
     if status is not None and status is not opened.status:
         casework.set_status(opened.id, staff.id, status)
         audit.record(Action.STATUS_CHANGE, staff_id=staff.id, submission_id=opened.id,
                      detail=str(status))
-        done.append(f"status {STATUS_LABELS[str(status)]}")
-    flash("Saved: " + ", ".join(done) + "." if done else "Nothing had changed.")
+        done.append(gettext("status %(status)s", status=gettext(STATUS_LABELS[str(status)])))
+    flash(gettext("Saved: %(done)s.", done=", ".join(done)) if done
+          else gettext("Nothing had changed."))
     return redirect(url_for(".submission", sid=opened.id))
 
 
@@ -216,9 +217,10 @@ def status(sid: str) -> Response:
         if new is not opened.status and store().casework.set_status(opened.id, me().id, new):
             store().audit.record(Action.STATUS_CHANGE, staff_id=me().id,
                                  submission_id=opened.id, detail=str(new))
-            flash(f"Status changed to {STATUS_LABELS[str(new)]}.")
+            flash(gettext("Status changed to %(status)s.",
+                          status=gettext(STATUS_LABELS[str(new)])))
     else:
-        flash("The status was not changed. Try again.")
+        flash(gettext("The status was not changed. Try again."))
     return redirect(url_for(".submission", sid=sid))
 
 
@@ -229,9 +231,9 @@ def note(sid: str) -> Any:
     if form.validate() and store().casework.add_note(opened.id, me().id,
                                                      (form.note.data or "").strip()):
         store().audit.record(Action.NOTE, staff_id=me().id, submission_id=opened.id)
-        flash("Note added.")
+        flash(gettext("Note added."))
     else:
-        flash("Write the note first.")
+        flash(gettext("Write the note first."))
     return redirect(url_for(".submission", sid=sid) + "#history-title")
 
 
@@ -240,10 +242,10 @@ def withdraw(sid: str) -> Response:
     opened = _opened(sid)
     form = WithdrawForm()
     if not form.validate():
-        flash("Tick the box to confirm the caller asked to withdraw.")
+        flash(gettext("Tick the box to confirm the caller asked to withdraw."))
         return redirect(url_for(".submission", sid=sid) + "#withdraw-title")
     store().submissions.withdraw(opened.id, staff_id=me().id)
-    flash("Withdrawn: the caller's answers, contact details and notes are erased.")
+    flash(gettext("Withdrawn: the caller's answers, contact details and notes are erased."))
     return redirect(url_for(".submission", sid=sid))
 
 
