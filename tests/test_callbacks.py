@@ -182,6 +182,7 @@ def test_a_spanish_speaking_nurse_meets_no_english_on_any_staff_page(desk, clini
     assert "Estado cambiado a Ahora no." in pages["status changed"]
     assert "Guardado: respuestas guardadas como versión 2" in pages["call saved"]
     assert "Historial" in pages["note added"] and "Lista de trabajo" in pages["worklist"]
+    assert "nurse@riverside.example (enfermería)" in pages["worklist"]
     assert "Cuentas del personal" in pages["accounts"] and "Enfermería" in pages["accounts"]
 
 

@@ -19,7 +19,7 @@ from . import admin_only, bp, me, store
 from .forms import AccountForm, ConfirmForm
 
 AUDIT_PER_PAGE = 100
-ROLES = {"nurse": N_("Nurse"), "admin": N_("Admin")}
+ROLES = {"nurse": N_("nurse"), "admin": N_("admin")}  # also the header's "(nurse)"
 STATES = {"active": N_("active"), "setup pending": N_("setup pending"),
           "disabled": N_("disabled")}
 CHANGES = {"enable": N_("Enable"), "reset": N_("Reset"), "disable": N_("Disable")}
