@@ -76,7 +76,7 @@ def example_answers(rules_dir: Path, count: int) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for _, scenario in load_scenarios(rules_dir / "tests"):
         try:
-            answers = validate_answers(scenario.answers)
+            answers = validate_answers(scenario.complete_answers)
         except AnswersError:
             continue
         if not is_emergency(answers.get("red_flags")):

@@ -164,7 +164,7 @@ def test_the_record_says_who_and_when_on_the_clinic_clock():
 
 
 def test_the_page_script_builds_the_servers_text_from_the_same_parts(client):
-    """static/buttons.js joins these attributes as RecordParts.text does; the browser test
+    """static/record.js joins these attributes as RecordParts.text does; the browser test
     types into the form and reads the result."""
     client.post("/intake", data=form_encode(COMPLETE_ANSWERS))
     client.post("/intake/record", data={"nurse": "J. Ortiz", "outcome": "callback",
