@@ -63,6 +63,14 @@ def no_js_page(chromium):
 
 
 @pytest.fixture
+def phone(chromium):
+    """A page the size of a small phone's screen (375 x 667), for what shows first."""
+    context = _context(chromium, viewport={"width": 375, "height": 667})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def desktop_page(chromium):
     context = _context(chromium, viewport={"width": 1280, "height": 900})
     yield context.new_page()

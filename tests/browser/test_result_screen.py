@@ -27,13 +27,6 @@ def no_phone_url(tmp_path_factory, tls):
     served.stop()
 
 
-@pytest.fixture
-def phone(chromium):
-    context = _context(chromium, viewport={"width": 375, "height": 667})
-    yield context.new_page()
-    context.close()
-
-
 def result_for(page, base: str, name: str, lang: str) -> dict[str, float | None]:
     page.goto(base + f"/?lang={lang}")
     walk(page, base, held_out_sets()[name])
