@@ -10,9 +10,10 @@ a time) answer every page through nginx and send their answers; once half have s
 server that took the nurse's sign-in is killed, master and workers at once; it is started
 again before the next run. Prints per run: sends, lost (no code seen, or the code not
 stored), duplicated (rows beyond one a patient), nginx's bare error pages seen, the calm
-"try again" page seen, other failures, and the time from the kill to the next send that
-went through, and how many requests nginx saw fail on a server (and so sent to the
-other, or not: without retry). ``--without-retry``: deploy/nginx.conf without
+"try again" page seen, answers cut short (a page the killed server was writing: at most
+one a worker, tests/twoservers.py says why), other failures, and the time from the kill
+to the next send that went through, and how many requests nginx saw fail on a server
+(and so sent to the other, or not: without retry). ``--without-retry``: deploy/nginx.conf without
 ``non_idempotent``, to show what a patient sees then. Exit code 1 on any loss, duplicate
 or bare page (with retry).
 """
@@ -60,7 +61,8 @@ def main() -> int:
     engine.dispose()
     bad = False
     print(f"{'run':>3} {'sends':>6} {'lost':>5} {'dup':>4} {'bare':>5} {'calm':>5} "
-          f"{'other':>6} {'carry on s':>11} {'upstream errors':>16}  step posts per server")
+          f"{'cut':>4} {'other':>6} {'carry on s':>11} {'upstream errors':>16}  "
+          "step posts per server")
     try:
         for number in range(args.runs):
             run_folder = folder / f"run-{number}"
@@ -85,10 +87,10 @@ def main() -> int:
                 site.stop()
             carry = f"{run.carry_on:.2f}" if run.carry_on is not None else "-"
             print(f"{number + 1:>3} {run.sends:>6} {run.lost:>5} {run.duplicated:>4} "
-                  f"{run.bare:>5} {run.calm:>5} {len(run.failed):>6} {carry:>11} "
+                  f"{run.bare:>5} {run.calm:>5} {len(run.cut):>4} {len(run.failed):>6} {carry:>11} "
                   f"{run.upstream_errors:>16}  "
                   f"{run.steps_served}{'' if staff_ok else '  (staff worklist failed)'}")
-            for failure in sorted(set(run.failed))[:5]:
+            for failure in sorted(set(run.cut + run.failed))[:5]:
                 print("     ", failure)
             bad |= bool(run.lost or run.duplicated or run.bare or not staff_ok)
     finally:

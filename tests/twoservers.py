@@ -6,8 +6,14 @@ bench/two_servers.py.
 A patient is a ``requests`` session (its own cookie jar) that answers every page through
 nginx, opens the send form and sends it. Every answer nginx gives is sorted: the app's,
 nginx's bare error page (``<center>nginx</center>``: what the issue says no patient may
-see), or the screener's calm "try again" page (deploy/errors/try-again.html). A patient who
-meets an error goes back and presses again, once, as a person would.
+see), the screener's calm "try again" page (deploy/errors/try-again.html), or a cut one. A
+patient who meets an error goes back and presses again, once, as a person would.
+
+A cut answer is the one limit no proxy lifts: nginx sends a request on to the other server
+only while it has sent the patient nothing, and a server killed while writing a page has
+already handed nginx its first bytes (gunicorn writes the head, then the body). So the
+requests the killed server's workers were answering at that instant, one each at most, can
+reach the patient cut short; a reload goes to the survivor.
 """
 
 from __future__ import annotations
@@ -108,6 +114,7 @@ class Seen:
 
     bare: int = 0
     calm: int = 0
+    cut: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
 
@@ -128,6 +135,10 @@ class Browser:
         try:
             response = self.session.request(method, url, timeout=60, allow_redirects=False,
                                             **kwargs)
+        except (requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ConnectionError) as exc:
+            self.seen.cut.append(f"{method} {path}: {type(exc).__name__}")
+            return None
         except requests.RequestException as exc:
             self.seen.failed.append(f"{method} {path}: {type(exc).__name__}")
             return None
@@ -200,6 +211,7 @@ class Run:
     duplicated: int
     bare: int
     calm: int
+    cut: list[str]  # answers cut short by the kill (see the module's docstring)
     failed: list[str]
     carry_on: float | None  # seconds from the kill to the next send that went through
     steps_served: list[int]
@@ -259,6 +271,7 @@ def sends_with_a_kill(site: Site, tls: Tls, answers: dict[str, Any], sends: int,
     after = [r.done_at for r in results if r.done_at and killed and r.done_at > killed[0]]
     return Run(sends, lost, duplicated, sum(r.seen.bare for r in results),
                sum(r.seen.calm for r in results),
+               [c for r in results for c in r.seen.cut],
                [f for r in results for f in r.seen.failed],
                min(after) - killed[0] if after else None, site.served("POST", "/step/"), codes,
                upstream_errors(site))

@@ -231,6 +231,18 @@ class Keyboard:
             self.page.keyboard.press("Enter")
 
 
+def failed_navigations(page) -> list[str]:
+    """Every page load that fails from now on, as "URL: reason", filled in as they happen.
+
+    Only navigations count: a favicon or stylesheet still loading when the test moves on is
+    aborted by the browser (net::ERR_ABORTED), which says nothing about the page.
+    """
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(
+        f"{request.url}: {request.failure}") if request.is_navigation_request() else None)
+    return failed
+
+
 def axe_violations(page) -> list[dict[str, Any]]:
     from axe_playwright_python.sync_playwright import Axe
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..conftest import COMPLETE_ANSWERS
-from .conftest import Person, axe_violations, screenshot
+from .conftest import Person, axe_violations, failed_navigations, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -80,8 +80,7 @@ def test_back_after_a_failed_send_shows_the_form_never_a_resubmission(page,
     assert page.url == base + "/send"
     expect(page.locator("#error-summary")).to_contain_text("using digits")
     assert page.get_by_label("Your name").input_value() == "Rosalind Quimbleworth"
-    failed: list[str] = []
-    page.on("requestfailed", lambda request: failed.append(str(request.failure)))
+    failed = failed_navigations(page)
     person.follow(page.get_by_role("link", name="Back to your information"))
     page.go_back()  # to the failed send: raises on net::ERR_CACHE_MISS
     assert page.url == base + "/send"

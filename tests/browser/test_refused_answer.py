@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..conftest import COMPLETE_ANSWERS
-from .conftest import Person
+from .conftest import Person, failed_navigations
 
 pytestmark = pytest.mark.slow
 
@@ -26,8 +26,7 @@ def test_back_after_a_refused_answer_shows_the_page_never_a_resubmission(page, b
     expect(page.locator("#error-summary")).to_be_visible()
     person.answer_step(COMPLETE_ANSWERS, ["red_flags"])
     assert page.url == base_url + "/step/urgent-2"
-    failed: list[str] = []
-    page.on("requestfailed", lambda request: failed.append(str(request.failure)))
+    failed = failed_navigations(page)
     page.go_back()  # to the page that refused: raises on net::ERR_CACHE_MISS
     assert page.url == base_url + "/step/urgent"
     expect(heading).to_have_text(title)
