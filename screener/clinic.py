@@ -39,6 +39,7 @@ KEYS = {
     "brand_colour": "BRAND_COLOUR", "languages": "LANGUAGES", "handoff": "HANDOFF",
     "retention_days": "RETENTION_DAYS", "overrides": "OVERRIDES_DIR",
     "content_reviewed": "CONTENT_REVIEWED", "timezone": "TIMEZONE",
+    "save_return": "SAVE_RETURN", "save_return_days": "SAVE_RETURN_DAYS",
 }
 _PATH_KEYS = ("logo", "overrides")
 
@@ -60,6 +61,8 @@ class ClinicFile(BaseModel):
     overrides: StrictStr | None = None
     content_reviewed: datetime.date | None = None
     timezone: StrictStr | None = Field(default=None, min_length=1)
+    save_return: StrictBool | None = None
+    save_return_days: StrictInt | None = Field(default=None, ge=1, le=90)
 
 
 class ClinicConfigError(ProblemsError, ConfigError):

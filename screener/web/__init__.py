@@ -29,6 +29,8 @@ from .locale import current_locale
 from .pages import bp as info
 from .pages import clinic_template_values, register_clinic_assets
 from .patient import bp as patient
+from .saving import bp as saving
+from .saving import init_saving
 from .security import init_security, ops
 from .staff import bp as staff
 from .staff import init_staff
@@ -55,10 +57,11 @@ def register(app: Flask) -> None:
     register_clinic_assets(app)
     init_security(app, api, fhir)
     # Every blueprint, registered here and nowhere else.
-    for blueprint in (ops, patient, intake, api, fhir, handoff, info, staff, watch,
+    for blueprint in (ops, patient, intake, api, fhir, handoff, saving, info, staff, watch,
                       timeout):
         app.register_blueprint(blueprint)
     init_handoff(app)
+    init_saving(app)
     init_staff(app)
     register_error_pages(app)
     init_watch(app)

@@ -1,0 +1,297 @@
+"""Save and come back later, patient side: save, see the return code once, continue.
+
+Off unless the clinic switches it on (``SAVE_RETURN``); then every page here answers 404.
+The answers are sealed under a code only the patient is shown (the service and the store
+do that: ``Screening.save_for_later`` and ``Screening.resume_saved``); this side draws the
+pages, clears the session after a save (a shared computer keeps nothing) and restores the
+answers into a fresh one. The code never appears in an address the server sees: the link
+carries it after ``#`` (browsers never send that part), and a few lines of script copy it
+into the form; without script the patient types it. The code rides in the encrypted
+session cookie only between the save and the one page that shows it. Wrong codes are
+answered alike, whether or not the code ever existed, and counted per client address.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, gettext, refresh
+from flask_wtf import FlaskForm
+from limits import parse
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms import StringField
+
+from ..catalogue.answers import ends_early
+from ..config import ConfigError
+from ..i18n import N_
+from ..store.db import SchemaBehind
+from ..store.savecode import format_code
+from ..store.service import init_store
+from .clientkey import client_key
+from .extensions import screening
+from .links import configured_url, local_path
+from .locale import current_locale
+from .security import limit_client
+from .state import clear_state, load_state, save_state
+
+log = logging.getLogger("screener.saving")
+bp = Blueprint("saving", __name__)
+
+SHOWN_KEY, REFUSED_KEY = "saved_for_later", "resume_refused"
+EMAIL_MAX = 254
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+WRONG_CODES = "save-return-wrong-code"  # the limiter's name for wrong codes per address
+
+NOT_OPENED = N_("We could not open a saved screening with this code. Check it and try "
+                "again. A code works only once and only until the date you were given.")
+RED_FLAGS_AGAIN = N_("We ask the urgent questions again because symptoms change. Your other "
+                     "answers are as you left them.")
+WELCOME_BACK = N_("Welcome back. Your answers are here again, and the saved copy is "
+                  "deleted. Please go on where you stopped.")
+
+
+class SaveForm(FlaskForm):
+    email = StringField(N_("Email address (you can skip this)"))
+
+
+class ResumeForm(FlaskForm):
+    code = StringField(N_("Your return code"))
+
+
+def init_saving(app: Flask) -> None:
+    """Open the store when the clinic has switched saving on; the email needs the
+    screener's public address, never the request's Host."""
+    if not app.config["SAVE_RETURN"]:
+        return
+    if "screener.store" not in app.extensions:
+        init_store(app)
+    if app.config["SMTP_URL"] and not app.config["BASE_URL"]:
+        raise ConfigError(
+            "SCREENER_BASE_URL is not set: with SCREENER_SAVE_RETURN and SCREENER_SMTP_URL "
+            "the patient may email themselves the link to a saved screening, and that link "
+            "must come from configuration, never from a request's Host. Set "
+            "SCREENER_BASE_URL to the screener's public address (such as "
+            "https://screener.clinic.example).")
+
+
+@bp.app_context_processor
+def offer() -> dict[str, Any]:
+    return {"save_return_enabled": current_app.config["SAVE_RETURN"],
+            "save_return_days": current_app.config["SAVE_RETURN_DAYS"]}
+
+
+@bp.before_request
+def only_when_enabled() -> None:
+    if not current_app.config["SAVE_RETURN"]:
+        abort(404)
+
+
+def _emails() -> bool:
+    return bool(current_app.config["SMTP_URL"])
+
+
+def _expiry_words(days: int) -> str:
+    """The last day the code works, in the patient's language ("December 12, 2026")."""
+    return format_date(datetime.now(UTC) + timedelta(days=days), "long")
+
+
+@bp.route("/save", methods=["GET", "POST"])
+def save() -> Any:
+    state = load_state()
+    if state is None or not state.answers:
+        flash(gettext("There is nothing to save yet. Answer the first question, then you can "
+                      "save."))
+        return redirect(url_for("patient.landing"))
+    if ends_early(state.answers):  # an emergency (or under 18): the result, never "later"
+        return redirect(url_for("patient.result"))
+    back = local_path(request.args.get("back"), url_for("patient.landing"))
+    days = current_app.config["SAVE_RETURN_DAYS"]
+    if request.method == "GET":
+        errors, unavailable = _refused("save")
+        return render_template("save.html", form=SaveForm(), errors=errors, back=back,
+                               days=days, until=_expiry_words(days), emails=_emails(),
+                               unavailable=unavailable), (
+            503 if unavailable else 422 if errors else 200)
+    form = SaveForm()
+    if current_app.config["RATELIMIT_ENABLED"]:
+        limit_client("save-address", current_app.config["HANDOFF_ADDRESS_RATE_LIMIT"])
+    if not form.validate():  # CSRF
+        return _refuse("save", {"form": gettext("Please try again.")}, back=back)
+    address = (form.email.data or "").strip() if _emails() else ""
+    if address and (len(address) > EMAIL_MAX or not _EMAIL.fullmatch(address)):
+        # What was typed is not kept, not even in the cookie: it is typed again.
+        return _refuse("save", {"email": gettext(
+            "Enter an email address like name@example.com, or leave it empty.")}, back=back)
+    try:
+        code = screening().save_for_later(state.answers, current_locale(), days,
+                                          done=state.done)
+    except (SQLAlchemyError, SchemaBehind) as exc:
+        log.warning("Saving for later failed: the database is unavailable (%s)",
+                    type(exc).__name__)
+        return _refuse("save", {}, unavailable=True, back=back)
+    shown = format_code(code)
+    emailed = _email_link(address, shown, days) if address else None
+    # A shared computer keeps nothing: the answers leave this browser with the save.
+    clear_state()
+    session.pop("csrf_token", None)
+    session[SHOWN_KEY] = {"code": shown, "emailed": emailed}
+    return redirect(url_for(".saved"), 303)
+
+
+def _return_link(shown: str) -> str:
+    """The continue page at the configured address, the code after ``#``."""
+    return f"{configured_url('saving.resume')}#{shown}"
+
+
+@bp.get("/saved")
+def saved() -> Any:
+    """The code, once: a reload or a later visit finds it gone."""
+    record = session.pop(SHOWN_KEY, None)
+    if not isinstance(record, dict) or not isinstance(record.get("code"), str):
+        return render_template("saved.html", code=None), 410
+    days = current_app.config["SAVE_RETURN_DAYS"]
+    return render_template("saved.html", code=record["code"],
+                           link=_return_link(record["code"]), until=_expiry_words(days),
+                           emailed=record.get("emailed"))
+
+
+def _email_link(address: str, shown: str, days: int) -> bool:
+    """Send the link to the address the patient typed; the address is used for this one
+    message and neither kept nor logged (only the error's type is). False on failure."""
+    from ..notify import Notifier
+
+    clinic = current_app.config["CLINIC_NAME"]
+    notifier = Notifier(current_app.config["SMTP_URL"], address, (), clinic)
+    mail = EmailMessage()
+    mail["From"] = notifier.sender
+    mail["To"] = address
+    mail["Subject"] = gettext("Your saved screening at %(clinic)s", clinic=clinic)
+    mail.set_content("\n\n".join((
+        gettext("You saved your answers to come back to later."),
+        gettext("To continue, open this link by %(date)s:", date=_expiry_words(days))
+        + "\n" + _return_link(shown),
+        gettext("Or go to %(url)s and type your return code: %(code)s",
+                url=configured_url("saving.resume"), code=shown),
+        gettext("The code works once. Nobody at %(clinic)s can open your saved answers "
+                "without it, and a lost code cannot be recovered. Anyone who can read this "
+                "email can open them, so delete it once you have continued.", clinic=clinic),
+        gettext("If you did not ask for this email, delete it. Nothing happens unless the "
+                "link is opened."),
+    )) + "\n")
+    try:
+        notifier.send(mail)
+    except (OSError, ValueError) as exc:  # smtplib's errors are OSErrors
+        log.warning("The return link email was not sent (%s)", type(exc).__name__)
+        return False
+    return True
+
+
+@bp.route("/continue", methods=["GET", "POST"])
+def resume() -> Any:
+    if request.method == "GET":
+        errors, unavailable = _refused("resume")
+        return render_template("resume.html", form=ResumeForm(), errors=errors,
+                               unavailable=unavailable), (
+            503 if unavailable else 422 if errors else 200)
+    form = ResumeForm()
+    if not form.validate():  # CSRF
+        return _refuse("resume", {"form": gettext("Please try again.")})
+    typed = (form.code.data or "")[:40]
+    if not typed.strip():
+        return _refuse("resume", {"code": gettext("Enter the return code you were given.")})
+    wait = _wrong_codes_wait()
+    if wait:
+        return _too_many(wait)
+    try:
+        resumed = screening().resume_saved(typed, datetime.now(UTC))
+    except (SQLAlchemyError, SchemaBehind) as exc:
+        log.warning("Continuing a saved screening failed: the database is unavailable (%s)",
+                    type(exc).__name__)
+        return _refuse("resume", {}, unavailable=True)
+    if resumed is None:
+        _count_wrong_code()
+        return _refuse("resume", {"code": gettext(NOT_OPENED)})
+    return _restore(resumed)
+
+
+def _restore(resumed: Any) -> Response:
+    """The answers into a fresh session: nothing of what this browser held before (its
+    form token, a handoff's send token, the session's start time) carries over."""
+    session.clear()
+    session.started = None  # type: ignore[attr-defined]  # the time limits start again
+    if resumed.language in current_app.config["LANGUAGES"]:
+        session["lang"] = resumed.language
+        refresh()
+    save_state(dict(resumed.answers), list(resumed.done))
+    flash(gettext(WELCOME_BACK))
+    for note in resumed.notes:
+        flash(gettext(note))
+    if resumed.red_flags_again:
+        flash(gettext(RED_FLAGS_AGAIN))
+    page = resumed.page
+    return redirect(url_for("patient.step", step_id=page.id) if page is not None
+                    else url_for("patient.review"), 303)
+
+
+def _limit() -> Any:
+    return parse(current_app.config["SAVE_RETURN_RATE_LIMIT"])
+
+
+def _wrong_codes_wait() -> int:
+    """Seconds this client must wait after too many wrong codes; 0 when it may try. Only
+    wrong codes count, so a waiting room's patients who come back are never held up."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return 0
+    window = current_app.extensions["screener.ratelimit"]
+    client = client_key(request.remote_addr)
+    if window.test(_limit(), WRONG_CODES, client):
+        return 0
+    reset = window.get_window_stats(_limit(), WRONG_CODES, client).reset_time
+    return max(1, math.ceil(reset - time.time()))
+
+
+def _count_wrong_code() -> None:
+    if current_app.config["RATELIMIT_ENABLED"]:
+        current_app.extensions["screener.ratelimit"].hit(
+            _limit(), WRONG_CODES, client_key(request.remote_addr))
+
+
+def _too_many(wait: int) -> Response:
+    response = Response(render_template("resume_wait.html"), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _refuse(view: str, errors: dict[str, str], unavailable: bool = False,
+            **values: Any) -> Response:
+    """Post/Redirect/Get: the messages ride in the session to the form's own GET, once;
+    what was typed does not (a code or an email address is typed again)."""
+    session[REFUSED_KEY] = {"view": view, "errors": errors, "unavailable": unavailable}
+    return redirect(url_for(f".{view}", **values), 303)
+
+
+def _refused(view: str) -> tuple[dict[str, str], bool]:
+    kept = session.pop(REFUSED_KEY, None)
+    if not isinstance(kept, dict) or kept.get("view") != view \
+            or not isinstance(kept.get("errors"), dict):
+        return {}, False
+    return kept["errors"], kept.get("unavailable") is True
