@@ -328,14 +328,23 @@ def db_current() -> None:
 
 @main.command("purge")
 def purge_command() -> None:
-    """Delete every expired submission (run daily from cron or a systemd timer)."""
+    """Delete every expired submission and saved screening (run daily from cron or a
+    systemd timer)."""
     from .store.audit import Action
+    from .usage import UsageCounts
 
     store = _store(keys=False, audited=True)  # expired data goes even while a key is missing
     deleted = store.submissions.purge()
     store.audit.record(Action.PURGE, detail=f"{deleted} expired")
     click.echo(f"deleted {deleted} expired submission(s)")
+    unused = store.saved.purge()
+    click.echo(f"deleted {unused} expired saved screening(s)")
     store.dispose()
+    config = _store_app().config
+    if unused and config["USAGE_COUNTS"]:
+        counts = UsageCounts(config["DATABASE_URL"])
+        counts.add(["expired"] * unused)
+        counts.engine.dispose()
 
 
 @main.command("notify")

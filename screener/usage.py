@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 log = logging.getLogger(__name__)
 
 EVENTS = ("started", "finished", "emergency", "urgent", "intake_finished", "handoff_sent",
-          "booking_click")
+          "booking_click", "saved", "resumed", "expired")
 TOPIC = "topic:"  # prefix of "how often each topic was shown", one event per topic id
 
 metadata = MetaData()

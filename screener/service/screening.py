@@ -9,17 +9,22 @@ clinic's emergency number are looked up once, at start-up. Plain Python, no Flas
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..catalogue.answers import AnswersError, ValidAnswers, ends_at_age, validate_answers
-from ..catalogue.questions import Page
+from ..catalogue.questions import Page, is_emergency
 from ..catalogue.reading import words_to_read
 from ..catalogue.wizard import Flow
 from ..engine.evaluate import Result, evaluate
 from ..engine.loader import RuleSet
+from ..exports.fhir import catalogue_version
+from ..store.models import now as store_now
+from ..store.saved import SavedScreenings
 from .reading import example_answers, minutes, result_words
+from .saving import NotSavable, Resumed, payload_for, restore
 
 
 class Incomplete(Exception):
@@ -59,6 +64,7 @@ class Screening:
         self.languages = tuple(languages)
         self.rules_dir = rules_dir
         self._minutes: dict[str, tuple[int, int]] = {}
+        self.saved: SavedScreenings | None = None  # set by ``use_saved`` (save_return on)
 
     @classmethod
     def from_settings(cls, rules: RuleSet, settings: Mapping[str, Any]) -> Screening:
@@ -115,3 +121,38 @@ class Screening:
         """For answers stored earlier: in their language, or English if the clinic no
         longer offers it."""
         return self.evaluate(answers, language if language in self.languages else "en")
+
+    def use_saved(self, saved: SavedScreenings) -> None:
+        """Where "save and come back later" keeps screenings (the store's ``saved``)."""
+        self.saved = saved
+
+    def _saved(self) -> SavedScreenings:
+        if self.saved is None:
+            raise RuntimeError("save and come back later is off: call use_saved first")
+        return self.saved
+
+    def save_for_later(self, answers: Mapping[str, Any], done: Collection[str],
+                       language: str, days: int, now: datetime | None = None) -> str:
+        """Seal the answers so far under a new return code, kept ``days`` days, and give
+        the code (normalised; show it with ``store.savecode.format_code``, once).
+
+        Raises ``NotSavable`` for an emergency answer (its result says to get care now: no
+        save is ever offered there) or for answers that break the catalogue."""
+        try:
+            valid = self.valid(answers, complete=False)
+        except AnswersError as exc:
+            raise NotSavable("these answers break the catalogue") from exc
+        if is_emergency(valid.get("red_flags")):
+            raise NotSavable("an emergency answer is never saved")
+        moment = now or store_now()
+        payload = payload_for(valid, done, language, moment, self.rules.version,
+                              catalogue_version())
+        return self._saved().save(payload, days, moment)
+
+    def resume_saved(self, code: str, now: datetime | None = None) -> Resumed | None:
+        """The screening saved under ``code`` (as typed: any case, spaces, dashes), checked
+        against today's catalogue and rules, its saved copy deleted (a code works once);
+        None alike for a wrong, malformed, used or expired code."""
+        moment = now or store_now()
+        payload = self._saved().take(code, moment)
+        return None if payload is None else restore(payload, moment, self.languages)

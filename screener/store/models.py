@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -253,3 +254,23 @@ class SearchEntry(Base):
     # "<key id>+<code>": ``keys rotate`` redoes entries tagged otherwise.
     key_id: Mapped[str] = mapped_column(String(32))
     digest: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class SavedScreening(Base):
+    """A screening saved to come back to later (store/saved.py): sealed under a key only
+    the patient's return code gives (store/codebox.py). Nothing else is kept: no language,
+    no answer, no address; the lookup id is a keyed HMAC of the code, not the code."""
+
+    __tablename__ = "saved_screenings"
+
+    lookup: Mapped[str] = mapped_column(String(64), primary_key=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # scrypt's parameters this row was sealed with (codebox.KdfParams): raised for new
+    # saves later, older rows still open.
+    kdf_n: Mapped[int] = mapped_column(Integer)
+    kdf_r: Mapped[int] = mapped_column(Integer)
+    kdf_p: Mapped[int] = mapped_column(Integer)
+    # The AES-GCM nonce followed by the ciphertext and its tag.
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -27,6 +27,7 @@ from .crypto import Cipher
 from .db import SchemaBehind, check_schema, make_engine
 from .keycheck import WrongDataKeys, check_keys, record, retire
 from .rotation import BATCH, OnBatch, Rotation, rotate
+from .saved import SavedScreenings
 from .submissions import Submissions
 
 log = logging.getLogger("screener.store")
@@ -48,6 +49,7 @@ class Store:
         self.submissions = Submissions(sessions, cipher, secret, self.audit, self.index)
         self.accounts = Accounts(sessions, cipher)
         self.casework = Casework(sessions, cipher)
+        self.saved = SavedScreenings(sessions, keys)  # opened by the return code alone
         self._checked = False
         self._lock = threading.Lock()
 
