@@ -43,6 +43,7 @@ from wtforms import StringField
 from ..catalogue.answers import ends_early
 from ..config import ConfigError
 from ..i18n import N_
+from ..service.saving import NotSavable, Resumed
 from ..store.db import SchemaBehind
 from ..store.savecode import format_code
 from ..store.service import init_store
@@ -52,6 +53,7 @@ from .links import configured_url, local_path
 from .locale import current_locale
 from .security import limit_client
 from .state import clear_state, load_state, save_state
+from .watch import count_event
 
 log = logging.getLogger("screener.saving")
 bp = Blueprint("saving", __name__)
@@ -63,8 +65,6 @@ WRONG_CODES = "save-return-wrong-code"  # the limiter's name for wrong codes per
 
 NOT_OPENED = N_("We could not open a saved screening with this code. Check it and try "
                 "again. A code works only once and only until the date you were given.")
-RED_FLAGS_AGAIN = N_("We ask the urgent questions again because symptoms change. Your other "
-                     "answers are as you left them.")
 WELCOME_BACK = N_("Welcome back. Your answers are here again, and the saved copy is "
                   "deleted. Please go on where you stopped.")
 
@@ -82,8 +82,8 @@ def init_saving(app: Flask) -> None:
     screener's public address, never the request's Host."""
     if not app.config["SAVE_RETURN"]:
         return
-    if "screener.store" not in app.extensions:
-        init_store(app)
+    store = app.extensions.get("screener.store") or init_store(app)
+    app.extensions["screener.screening"].use_saved(store.saved)
     if app.config["SMTP_URL"] and not app.config["BASE_URL"]:
         raise ConfigError(
             "SCREENER_BASE_URL is not set: with SCREENER_SAVE_RETURN and SCREENER_SMTP_URL "
@@ -142,12 +142,14 @@ def save() -> Any:
         return _refuse("save", {"email": gettext(
             "Enter an email address like name@example.com, or leave it empty.")}, back=back)
     try:
-        code = screening().save_for_later(state.answers, current_locale(), days,
-                                          done=state.done)
+        code = screening().save_for_later(state.answers, state.done, current_locale(), days)
+    except NotSavable:  # a forged post: the pages never offer it then
+        return redirect(url_for("patient.result"))
     except (SQLAlchemyError, SchemaBehind) as exc:
         log.warning("Saving for later failed: the database is unavailable (%s)",
                     type(exc).__name__)
         return _refuse("save", {}, unavailable=True, back=back)
+    count_event("saved")
     shown = format_code(code)
     emailed = _email_link(address, shown, days) if address else None
     # A shared computer keeps nothing: the answers leave this browser with the save.
@@ -230,10 +232,11 @@ def resume() -> Any:
     if resumed is None:
         _count_wrong_code()
         return _refuse("resume", {"code": gettext(NOT_OPENED)})
+    count_event("resumed")
     return _restore(resumed)
 
 
-def _restore(resumed: Any) -> Response:
+def _restore(resumed: Resumed) -> Response:
     """The answers into a fresh session: nothing of what this browser held before (its
     form token, a handoff's send token, the session's start time) carries over."""
     session.clear()
@@ -243,10 +246,8 @@ def _restore(resumed: Any) -> Response:
         refresh()
     save_state(dict(resumed.answers), list(resumed.done))
     flash(gettext(WELCOME_BACK))
-    for note in resumed.notes:
-        flash(gettext(note))
-    if resumed.red_flags_again:
-        flash(gettext(RED_FLAGS_AGAIN))
+    for note in resumed.notes:  # what changed: a dropped answer, the urgent pages again
+        flash(note.text(current_locale()))
     page = resumed.page
     return redirect(url_for("patient.step", step_id=page.id) if page is not None
                     else url_for("patient.review"), 303)
