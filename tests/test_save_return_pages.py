@@ -1,0 +1,327 @@
+"""Save and come back later, as the patient meets it: the link where it belongs and nowhere
+else, the code shown once, the session cleared after a save and fresh after a return, wrong
+codes answered alike and limited per address, the email to oneself, the privacy notice."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from screener.app import create_app
+from screener.catalogue.answers import visible_pages
+from screener.catalogue.questions import QUESTIONS
+from screener.config import ConfigError
+from screener.store.savecode import normalise
+
+from .conftest import (
+    COMPLETE_ANSWERS,
+    EMERGENCY_ANSWERS,
+    EVERY_STEP_ANSWERS,
+    TEST_DATA_KEYS,
+    WizardActions,
+    migrated_sqlite,
+)
+
+LINK = "Save and come back later"
+BASE_URL = "https://screener.clinic.example"
+SAVE_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-" + "k" * 40,
+               "RATELIMIT_ENABLED": False, "SAVE_RETURN": True,
+               "DATA_KEYS": TEST_DATA_KEYS[0], "CLINIC_NAME": "Riverside Spine",
+               "CLINIC_PHONE": "555 0100", "BASE_URL": BASE_URL}
+CODE = re.compile(r"data-return-code>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})<")
+MIDDLE = "symptoms"
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Apps with saving on over one migrated SQLite file; engines closed after."""
+    url = migrated_sqlite(tmp_path)
+    apps = []
+
+    def make(**overrides: Any):
+        app = create_app(SAVE_CONFIG | {"DATABASE_URL": url} | overrides)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["screener.store"].dispose()
+
+
+@pytest.fixture
+def save_app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(save_app):
+    return save_app.test_client()
+
+
+def main_text(response) -> str:
+    html = response.get_data(as_text=True)
+    return " ".join(re.sub(r"<[^>]+>", " ", html.split("<main", 1)[1].split("</main>")[0])
+                    .split())
+
+
+def save_here(client, back: str = f"/step/{MIDDLE}", **form: str) -> str:
+    """Save from ``back`` as a patient does (the link, then the button); the code shown."""
+    page = client.get(f"/save?back={back}")
+    assert page.status_code == 200
+    posted = client.post(f"/save?back={back}", data=form)
+    assert (posted.status_code, posted.location) == (303, "/saved")
+    shown = client.get("/saved")
+    assert shown.status_code == 200
+    return CODE.search(shown.get_data(as_text=True)).group(1)
+
+
+def test_the_link_is_on_every_question_page_and_the_review_when_on(client):
+    wizard = WizardActions(client)
+    for page in visible_pages(EVERY_STEP_ANSWERS):
+        shown = client.get(f"/step/{page.id}")
+        assert LINK in shown.get_data(as_text=True), page.id
+        assert f'href="/save?back=/step/{page.id}"' in shown.get_data(as_text=True)
+        assert wizard.answer(page.id, EVERY_STEP_ANSWERS).status_code == 302
+    review = client.get("/review").get_data(as_text=True)
+    assert LINK in review and 'href="/save?back=/review"' in review
+    # A link, never a second button beside "Next".
+    step = client.get(f"/step/{MIDDLE}").get_data(as_text=True)
+    assert re.search(r"<button[^>]*>\s*Save and come back", step) is None
+
+
+def test_the_urgent_card_offers_it(client):
+    WizardActions(client).answer_red_flags(["fever"])
+    assert LINK in client.get("/see-a-doctor-soon").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("red_flags", EMERGENCY_ANSWERS[:3], ids=str)
+def test_never_on_the_emergency_result_nor_saved_by_a_forged_post(client, save_app,
+                                                                  red_flags):
+    WizardActions(client).answer_red_flags(red_flags)
+    result = client.get("/result")
+    assert "Call 911" in result.get_data(as_text=True)
+    assert LINK not in result.get_data(as_text=True)
+    assert client.get("/save").location == "/result"
+    forged = client.post("/save", data={})
+    assert forged.location == "/result"
+    with client.session_transaction() as session:
+        assert session["answers"]["red_flags"] == red_flags  # nothing saved, nothing cleared
+    with save_app.extensions["screener.store"].engine.connect() as db:
+        assert db.exec_driver_sql("SELECT count(*) FROM saved_screenings").scalar() == 0
+
+
+def test_everything_is_absent_when_off(tmp_path):
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+                      "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    wizard = WizardActions(client)
+    wizard.answer_until(MIDDLE, COMPLETE_ANSWERS)
+    assert LINK not in client.get(f"/step/{MIDDLE}").get_data(as_text=True)
+    wizard.complete(COMPLETE_ANSWERS)
+    assert LINK not in client.get("/review").get_data(as_text=True)
+    landing = client.get("/").get_data(as_text=True)
+    assert "Continue a saved screening" not in landing and "Need a break" not in landing
+    assert "come back later" not in client.get("/privacy").get_data(as_text=True)
+    for path in ("/save", "/saved", "/continue"):
+        assert client.get(path).status_code == 404
+    assert client.post("/continue", data={"code": "K7QM-3XPA-9HWD"}).status_code == 404
+
+
+def test_saving_shows_the_code_once_and_clears_this_browser(client):
+    wizard = WizardActions(client)
+    wizard.answer_until(MIDDLE, COMPLETE_ANSWERS)
+    with client.session_transaction() as session:
+        session["handoff_token"] = "t" * 32
+    page = main_text(client.get(f"/save?back=/step/{MIDDLE}"))
+    assert "Nobody at Riverside Spine can open them" in page
+    assert "a lost code cannot be recovered" in page
+    until = (datetime.now(UTC) + timedelta(days=7)).strftime("%B %-d, %Y")
+    assert f"The code works once, for 7 days (until {until})" in page
+    assert "cleared from this browser" in page
+    client.post(f"/save?back=/step/{MIDDLE}", data={})
+    shown = client.get("/saved")
+    code = CODE.search(shown.get_data(as_text=True)).group(1)
+    assert normalise(code) is not None
+    text = main_text(shown)
+    assert f"{BASE_URL}/continue#{code}" in text  # the code after "#": never sent to a server
+    assert f'href="{BASE_URL}/continue#{code}"' in shown.get_data(as_text=True)
+    for words in ("shown only this once", "Nobody at Riverside Spine can open your saved",
+                  "A lost code cannot be recovered", "The code works once",
+                  f"It works until {until}", "cleared from this browser now"):
+        assert words in text
+    with client.session_transaction() as session:
+        assert set(session) <= {"lang", "_flashes"}, dict(session)
+    again = client.get("/saved")
+    assert again.status_code == 410 and code not in again.get_data(as_text=True)
+    assert client.get(f"/step/{MIDDLE}").location == "/"  # the answers left with the save
+
+
+def test_coming_back_restores_into_a_fresh_session_on_the_first_page_not_done(client):
+    wizard = WizardActions(client)
+    wizard.answer_until(MIDDLE, COMPLETE_ANSWERS)
+    before = wizard.session_answers()
+    code = save_here(client)
+    with client.session_transaction() as session:
+        session["handoff_token"] = "x" * 32
+        session["csrf_token"] = "left-behind"
+    typed = " ".join(code.replace("-", "").lower()[i:i + 3] for i in range(0, 12, 3))
+    back = client.post("/continue", data={"code": typed})
+    assert (back.status_code, back.location) == (303, f"/step/{MIDDLE}")
+    with client.session_transaction() as session:
+        assert "handoff_token" not in session and "csrf_token" not in session
+        assert session["answers"] == before
+    landed = main_text(client.get(back.location))
+    assert "Welcome back" in landed
+    assert "Welcome back" not in main_text(client.get(back.location))  # said once
+    wizard.complete(COMPLETE_ANSWERS)
+    assert "Your information" in client.get("/result").get_data(as_text=True)
+
+
+def test_a_wrong_code_and_a_used_code_get_the_same_calm_answer(client):
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    code = save_here(client)
+    assert client.post("/continue", data={"code": code}).location == f"/step/{MIDDLE}"
+    client.get(f"/step/{MIDDLE}")  # where it landed, with its welcome
+    answers = {}
+    for name, typed in (("used", code), ("wrong", "K7QM-3XPA-9HWD"), ("not a code", "hello!")):
+        refused = client.post("/continue", data={"code": typed})
+        assert (refused.status_code, refused.location) == (303, "/continue")  # PRG
+        page = client.get("/continue")
+        assert page.status_code == 422
+        answers[name] = main_text(page)
+    assert answers["used"] == answers["wrong"] == answers["not a code"]
+    assert "We could not open a saved screening with this code" in answers["used"]
+    assert main_text(client.get("/continue")).count("could not open") == 0  # shown once
+
+
+def test_red_flags_are_asked_again_after_a_day(client, save_app):
+    """Saved two days ago (through the service, with its clock): the urgent pages again."""
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    with client.session_transaction() as session:
+        answers, done = session["answers"], session["done"]
+    code = save_app.extensions["screener.screening"].save_for_later(
+        answers, done, "es", 7, now=datetime.now(UTC) - timedelta(days=2))
+    back = client.post("/continue", data={"code": code})
+    assert back.location == "/step/urgent"
+    with client.session_transaction() as session:
+        assert "red_flags" not in session["answers"] and session["lang"] == "es"
+        assert session["answers"]["age_band"] == answers["age_band"]
+    landed = main_text(client.get(back.location))
+    assert "responda de nuevo las preguntas sobre síntomas urgentes" in landed
+
+
+@pytest.mark.parametrize(("neighbour", "held"), [("198.51.100.7", False),
+                                                 ("2001:db8:1:2::beef", True),
+                                                 ("2001:db8:1:3::1", False)])
+def test_a_wrong_code_storm_is_limited_per_address(make_app, neighbour, held):
+    """N wrong codes are answered calmly; the N+1th waits (429, Retry-After); a right code
+    before that does not count; another address in the same IPv6 /64 waits too."""
+    app = make_app(RATELIMIT_ENABLED=True, SAVE_RETURN_RATE_LIMIT="5 per hour")
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "2001:db8:1:2::1"
+    WizardActions(attacker).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    code = save_here(attacker)
+    assert attacker.post("/continue", data={"code": code}).location == f"/step/{MIDDLE}"
+    tried = [attacker.post("/continue", data={"code": f"K7QM-3XPA-9HW{n}"}).status_code
+             for n in range(5)]
+    assert tried == [303] * 5
+    stopped = attacker.post("/continue", data={"code": "K7QM-3XPA-9HWX"})
+    assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
+    assert "Please wait before trying again" in main_text(stopped)
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = neighbour
+    assert other.post("/continue", data={"code": "K7QM-3XPA-9HWX"}).status_code == (
+        429 if held else 303)
+
+
+def test_the_email_to_oneself_carries_the_link_and_no_answer(make_app, inbox, smtp_port,
+                                                            caplog):
+    app = make_app(SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+    client = app.test_client()
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    address = "rosalind.quimbleworth@example.org"
+    form = client.get(f"/save?back=/step/{MIDDLE}").get_data(as_text=True)
+    assert 'type="email"' in form
+    with caplog.at_level(logging.DEBUG):
+        code = save_here(client, email=address)
+    assert len(inbox.messages) == 1
+    mail = inbox.messages[0]
+    body = mail.get_payload(decode=True).decode()
+    assert mail["To"] == address
+    assert f"{BASE_URL}/continue#{code}" in body
+    assert "Riverside Spine" in mail["Subject"]
+    answered = {str(v) for qid, value in COMPLETE_ANSWERS.items() if qid in QUESTIONS
+                for v in (value if isinstance(value, list) else [value])}
+    labels = {QUESTIONS[qid].label_of(v) for qid, value in COMPLETE_ANSWERS.items()
+              if QUESTIONS[qid].choices
+              for v in (value if isinstance(value, list) else [value])}
+    words = set(re.findall(r"[a-z_]+", body.lower()))
+    assert not {v for v in answered if not v.isdigit()} & words
+    assert not [label for label in labels if len(label) > 8 and label in body]  # not "No"
+    ours = [r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")]
+    assert not [line for line in ours if address in line or code in line]
+    with client.session_transaction() as session:
+        assert address not in str(dict(session))
+
+
+def test_a_malformed_email_is_refused_and_not_kept(make_app, smtp_port):
+    client = make_app(SMTP_URL=f"smtp://127.0.0.1:{smtp_port}").test_client()
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    refused = client.post(f"/save?back=/step/{MIDDLE}", data={"email": "me at home"})
+    assert refused.status_code == 303 and refused.location.startswith("/save")
+    with client.session_transaction() as session:
+        assert "me at home" not in str(dict(session)) and "answers" in session
+    again = client.get(refused.location)
+    assert again.status_code == 422 and "Enter an email address like" in main_text(again)
+    assert "me at home" not in again.get_data(as_text=True)
+
+
+def test_the_email_needs_the_configured_address(make_app, smtp_port):
+    with pytest.raises(ConfigError, match="SCREENER_BASE_URL"):
+        make_app(SMTP_URL=f"smtp://127.0.0.1:{smtp_port}", BASE_URL="")
+
+
+def test_the_privacy_notice_and_landing_say_what_is_kept_and_for_how_long(make_app):
+    client = make_app(SAVE_RETURN_DAYS=5).test_client()
+    privacy = main_text(client.get("/privacy"))
+    assert "If you save your answers to come back later" in privacy
+    assert "Nobody at Riverside Spine can open them" in privacy
+    assert "after 5 days if you do not" in privacy
+    landing = client.get("/")
+    assert 'href="/continue"' in landing.get_data(as_text=True)
+    assert "save your answers for 5 days" in main_text(landing)
+    spanish = main_text(client.get("/privacy?lang=es"))
+    assert "después de 5 días si no continúa" in spanish
+
+
+@pytest.mark.parametrize("path", ["/continue", "/save?back=/review"])
+def test_the_new_pages_stay_within_the_page_budget(client, path):
+    WizardActions(client).complete(COMPLETE_ANSWERS)
+    page = client.get(path)
+    assert page.status_code == 200 and len(page.data) < 10 * 1024
+
+
+def test_clinic_file_keys_map_to_the_settings(tmp_path):
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text("save_return: true\nsave_return_days: 3\n", encoding="utf-8")
+    from screener.settings import load_settings
+
+    settings = load_settings({"CLINIC_CONFIG": str(clinic)})
+    assert (settings.SAVE_RETURN, settings.SAVE_RETURN_DAYS) == (True, 3)
+    clinic.write_text("save_return: yes please\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"clinic.yaml:1: 'save_return'"):
+        load_settings({"CLINIC_CONFIG": str(clinic)})
+
+
+
+def test_a_mail_server_that_fails_still_shows_the_code_and_says_so(make_app, smtp_port):
+    client = make_app(SMTP_URL=f"smtp://127.0.0.1:{smtp_port}").test_client()  # nobody there
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    client.post(f"/save?back=/step/{MIDDLE}", data={"email": "me@example.org"})
+    shown = client.get("/saved")
+    assert CODE.search(shown.get_data(as_text=True))
+    assert "We could not send the email. Please write the code down." in main_text(shown)
