@@ -166,6 +166,9 @@ def test_purge_command_deletes_expired_saves_and_counts_them(store, database_url
     assert result.exit_code == 0, result.output
     assert "deleted 2 expired saved screening(s)" in result.output
     assert store.saved.count() == 1 and store.saved.take(live) is not None
+    lines, _ = store.audit.page()
+    assert lines[0].action == "purge"
+    assert lines[0].detail == "0 expired, 2 saved screening(s) expired"
     counts = UsageCounts(database_url)
     assert counts.totals().get("expired") == 2
     counts.engine.dispose()
