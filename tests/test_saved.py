@@ -14,13 +14,15 @@ import pytest
 from click.testing import CliRunner
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from screener.catalogue.questions import PAGES, QUESTIONS, RED_FLAG_PAGES
+from screener.catalogue.answers import validate_answers, visible_pages
+from screener.catalogue.questions import PAGES, QUESTIONS, RED_FLAG_PAGES, is_emergency
+from screener.catalogue.wizard import Flow
 from screener.cli import main
-from screener.service.saving import Note, NotSavable, payload_for
+from screener.service.saving import Note, NotSavable, payload_for, restore
 from screener.service.screening import Screening
 from screener.store import savecode
 from screener.store.codebox import KDF, KdfParams, Sealed, open_sealed
@@ -30,7 +32,13 @@ from screener.store.saved import lookup_key
 from screener.store.service import Store
 from screener.usage import UsageCounts
 
-from .conftest import COMPLETE_ANSWERS, EMERGENCY_ANSWERS, HANDOFF_CONFIG, TEST_DATA_KEYS
+from .conftest import (
+    COMPLETE_ANSWERS,
+    EMERGENCY_ANSWERS,
+    HANDOFF_CONFIG,
+    TEST_DATA_KEYS,
+    answer_sets,
+)
 
 T0 = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 DAYS = 7
@@ -358,3 +366,23 @@ def test_a_language_no_longer_offered_comes_back_in_the_first_one(ruleset, store
     english_only.use_saved(store.saved)
     resumed = english_only.resume_saved(code, T0)
     assert resumed is not None and resumed.language == "en"
+
+
+@given(answers=answer_sets(), stopped=st.integers(0, 30), hours=st.integers(0, 24 * 7))
+def test_any_answers_saved_today_come_back_as_they_were_and_where_they_stopped(answers,
+                                                                              stopped, hours):
+    """Restoring under the catalogue they were saved with changes nothing within a day;
+    after it, only the red flags go, and the flow starts with their pages again."""
+    valid = validate_answers(answers, complete=False)
+    assume(not is_emergency(valid.get("red_flags")))  # never saved (tested above)
+    done = [page.id for page in visible_pages(valid)][:stopped]
+    resumed = restore(payload_for(valid, done, "en", T0, "v", "c"), T0 + timedelta(hours=hours))
+    assert resumed is not None
+    if hours <= 24:
+        assert resumed.answers == valid and resumed.notes == [] and resumed.done == sorted(done)
+        assert resumed.page == Flow(valid, done).first_incomplete
+    else:
+        assert resumed.red_flags_again and "red_flags" not in resumed.answers
+        assert resumed.page is not None and resumed.page.question == "red_flags"
+        assert resumed.answers == validate_answers(
+            {k: v for k, v in valid.items() if k != "red_flags"}, complete=False)
