@@ -335,9 +335,11 @@ def purge_command() -> None:
 
     store = _store(keys=False, audited=True)  # expired data goes even while a key is missing
     deleted = store.submissions.purge()
-    store.audit.record(Action.PURGE, detail=f"{deleted} expired")
-    click.echo(f"deleted {deleted} expired submission(s)")
     unused = store.saved.purge()
+    # Numbers only: a saved screening is nobody's until its code is typed.
+    store.audit.record(Action.PURGE, detail=f"{deleted} expired" + (
+        f", {unused} saved screening(s) expired" if unused else ""))
+    click.echo(f"deleted {deleted} expired submission(s)")
     click.echo(f"deleted {unused} expired saved screening(s)")
     store.dispose()
     config = _store_app().config

@@ -87,7 +87,8 @@ def payload_for(answers: Mapping[str, Any], done: Collection[str], language: str
                 saved_at: datetime, ruleset_version: str,
                 catalogue_version: str) -> dict[str, Any]:
     """What is sealed: everything ``restore`` needs, nothing more."""
-    return {"v": PAYLOAD_VERSION, "answers": dict(answers), "done": sorted(set(done)),
+    pages = sorted({page for page in done if isinstance(page, str) and page in PAGE_BY_ID})
+    return {"v": PAYLOAD_VERSION, "answers": dict(answers), "done": pages,
             "language": language, "saved_at": saved_at.isoformat(),
             "ruleset_version": ruleset_version, "catalogue_version": catalogue_version}
 
