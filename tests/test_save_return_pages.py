@@ -32,7 +32,7 @@ SAVE_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-"
                "RATELIMIT_ENABLED": False, "SAVE_RETURN": True,
                "DATA_KEYS": TEST_DATA_KEYS[0], "CLINIC_NAME": "Riverside Spine",
                "CLINIC_PHONE": "555 0100", "BASE_URL": BASE_URL}
-CODE = re.compile(r"data-return-code>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})<")
+CODE = re.compile(r"data-return-code[^>]*>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})<")
 MIDDLE = "symptoms"
 
 
@@ -325,3 +325,28 @@ def test_a_mail_server_that_fails_still_shows_the_code_and_says_so(make_app, smt
     shown = client.get("/saved")
     assert CODE.search(shown.get_data(as_text=True))
     assert "We could not send the email. Please write the code down." in main_text(shown)
+
+
+def test_a_second_click_on_save_still_shows_the_code(client):
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    assert client.post(f"/save?back=/step/{MIDDLE}", data={}).location == "/saved"
+    again = client.post(f"/save?back=/step/{MIDDLE}", data={})  # sent with the new cookie
+    assert again.location == "/saved"
+    assert CODE.search(client.get("/saved").get_data(as_text=True))
+
+
+def test_the_last_day_is_on_the_clinic_s_clock(make_app, monkeypatch):
+    import importlib
+
+    saving = importlib.import_module("screener.web.saving")  # the module, not its blueprint
+    late = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)  # still December 5 in Chicago
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return late
+
+    monkeypatch.setattr(saving, "datetime", Clock)
+    client = make_app(TIMEZONE="America/Chicago").test_client()
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    assert "(until December 12, 2026)" in main_text(client.get(f"/save?back=/step/{MIDDLE}"))

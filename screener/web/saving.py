@@ -20,6 +20,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -110,13 +111,17 @@ def _emails() -> bool:
 
 
 def _expiry_words(days: int) -> str:
-    """The last day the code works, in the patient's language ("December 12, 2026")."""
-    return format_date(datetime.now(UTC) + timedelta(days=days), "long")
+    """The day the code stops working, on the clinic's clock (patients are near it), in
+    the patient's language ("December 12, 2026")."""
+    ends = datetime.now(UTC) + timedelta(days=days)
+    return format_date(ends.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date(), "long")
 
 
 @bp.route("/save", methods=["GET", "POST"])
 def save() -> Any:
     state = load_state()
+    if state is None and SHOWN_KEY in session:  # a second click of the button: the code
+        return redirect(url_for(".saved"), 303)  # from the first, still to be shown
     if state is None or not state.answers:
         flash(gettext("There is nothing to save yet. Answer the first question, then you can "
                       "save."))
