@@ -350,3 +350,12 @@ def test_the_last_day_is_on_the_clinic_s_clock(make_app, monkeypatch):
     client = make_app(TIMEZONE="America/Chicago").test_client()
     WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
     assert "(until December 12, 2026)" in main_text(client.get(f"/save?back=/step/{MIDDLE}"))
+
+
+def test_saves_and_returns_are_counted_as_numbers_only(client, save_app):
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    code = save_here(client)
+    client.post("/continue", data={"code": "K7QM-3XPA-9HWD"})
+    client.post("/continue", data={"code": code})
+    totals = save_app.extensions["screener.usage"].totals()
+    assert (totals.get("saved"), totals.get("resumed")) == (1, 1)
