@@ -57,6 +57,7 @@ def test_save_close_the_browser_come_back_with_the_code_and_finish(chromium, sav
     failed = failed_navigations(page)
     person = Person(page, base)
     person.walk_to(MIDDLE, COMPLETE_ANSWERS)
+    screenshot(page, "save-return-step")
     person.follow(page.get_by_role("link", name="Save and come back later"))
     assert page.url == f"{base}/save?back=/step/{MIDDLE}"
     assert axe_violations(page) == []
@@ -68,6 +69,7 @@ def test_save_close_the_browser_come_back_with_the_code_and_finish(chromium, sav
     assert "Nobody at Riverside Spine can open" in page.locator("main").inner_text()
     assert axe_violations(page) == []
     assert page.evaluate(PAGE_BYTES_JS) <= MAX_PAGE_BYTES
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "save-return-saved")
     page.goto(f"{base}/step/{MIDDLE}")  # this browser kept nothing
     assert page.url == base + "/"
