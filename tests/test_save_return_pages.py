@@ -359,3 +359,28 @@ def test_saves_and_returns_are_counted_as_numbers_only(client, save_app):
     client.post("/continue", data={"code": code})
     totals = save_app.extensions["screener.usage"].totals()
     assert (totals.get("saved"), totals.get("resumed")) == (1, 1)
+
+
+def test_the_new_pages_are_all_spanish_in_spanish(make_app, ruleset, inbox, smtp_port):
+    from .test_i18n import VisibleText, english_phrases
+
+    app = make_app(SMTP_URL=f"smtp://127.0.0.1:{smtp_port}", RATELIMIT_ENABLED=True,
+                   SAVE_RETURN_RATE_LIMIT="1 per hour")
+    client = app.test_client()
+    client.get("/?lang=es")
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    pages = {"step": client.get(f"/step/{MIDDLE}"), "landing": client.get("/"),
+             "privacy": client.get("/privacy"), "save": client.get(f"/save?back=/step/{MIDDLE}")}
+    client.post(f"/save?back=/step/{MIDDLE}", data={"email": "me@example.org"})
+    pages["saved"] = client.get("/saved")
+    pages["saved again"] = client.get("/saved")
+    client.post("/continue", data={"code": "K7QM-3XPA-9HWD"})
+    pages["wrong code"] = client.get("/continue")
+    pages["wait"] = client.post("/continue", data={"code": "K7QM-3XPA-9HWD"})
+    english = english_phrases(ruleset) - {"Riverside Spine"}
+    left = {name: sorted(p for p in english if p in VisibleText.of(page.get_data(as_text=True)))
+            for name, page in pages.items()}
+    assert {name: found for name, found in left.items() if found} == {}
+    assert pages["wait"].status_code == 429
+    body = inbox.messages[0].get_payload(decode=True).decode()
+    assert "Para continuar, abra este enlace" in body
