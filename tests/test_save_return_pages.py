@@ -210,8 +210,10 @@ def test_red_flags_are_asked_again_after_a_day(client, save_app):
     with client.session_transaction() as session:
         assert "red_flags" not in session["answers"] and session["lang"] == "es"
         assert session["answers"]["age_band"] == answers["age_band"]
+    started = save_app.extensions["screener.usage"].totals().get("started")
     landed = main_text(client.get(back.location))
     assert "responda de nuevo las preguntas sobre síntomas urgentes" in landed
+    assert save_app.extensions["screener.usage"].totals().get("started") == started  # once
 
 
 @pytest.mark.parametrize(("neighbour", "held"), [("198.51.100.7", False),

@@ -250,6 +250,7 @@ def _restore(resumed: Resumed) -> Response:
         session["lang"] = resumed.language
         refresh()
     save_state(dict(resumed.answers), list(resumed.done))
+    session["counted"] = ["started"]  # started before the save: the usage counts it once
     flash(gettext(WELCOME_BACK))
     for note in resumed.notes:  # what changed: a dropped answer, the urgent pages again
         flash(note.text(current_locale()))
