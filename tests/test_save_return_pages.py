@@ -386,3 +386,28 @@ def test_the_new_pages_are_all_spanish_in_spanish(make_app, ruleset, inbox, smtp
     assert pages["wait"].status_code == 429
     body = inbox.messages[0].get_payload(decode=True).decode()
     assert "Para continuar, abra este enlace" in body
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_database_outage_is_said_and_nothing_is_lost(postgres, database_url):
+    app = create_app(SAVE_CONFIG | {"DATABASE_URL": database_url})
+    client = app.test_client()
+    try:
+        WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+        code = save_here(client)
+        WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+        postgres.pause()
+        try:
+            refused = client.post(f"/save?back=/step/{MIDDLE}", data={})
+            assert refused.status_code == 303
+            page = client.get(refused.location)
+            assert page.status_code == 503 and "Nothing was saved" in main_text(page)
+            assert WizardActions(client).session_answers()  # still in this browser
+            assert client.post("/continue", data={"code": code}).location == "/continue"
+            page = client.get("/continue")
+            assert page.status_code == 503 and "Your code has not been used" in main_text(page)
+        finally:
+            postgres.resume()
+        assert client.post("/continue", data={"code": code}).location == f"/step/{MIDDLE}"
+    finally:
+        app.extensions["screener.store"].dispose()

@@ -46,8 +46,9 @@ from ..config import ConfigError
 from ..i18n import N_
 from ..service.saving import NotSavable, Resumed
 from ..store.db import SchemaBehind
+from ..store.keycheck import WrongDataKeys
 from ..store.savecode import format_code
-from ..store.service import init_store
+from ..store.service import current_store, init_store
 from .clientkey import client_key
 from .extensions import screening
 from .links import configured_url, local_path
@@ -62,6 +63,7 @@ bp = Blueprint("saving", __name__)
 SHOWN_KEY, REFUSED_KEY = "saved_for_later", "resume_refused"
 EMAIL_MAX = 254
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+UNAVAILABLE = (SQLAlchemyError, SchemaBehind, WrongDataKeys)  # said on the page, never a 500
 WRONG_CODES = "save-return-wrong-code"  # the limiter's name for wrong codes per address
 
 NOT_OPENED = N_("We could not open a saved screening with this code. Check it and try "
@@ -106,6 +108,11 @@ def only_when_enabled() -> None:
         abort(404)
 
 
+def _store_ready() -> None:
+    """The schema and keys checked (again, if the database was down at start-up)."""
+    current_store(current_app).ensure_ready()
+
+
 def _emails() -> bool:
     return bool(current_app.config["SMTP_URL"])
 
@@ -123,8 +130,9 @@ def save() -> Any:
     if state is None and SHOWN_KEY in session:  # a second click of the button: the code
         return redirect(url_for(".saved"), 303)  # from the first, still to be shown
     if state is None or not state.answers:
-        flash(gettext("There is nothing to save yet. Answer the first question, then you can "
-                      "save."))
+        if not getattr(session, "timed_out", False):  # that note says it already
+            flash(gettext("There is nothing to save yet. Answer the first question, then "
+                          "you can save."))
         return redirect(url_for("patient.landing"))
     if ends_early(state.answers):  # an emergency (or under 18): the result, never "later"
         return redirect(url_for("patient.result"))
@@ -147,10 +155,11 @@ def save() -> Any:
         return _refuse("save", {"email": gettext(
             "Enter an email address like name@example.com, or leave it empty.")}, back=back)
     try:
+        _store_ready()
         code = screening().save_for_later(state.answers, state.done, current_locale(), days)
     except NotSavable:  # a forged post: the pages never offer it then
         return redirect(url_for("patient.result"))
-    except (SQLAlchemyError, SchemaBehind) as exc:
+    except UNAVAILABLE as exc:
         log.warning("Saving for later failed: the database is unavailable (%s)",
                     type(exc).__name__)
         return _refuse("save", {}, unavailable=True, back=back)
@@ -229,8 +238,9 @@ def resume() -> Any:
     if wait:
         return _too_many(wait)
     try:
+        _store_ready()
         resumed = screening().resume_saved(typed, datetime.now(UTC))
-    except (SQLAlchemyError, SchemaBehind) as exc:
+    except UNAVAILABLE as exc:
         log.warning("Continuing a saved screening failed: the database is unavailable (%s)",
                     type(exc).__name__)
         return _refuse("resume", {}, unavailable=True)
