@@ -191,7 +191,8 @@ LIMITS = {
     "STAFF_SIGN_IN_RATE_LIMIT": "staff sign-in posts per client address",
     "STAFF_SIGN_IN_FAILURES": "failed staff sign-ins per account",
     "HANDOFF_RATE_LIMIT": "handoff sends per patient, and withdrawals per client address",
-    "HANDOFF_ADDRESS_RATE_LIMIT": "handoff sends per client address",
+    "HANDOFF_ADDRESS_RATE_LIMIT": "handoff sends, and saves for later, per client address",
+    "SAVE_RETURN_RATE_LIMIT": "wrong return codes per client address",
     "PDF_RATE_LIMIT": "PDF downloads per client address",
 }
 
