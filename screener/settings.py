@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     HANDOFF_RATE_LIMIT: RateLimit = "20 per hour"
     HANDOFF_ADDRESS_RATE_LIMIT: RateLimit = "300 per hour"
     # Save and come back later: answers kept encrypted under a code only the patient holds,
-    # for this many days; wrong codes per client address (IPv4, IPv6 /64) before a wait.
+    # for this many days; wrong codes (and, apart, link emails) per client address.
     SAVE_RETURN: bool = False
     SAVE_RETURN_DAYS: int = Field(7, ge=1, le=90)
     SAVE_RETURN_RATE_LIMIT: RateLimit = "10 per hour"

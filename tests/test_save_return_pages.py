@@ -411,3 +411,19 @@ def test_a_database_outage_is_said_and_nothing_is_lost(postgres, database_url):
         assert client.post("/continue", data={"code": code}).location == f"/step/{MIDDLE}"
     finally:
         app.extensions["screener.store"].dispose()
+
+
+def test_emails_of_the_link_are_limited_per_address(make_app, inbox, smtp_port):
+    """The clinic's mail server writes to any address typed: past the limit, a wait, and
+    the answers stay in this browser."""
+    app = make_app(SMTP_URL=f"smtp://127.0.0.1:{smtp_port}", RATELIMIT_ENABLED=True,
+                   SAVE_RETURN_RATE_LIMIT="2 per hour")
+    sent = []
+    for _ in range(3):
+        client = app.test_client()
+        WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+        sent.append(client.post(f"/save?back=/step/{MIDDLE}",
+                                data={"email": "someone@example.org"}).status_code)
+    assert sent == [303, 303, 429] and len(inbox.messages) == 2
+    assert WizardActions(client).session_answers()  # the refused one kept its answers
+    assert client.post(f"/save?back=/step/{MIDDLE}", data={}).location == "/saved"  # no email

@@ -154,6 +154,9 @@ def save() -> Any:
         # What was typed is not kept, not even in the cookie: it is typed again.
         return _refuse("save", {"email": gettext(
             "Enter an email address like name@example.com, or leave it empty.")}, back=back)
+    if address and current_app.config["RATELIMIT_ENABLED"]:
+        # The clinic's mail server writes to any address typed: few per client address.
+        limit_client("save-email", current_app.config["SAVE_RETURN_RATE_LIMIT"])
     try:
         _store_ready()
         code = screening().save_for_later(state.answers, state.done, current_locale(), days)
