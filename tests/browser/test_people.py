@@ -75,6 +75,14 @@ def test_full_screening_without_javascript(no_js_page, base_url):
     assert disclaimer() in no_js_page.locator("#disclaimer").inner_text()
 
 
+def test_buttons_that_need_a_script_stay_hidden_without_javascript(no_js_page, base_url):
+    """``hidden`` wins over a button class's ``display``: no dead "Print" without a script."""
+    Person(no_js_page, base_url).walk(COMPLETE_ANSWERS)
+    no_js_page.goto(base_url + "/result/print")
+    assert no_js_page.locator("button[data-print]").count() == 1
+    expect(no_js_page.locator("button[data-print]")).to_be_hidden()
+
+
 def test_follow_ups_come_after_their_answer_without_javascript(no_js_page, base_url):
     person = Person(no_js_page, base_url)
     no_js_page.goto(base_url + "/step/urgent")
