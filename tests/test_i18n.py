@@ -89,7 +89,8 @@ def spanish_pages(client) -> dict[str, str]:
     wizard.answer("urgent", {"red_flags": ["chest_pain"]})
     pages["emergency"] = client.get("/result").get_data(as_text=True)
     pages["intake"] = client.get("/intake").get_data(as_text=True)
-    pages["intake-errors"] = client.post("/intake", data={}).get_data(as_text=True)
+    pages["intake-errors"] = client.post("/intake", data={},
+                                        follow_redirects=True).get_data(as_text=True)
     client.post("/intake", data=form_encode(COMPLETE_ANSWERS))
     pages["intake-result"] = client.get("/intake/result").get_data(as_text=True)
     client.post("/restart")
