@@ -12,7 +12,7 @@ from collections.abc import Collection
 from functools import cache
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, SelectMultipleField
 
@@ -25,7 +25,7 @@ from .catalogue.answers import (
 )
 from .catalogue.conditions import leaves
 from .catalogue.questions import QUESTIONS, Question
-from .i18n import N_
+from .i18n import N_, context_of
 
 REQUIRED_MESSAGE = {
     "single": N_("Choose one answer."),
@@ -78,6 +78,12 @@ def _posted_value(question: Question, field: Field) -> tuple[Any, str | None]:
     return raw, None
 
 
+def _words(label: str) -> str:
+    """A choice's label in the page's language, in its context where it has one."""
+    context = context_of(label)
+    return pgettext(context, label) if context else gettext(label)
+
+
 def _exclusive_chosen_with_others(question: Question, value: Any) -> str | None:
     """The exclusive option (``none``, ``not_sure``) chosen alongside others, if any."""
     if question.kind != "multiple" or not exclusive_conflict(question, value):
@@ -116,7 +122,7 @@ def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
             alone = _exclusive_chosen_with_others(question, value)
             if alone:
                 errors[qid] = gettext("“%(choice)s” cannot be chosen together with other "
-                                      "answers.", choice=gettext(question.label_of(alone)))
+                                      "answers.", choice=_words(question.label_of(alone)))
             elif check_value(question, value) or (
                     only is not None and not set(value if isinstance(value, list)
                                                  else [value]) <= set(only)):
@@ -128,7 +134,7 @@ def read_answers(form: FlaskForm, question_ids: tuple[str, ...],
         refused = unoffered(QUESTIONS[qid], merged[qid], merged) if qid in merged else []
         if refused and qid not in errors:
             errors[qid] = gettext(NOT_OFFERED_MESSAGE,
-                                  choice=gettext(QUESTIONS[qid].label_of(refused[0])))
+                                  choice=_words(QUESTIONS[qid].label_of(refused[0])))
     for qid in question_ids:
         question = QUESTIONS[qid]
         if (require and qid not in errors and question.required and qid not in merged

@@ -21,7 +21,7 @@ from .engine.disclaimer import DISCLAIMER_TEXT, RECORD_DISCLAIMER_TEXT
 from .engine.loader import RuleSet
 from .engine.rulemodels import CATEGORIES
 from .engine.safety_net import SAFETY_NET_TEXT, SAFETY_NET_TITLE
-from .i18n import TRANSLATIONS_DIR
+from .i18n import TRANSLATIONS_DIR, context_of
 from .resources import data_dir
 
 KEYWORDS = {"_": None, "gettext": None, "t": None, "N_": None, "lazy_gettext": None}
@@ -41,7 +41,9 @@ def catalogue_texts() -> list[str]:
         texts += [q.prompt, q.help, q.say, q.low_label, q.high_label, q.missing,
                   q.nurse_field]
         texts += [text for c in q.choices for text in (c.label, c.say, c.nurse, c.record_name)]
-    return [text for text in dict.fromkeys(texts) if text]
+    # The same words in two contexts are two texts to translate (``InContext``).
+    return [text for text, _ in dict.fromkeys((text, context_of(text)) for text in texts)
+            if text]
 
 
 def extract() -> Catalog:
@@ -53,7 +55,8 @@ def extract() -> Catalog:
                 options_map={"**.html": {"trimmed": "true"}}):
             template.add(message, locations=[(filename, lineno)], auto_comments=comments)
     for text in catalogue_texts():
-        template.add(text, locations=[("screener/catalogue/questions.py", 0)])
+        template.add(text, locations=[("screener/catalogue/questions.py", 0)],
+                     context=context_of(text))
     return template
 
 

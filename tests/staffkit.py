@@ -66,6 +66,12 @@ def sign_in(client: Any, person: Person) -> None:
         second.status_code, second.get_data(as_text=True)[:800])
 
 
+def shown(client: Any, response: Any) -> Any:
+    """What a refused staff form shows: it answers 303 to its own page, which says why
+    (Post/Redirect/Get); any other answer as it is."""
+    return client.get(response.location) if response.status_code == 303 else response
+
+
 def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'name="csrf_token" value="([^"]+)"', html)

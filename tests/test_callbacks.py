@@ -21,7 +21,7 @@ from screener.store.submissions import Contact, NewSubmission
 from screener.web.extensions import screening
 
 from .conftest import COMPLETE_ANSWERS
-from .staffkit import PASSWORD, make_person, sign_in
+from .staffkit import PASSWORD, make_person, shown, sign_in
 from .test_i18n import VisibleText, english_phrases
 
 ZONE = "America/Chicago"
@@ -249,7 +249,8 @@ def test_the_first_sign_in_waits_for_the_next_code_by_itself(fresh):
 
 def test_the_setup_code_again_says_it_was_just_used(fresh):
     client, totp, clock, _ = fresh
-    again = client.post("/staff/sign-in/code", data={"code": totp.at(clock["now"])})
+    again = shown(client, client.post("/staff/sign-in/code",
+                                      data={"code": totp.at(clock["now"])}))
     assert again.status_code == 401
     assert "That code was just used. Wait for the next one." in again.get_data(as_text=True)
 
@@ -267,7 +268,8 @@ def test_a_wrong_code_is_still_wrong(fresh):
     client, totp, _, step = fresh
     near = {totp.generate_otp(s) for s in range(step - 3, step + 3)}
     wrong = next(c for c in (f"{n:06d}" for n in range(1_000_000)) if c not in near)
-    answer = client.post("/staff/sign-in/code", data={"code": wrong}).get_data(as_text=True)
+    answer = shown(client, client.post("/staff/sign-in/code",
+                                       data={"code": wrong})).get_data(as_text=True)
     assert "email, password or code is not right" in answer
     assert "That code was just used" not in answer
 

@@ -18,7 +18,7 @@ from screener.engine.disclaimer import disclaimer
 from screener.engine.language import MIN_EASE, TARGET_MEAN_EASE, reading_ease
 from screener.engine.loader import RuleSetError, load_ruleset
 from screener.engine.safety_net import safety_net
-from screener.i18n import SUPPORTED
+from screener.i18n import SUPPORTED, context_of, t
 from screener.translating import extract, report
 
 from .conftest import COMPLETE_ANSWERS, EVERY_STEP_ANSWERS, WizardActions, form_encode
@@ -89,7 +89,8 @@ def spanish_pages(client) -> dict[str, str]:
     wizard.answer("urgent", {"red_flags": ["chest_pain"]})
     pages["emergency"] = client.get("/result").get_data(as_text=True)
     pages["intake"] = client.get("/intake").get_data(as_text=True)
-    pages["intake-errors"] = client.post("/intake", data={}).get_data(as_text=True)
+    pages["intake-errors"] = client.post("/intake", data={},
+                                        follow_redirects=True).get_data(as_text=True)
     client.post("/intake", data=form_encode(COMPLETE_ANSWERS))
     pages["intake-result"] = client.get("/intake/result").get_data(as_text=True)
     client.post("/restart")
@@ -176,7 +177,7 @@ def test_fhir_exports_in_the_requested_language(client, answers):
                            headers=headers | {"Accept": "application/fhir+json"}).json
     assert SPANISH_DISCLAIMER in response["text"]["div"]
     assert response["item"][0]["item"][0]["answer"][0]["valueCoding"]["display"] == (
-        "Ninguna de estas opciones")
+        "Ninguno de estos")
     bundle = client.post("/fhir/QuestionnaireResponse", json=response, headers=headers).json
     assert SPANISH_DISCLAIMER in bundle["entry"][0]["resource"]["section"][-1]["text"]["div"]
 
@@ -248,3 +249,27 @@ def test_spanish_is_a_supported_language():
 def test_language_switch_on_a_page_with_errors_returns_to_the_same_step(client):
     html = client.post("/step/urgent", data={}, follow_redirects=True).get_data(as_text=True)
     assert 'href="/step/urgent?lang=es"' in html
+
+
+@pytest.mark.parametrize(("qid", "words", "other"), [
+    ("red_flags", "Ninguno de estos", "fever"),  # los síntomas
+    ("health_factors", "Ninguna de estas", "smoking"),  # estas cosas
+])
+def test_none_of_these_agrees_with_its_own_list_in_spanish(spanish, qid, words, other):
+    """One English "None of these", two gettext contexts: each list's Spanish agrees with
+    what it lists, on the page, in the message for a missing answer and in the one for
+    "None of these" ticked with another answer."""
+    label = QUESTIONS[qid].label_of("none")
+    assert context_of(label) == qid
+    assert (label, qid) in {(m.id, m.context) for m in extract()}
+    assert t(label, "es") == words and t(label, "en") == "None of these"
+    assert f"«{words}»" in t(QUESTIONS[qid].missing, "es")
+    wizard = WizardActions(spanish)
+    page = next(p for p in visible_pages(COMPLETE_ANSWERS) if p.question == qid)
+    for earlier in visible_pages(COMPLETE_ANSWERS)[:visible_pages(COMPLETE_ANSWERS).index(page)]:
+        wizard.answer(earlier.id, COMPLETE_ANSWERS)
+    shown = spanish.get(f"/step/{page.id}").get_data(as_text=True)
+    assert re.search(rf"value=none[^>]*> {words}</label>", shown)
+    refused = spanish.post(f"/step/{page.id}", data={qid: ["none", other]},
+                           follow_redirects=True).get_data(as_text=True)
+    assert f"“{words}”" in refused or f"«{words}»" in refused

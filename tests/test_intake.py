@@ -87,10 +87,35 @@ def test_invalid_intake_uses_the_patient_flow_messages(client, answers, change, 
     if change.get("pain_score") is not None:
         posted["pain_score"] = change["pain_score"]
     response = client.post("/intake", data=posted)
-    assert response.status_code == 422
-    page = text(response)
+    assert response.status_code == 303 and response.location == "/intake"
+    shown = client.get("/intake")
+    assert shown.status_code == 422
+    page = text(shown)
     assert f'id="{field}-error"' in page and message in page.replace("&#39;", "'")
     assert f'href="#{field}-0"' in page
+    again = client.get("/intake")  # the messages were shown once; reload is a plain page
+    assert again.status_code == 200 and f'id="{field}-error"' not in text(again)
+
+
+def test_a_refused_intake_comes_back_by_get_with_what_was_sent(client, answers):
+    posted = form_encode(answers | {"health_factors": ["none", "smoking"]})
+    posted["caller_name"] = "Ada Lovelace"
+    assert client.post("/intake", data=posted).status_code == 303
+    page = text(client.get("/intake"))
+    chosen = re.findall(r"name=(\w+) value=(\w+) checked", page)
+    assert ("health_factors", "smoking") in chosen and ("health_factors", "none") in chosen
+    assert all((qid, str(v)) in chosen for qid, v in answers.items()
+               if isinstance(v, str) and qid != "health_factors")
+    assert "Ada Lovelace" in page
+    with client.session_transaction() as session:
+        assert "intake" not in session and "intake_refused" not in session
+
+
+def test_a_call_ended_early_is_refused_only_for_what_is_wrong(client):
+    posted = {"red_flags": "none", "pain_score": "eleven", "incomplete": "1"}
+    assert client.post("/intake", data=posted).status_code == 303
+    page = text(client.get("/intake"))
+    assert 'id="pain_score-error"' in page and "Not answered yet." not in page
 
 
 def test_inapplicable_answers_are_ignored_without_javascript(client, answers):

@@ -245,6 +245,28 @@ def test_cookie_stays_under_4_kb_with_every_answer(lang, app):
     assert size < 4096, size
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_cookie_stays_under_4_kb_with_a_refused_intake_on_top(lang, app):
+    """Every answer in the patient flow and the intake, and then an intake post refused
+    with every choice ticked (kept for the page's next GET) and long caller details."""
+    client = app.test_client()
+    client.get(f"/?lang={lang}")
+    answers = every_answer_filled()
+    WizardActions(client).complete(answers)
+    assert client.post("/intake", data=form_encode(answers)).status_code == 302
+    refused = form_encode(answers)
+    for qid, question in QUESTIONS.items():
+        if question.choices:
+            refused[qid] = [*question.values, "x" * 500]
+    refused |= {f"caller_{key}": "e" * 500 for key in ("name", "birth_date", "clinic_id", "phone")}
+    response = client.post("/intake", data=refused)
+    assert response.status_code == 303
+    size = len(response.headers["Set-Cookie"])
+    print(f"cookie with a refused intake on every answer ({lang}): {size} bytes")
+    assert size < 4096, size
+    assert client.get("/intake").status_code == 422
+
+
 def test_static_files_never_carry_the_session(wizard):
     wizard.answer("urgent", COMPLETE_ANSWERS)
     response = wizard.client.get("/static/screener.css")

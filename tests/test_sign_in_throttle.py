@@ -13,7 +13,7 @@ from screener.web.clientkey import client_key
 from screener.web.ratelimit_storage import limit_storage
 from screener.web.staff.throttle import FIRST_WAIT, SignInThrottle
 
-from .staffkit import PASSWORD, sign_in
+from .staffkit import PASSWORD, shown, sign_in
 
 ATTACKER, OWNER, ELSEWHERE = "203.0.113.66", "198.51.100.7", "192.0.2.44"
 
@@ -36,7 +36,8 @@ def failed_lines(store) -> list:
 
 
 def try_password(client, email: str, password: str):
-    return client.post("/staff/sign-in", data={"email": email, "password": password})
+    return shown(client, client.post("/staff/sign-in",
+                                     data={"email": email, "password": password}))
 
 
 def test_sixty_wrong_tries_from_one_address_leave_the_owner_free_from_another(
@@ -71,7 +72,8 @@ def test_wrong_codes_count_too(staff_app, store, nurse):
     client = from_address(staff_app, ATTACKER)  # who has the password, not the phone
     assert try_password(client, nurse.email, PASSWORD).status_code == 302
     for _ in range(5):
-        assert client.post("/staff/sign-in/code", data={"code": "000000"}).status_code == 401
+        assert shown(client, client.post("/staff/sign-in/code",
+                                         data={"code": "000000"})).status_code == 401
     refused = client.post("/staff/sign-in/code", data={"code": nurse.code()})
     assert refused.status_code == 302 and refused.headers["Location"].endswith("/sign-in")
     assert [(line.staff_id, line.detail) for line in failed_lines(store)] == (

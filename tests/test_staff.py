@@ -22,7 +22,7 @@ from screener.store.models import Status
 from screener.store.reference import grouped
 
 from .conftest import COMPLETE_ANSWERS
-from .staffkit import PASSWORD, make_person, sign_in
+from .staffkit import PASSWORD, make_person, shown, sign_in
 
 
 def page(client, path: str) -> str:
@@ -88,15 +88,15 @@ def test_setup_link_sets_a_password_and_an_authenticator(staff_app, store):
     html = page(client, f"/staff/setup/{token}")
     secret = re.search(r'id="secret"><code>([A-Z2-7 ]+)</code>', html).group(1).replace(" ", "")
     assert "<svg" in html
-    weak = client.post(f"/staff/setup/{token}", data={
+    weak = shown(client, client.post(f"/staff/setup/{token}", data={
         "password": "password1234", "confirm": "password1234",
-        "code": pyotp.TOTP(secret).now()})
+        "code": pyotp.TOTP(secret).now()}))
     assert weak.status_code == 422 and "common passwords" in weak.get_data(as_text=True)
     done = client.post(f"/staff/setup/{token}", data={
         "password": PASSWORD, "confirm": PASSWORD, "code": pyotp.TOTP(secret).now()})
-    shown = done.get_data(as_text=True)
-    assert done.status_code == 200 and "recovery codes" in shown
-    assert len(re.findall(r"<li><code>[0-9A-Z]{5}-[0-9A-Z]{5}</code></li>", shown)) == 10
+    codes = done.get_data(as_text=True)
+    assert done.status_code == 200 and "recovery codes" in codes
+    assert len(re.findall(r"<li><code>[0-9A-Z]{5}-[0-9A-Z]{5}</code></li>", codes)) == 10
     assert store.accounts.get(staff.id).state == "active"
     assert client.get(f"/staff/setup/{token}").status_code == 410  # used up
 
@@ -111,7 +111,7 @@ def test_sign_in_needs_the_password_and_then_a_code(staff_app, nurse, store):
     client = staff_app.test_client()
     client.post("/staff/sign-in", data={"email": nurse.email, "password": PASSWORD})
     assert client.get("/staff/").status_code == 302  # the password alone is not enough
-    wrong = client.post("/staff/sign-in/code", data={"code": "000000"})
+    wrong = shown(client, client.post("/staff/sign-in/code", data={"code": "000000"}))
     assert wrong.status_code == 401
     right = client.post("/staff/sign-in/code", data={"code": nurse.code()})
     assert right.status_code == 302 and client.get("/staff/").status_code == 200
@@ -124,15 +124,16 @@ def test_a_recovery_code_signs_in_once(staff_app, nurse):
     for expected in (302, 401):
         client = staff_app.test_client()
         client.post("/staff/sign-in", data={"email": nurse.email, "password": PASSWORD})
-        assert client.post("/staff/sign-in/code", data={"code": code}).status_code == expected
+        answer = shown(client, client.post("/staff/sign-in/code", data={"code": code}))
+        assert answer.status_code == expected
 
 
 def test_a_wrong_user_and_a_wrong_password_get_the_same_answer(staff_app, nurse):
     client = staff_app.test_client()
-    unknown = client.post("/staff/sign-in", data={"email": "nobody@x.example",
-                                                  "password": PASSWORD})
-    wrong = client.post("/staff/sign-in", data={"email": nurse.email,
-                                                "password": PASSWORD + "x"})
+    unknown = shown(client, client.post("/staff/sign-in", data={"email": "nobody@x.example",
+                                                                "password": PASSWORD}))
+    wrong = shown(client, client.post("/staff/sign-in", data={"email": nurse.email,
+                                                              "password": PASSWORD + "x"}))
     assert unknown.status_code == wrong.status_code == 401
 
     def message(response):
@@ -142,13 +143,58 @@ def test_a_wrong_user_and_a_wrong_password_get_the_same_answer(staff_app, nurse)
     assert message(unknown) == message(wrong)
 
 
+def staff_session(client) -> dict:
+    with client.session_transaction("/staff/sign-in") as session:
+        return dict(session)
+
+
+def test_a_refused_sign_in_comes_back_by_get_with_the_email_never_the_password(
+        staff_app, nurse):
+    client = staff_app.test_client()
+    secret = PASSWORD + "x"
+    refused = client.post("/staff/sign-in", query_string={"next": "/staff/admin/audit"},
+                          data={"email": nurse.email, "password": secret})
+    assert refused.status_code == 303
+    assert refused.location == "/staff/sign-in?next=/staff/admin/audit"
+    assert secret not in json.dumps(staff_session(client))
+    shown = client.get(refused.location)
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 401 and "email, password or code is not right" in html
+    assert f'value="{nurse.email}"' in html and secret not in html
+    again = client.get(refused.location)  # the message once: a reload is the plain form
+    assert again.status_code == 200 and 'role="alert"' not in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("step", ["code", "setup"])
+def test_a_refused_code_or_setup_comes_back_by_get_keeping_no_code(staff_app, store, nurse,
+                                                                  step):
+    client = staff_app.test_client()
+    if step == "code":
+        client.post("/staff/sign-in", data={"email": nurse.email, "password": PASSWORD})
+        url, sent = "/staff/sign-in/code", {"code": "000123"}
+        status = 401
+    else:
+        _, token = store.accounts.add("new@riverside.example", "nurse")
+        url, sent = f"/staff/setup/{token}", {"password": "a long new pass phrase",
+                                               "confirm": "a different one", "code": "000123"}
+        status = 422
+        client.get(url)
+    refused = client.post(url, data=sent)
+    assert refused.status_code == 303 and refused.location == url
+    kept = json.dumps(staff_session(client))
+    assert "000123" not in kept and "pass phrase" not in kept
+    shown = client.get(url)
+    assert shown.status_code == status and 'role="alert"' in shown.get_data(as_text=True)
+    assert client.get(url).status_code == 200
+
+
 def test_sign_in_posts_are_limited_per_client(make_handoff_app):
     app = make_handoff_app(STAFF_SIGN_IN_RATE_LIMIT="3 per minute")
     client = app.test_client()
     codes = [client.post("/staff/sign-in", data={"email": f"u{i}@x.example",
                                                  "password": "p"}).status_code
              for i in range(4)]
-    assert codes == [401, 401, 401, 429]
+    assert codes == [303, 303, 303, 429]  # refused (Post/Redirect/Get), then the limit
 
 
 def test_the_staff_session_is_its_own_cookie(nurse_client):
@@ -314,8 +360,45 @@ def test_a_call_with_a_missing_answer_says_which(nurse_client, sent):
     sid, _ = sent(1)
     form = {k: v for k, v in COMPLETE_ANSWERS.items() if k != "symptom_duration"}
     response = nurse_client.post(f"/staff/submissions/{sid}/call", data=form)
-    assert response.status_code == 422 and 'href="#symptom_duration-0"' in response.get_data(
-        as_text=True)
+    assert response.status_code == 303 and response.location == f"/staff/submissions/{sid}/call"
+    shown = nurse_client.get(response.location)
+    assert shown.status_code == 422
+    assert 'href="#symptom_duration-0"' in shown.get_data(as_text=True)
+    again = nurse_client.get(response.location)  # once: a reload is the plain page
+    assert again.status_code == 200 and "error-summary" not in again.get_data(as_text=True)
+
+
+def test_a_refused_call_comes_back_with_the_corrections_status_and_note(nurse_client, sent,
+                                                                       store):
+    sid, _ = sent(1)
+    form = {k: v for k, v in COMPLETE_ANSWERS.items() if k != "symptom_duration"}
+    form |= {"pain_score": "9", "outcome-status": "booked", "call-note": "Rings back at 4."}
+    assert nurse_client.post(f"/staff/submissions/{sid}/call", data=form).status_code == 303
+    shown = nurse_client.get(f"/staff/submissions/{sid}/call")
+    assert shown.status_code == 422
+    html = shown.get_data(as_text=True)
+    assert re.search(r'name="pain_score"[^>]*value="9"', html)
+    assert re.search(r'<option selected value="booked">|value="booked" selected', html)
+    assert ">Rings back at 4.</textarea>" in html
+    assert len(store.casework.versions(sid)) == 1  # nothing was saved
+
+
+@pytest.mark.parametrize("letter", ["a", "é", "語"])
+def test_a_refused_call_keeps_a_long_note_within_the_cookie_and_says_when_cut(
+        nurse_client, sent, letter):
+    sid, _ = sent(1)
+    note = letter * 2000
+    form = {k: v for k, v in COMPLETE_ANSWERS.items() if k != "symptom_duration"}
+    response = nurse_client.post(f"/staff/submissions/{sid}/call",
+                                 data=form | {"call-note": note})
+    assert response.status_code == 303
+    assert len(response.headers["Set-Cookie"]) < 4096
+    shown = nurse_client.get(f"/staff/submissions/{sid}/call")
+    assert shown.status_code == 422
+    html = shown.get_data(as_text=True)
+    kept = re.search(r'name="call-note"[^>]*>([^<]*)</textarea>', html).group(1)
+    assert kept and note.startswith(kept)
+    assert (kept == note) == ("too long to keep in full" not in html)
 
 
 def test_exports_are_the_nurse_record_with_the_call_who_when_and_contact(

@@ -16,7 +16,7 @@ from screener.store.models import new_submission_id
 from .staffkit import make_person, sign_in
 
 # Reachable without signing in, and what they answer to an empty request.
-OPEN = {("staff.sign_in", "GET"): 200, ("staff.sign_in", "POST"): 401,
+OPEN = {("staff.sign_in", "GET"): 200, ("staff.sign_in", "POST"): 303,  # refused: its page by GET
         ("staff.second_factor", "GET"): 302, ("staff.second_factor", "POST"): 302,
         ("staff.setup", "GET"): 410, ("staff.setup", "POST"): 410}
 ADMIN = {"staff.accounts", "staff.account_change", "staff.audit", "staff.audit_export",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
+from ..i18n import InContext
 from .conditions import AllOf, Answer, AnyOf, Not
 
 Kind = Literal["single", "multiple", "integer"]
@@ -242,7 +243,8 @@ _QUESTIONS: tuple[Question, ...] = (
         "spinal cord, or a problem with a blood vessel, can do lasting harm if care comes "
         "late. We ask first so you get the right help fast.",
         say="First, some safety questions: stop me if any of these is happening to you now.",
-        choices=EMERGENCY_FLAGS + URGENT_FLAGS + (Choice("none", "None of these"),),
+        choices=EMERGENCY_FLAGS + URGENT_FLAGS + (
+            Choice("none", InContext("None of these", "red_flags")),),
         exclusive=frozenset({"none"}),
         missing="Choose any of these symptoms you have, or “None of these”.",
         nurse_field="Red flags",
@@ -501,7 +503,7 @@ _QUESTIONS: tuple[Question, ...] = (
             ("mood", "Depression or anxiety"),
         ) + (Choice("pregnant", "I am pregnant or may be", nurse="Pregnant or may be",
                     offered_when=_NOT_OLDER),
-             Choice("none", "None of these")),
+             Choice("none", InContext("None of these", "health_factors"))),
             smoking="nicotine", osteoporosis="osteoporosis", obesity="BMI 30 or more",
             blood_thinners="blood thinners", opioids="daily opioids", pregnant="may be pregnant",
             none="none"),

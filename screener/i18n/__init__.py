@@ -39,15 +39,42 @@ def translations(locale: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [locale])
 
 
+class InContext(str):
+    """A catalogue text with its gettext context (msgctxt), for the same English words that
+    another language words apart: "None of these" under the symptoms ("Ninguno de estos")
+    and under the health factors ("Ninguna de estas"). It reads as its English text
+    everywhere; ``t`` and the templates' gettext translate it with ``pgettext``."""
+
+    context: str
+
+    def __new__(cls, text: str, context: str) -> InContext:
+        made = super().__new__(cls, text)
+        made.context = context
+        return made
+
+    def __reduce__(self) -> tuple[type[InContext], tuple[str, str]]:
+        return InContext, (str(self), self.context)
+
+
+def context_of(text: str) -> str | None:
+    """The gettext context of a catalogue text (``InContext``), or None."""
+    return text.context if isinstance(text, InContext) else None
+
+
+def _translated(catalogue: NullTranslations, text: str, context: str | None) -> str:
+    return catalogue.pgettext(context, text) if context else catalogue.gettext(text)
+
+
 def t(text: str, locale: str) -> str:
     """``text`` (an English catalogue string) in ``locale``, falling back to English."""
-    return translations(locale).gettext(text) if text else text
+    return _translated(translations(locale), text, context_of(text)) if text else text
 
 
 @lru_cache(maxsize=8192)
-def _markup_translation(locale: str, text: str) -> Markup:
-    """One interface string in one language, markup-safe, looked up once per process."""
-    return Markup(translations(locale).gettext(text))
+def _markup_translation(locale: str, text: str, context: str | None) -> Markup:
+    """One interface string in one language, markup-safe, looked up once per process
+    (the context is part of the key: the same words in two contexts are two strings)."""
+    return Markup(_translated(translations(locale), text, context))
 
 
 def template_gettext(locale: str) -> Callable[..., str]:
@@ -61,7 +88,7 @@ def template_gettext(locale: str) -> Callable[..., str]:
     """
 
     def gettext(text: str, **values: object) -> str:
-        translated = _markup_translation(locale, text)
+        translated = _markup_translation(locale, text, context_of(text))
         return translated % values if values else translated
 
     return gettext

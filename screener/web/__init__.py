@@ -129,7 +129,6 @@ class OptionRow(NamedTuple):
 
     value: str
     label: str  # as ``_()`` gives it for catalogue choices; the number itself on a scale
-    emergency: bool
     exclusive: bool
 
 
@@ -143,12 +142,12 @@ def option_rows(question_id: str, intake: bool, locale: str,
     question = QUESTIONS[question_id]
     if not question.choices:
         low, high = question.minimum or 0, question.maximum or 0
-        return tuple(OptionRow(str(n), str(n), False, False) for n in range(low, high + 1))
+        return tuple(OptionRow(str(n), str(n), False) for n in range(low, high + 1))
     translate = template_gettext(locale)
     by_value = {c.value: c for c in question.choices}
     return tuple(
         OptionRow(c.value, translate(nurse_label(question_id, c.value) if intake else c.label),
-                  c.level == "emergency", c.value in question.exclusive)
+                  c.value in question.exclusive)
         for c in (question.choices if values is None else [by_value[v] for v in values]))
 
 

@@ -52,6 +52,7 @@ from ..exports.registry import Source, find
 from ..exports.render import answer_label
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_
+from . import refused
 from .exports import attachment, dated_name
 from .extensions import screening
 from .locale import current_locale
@@ -59,6 +60,8 @@ from .locale import current_locale
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
 NOT_ANSWERED = N_("Not answered yet.")
+# A refused post, kept in the (encrypted) session until the page shows it once by GET.
+REFUSED_POST = "intake_refused"
 # The catalogue's emergency condition, as data for the live script on the call page.
 EMERGENCY_SCRIPT = EMERGENCY_CONDITION.model_dump(by_alias=True, exclude_none=True)
 
@@ -126,32 +129,42 @@ def _stored() -> ValidAnswers | None:
 def intake() -> Any:
     form_type = form_class(ALL_QUESTIONS)
     record = _call()
+    errors: dict[str, str] = {}
     if request.method == "POST":
+        record = _with_caller(record)
+        session["intake_call"] = record.as_session()
         form = form_type()
+        if form.validate():
+            leaving = request.form.get("incomplete") == "new"
+            ended_early = "incomplete" in request.form
+            answers, errors = read_answers(form, ALL_QUESTIONS, {}, require=not ended_early,
+                                           missing=NOT_ANSWERED)
+            if not errors:
+                complete = not ended_early or _complete(answers)
+                session["intake"] = answers
+                session["intake_call"] = CallRecord(
+                    record.reference, record.started, record.nurse,
+                    record.outcome or ("" if complete else "ended_early"), record.note,
+                    complete, **{key: getattr(record, key) for key, _ in PATIENT_FIELDS}
+                ).as_session()
+                return redirect(url_for(".confirm_new" if leaving else ".result"))
+        # Refused: the page comes back by GET, so Back and reload never ask to resend.
+        refused.keep(REFUSED_POST, answers=refused.kept_answers(ALL_QUESTIONS, request.form),
+                     ended_early="incomplete" in request.form)
+        return redirect(url_for(".intake"), 303)
+    kept = refused.take(REFUSED_POST)
+    if kept is not None:  # the page again after a post it refused, its messages once
+        form = form_type(formdata=refused.as_formdata(kept.get("answers"), ALL_QUESTIONS))
+        if form.validate():
+            _, errors = read_answers(form, ALL_QUESTIONS, {},
+                                     require=kept.get("ended_early") is not True,
+                                     missing=NOT_ANSWERED)
     else:
         try:
             earlier = screening().valid(session.get("intake"), complete=False)
         except AnswersError:
             earlier = ValidAnswers()
         form = form_type(data=form_data(earlier))
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        record = _with_caller(record)
-        session["intake_call"] = record.as_session()
-    if request.method == "POST" and form.validate():
-        leaving = request.form.get("incomplete") == "new"
-        ended_early = "incomplete" in request.form
-        answers, errors = read_answers(form, ALL_QUESTIONS, {}, require=not ended_early,
-                                       missing=NOT_ANSWERED)
-        if not errors:
-            complete = not ended_early or _complete(answers)
-            session["intake"] = answers
-            session["intake_call"] = CallRecord(
-                record.reference, record.started, record.nurse,
-                record.outcome or ("" if complete else "ended_early"), record.note,
-                complete, **{key: getattr(record, key) for key, _ in PATIENT_FIELDS}
-            ).as_session()
-            return redirect(url_for(".confirm_new" if leaving else ".result"))
     return render_template("intake.html", form=form, errors=errors, step_groups=STEP_GROUPS,
                            record=record, caller_fields=CALLER_FIELDS,
                            red_flag_script=RED_FLAG_SCRIPT,

@@ -75,3 +75,17 @@ def test_the_three_pages_store_one_red_flags_answer(page, base_url):
     urgent.get_by_role("link", name="Change").click()
     expect(page).to_have_url(base_url + f"/step/{RED_FLAG_PAGES[0].id}?return=review")
     expect(page.locator('input[name="red_flags"][value="none"]')).to_be_checked()
+
+
+def test_no_choice_is_set_apart_by_a_mark_the_page_does_not_explain(phone, base_url):
+    """WCAG 1.4.1: the emergency choices are not marked by a coloured bar that nothing on
+    the page explains; every choice on each urgent page looks alike until it is ticked
+    (what an emergency tick means, the flow itself says: the emergency result at once)."""
+    phone.goto(base_url + f"/step/{RED_FLAG_PAGES[0].id}")
+    for each in RED_FLAG_PAGES:
+        looks = phone.locator(".options > label").evaluate_all(
+            "labels => labels.map(l => { const s = getComputedStyle(l);"
+            " return [s.borderLeftWidth, s.borderLeftColor, s.backgroundColor].join(' '); })")
+        assert len(looks) == len(each.choices) and len(set(looks)) == 1, (each.id, looks)
+        if each is not RED_FLAG_PAGES[-1]:
+            _tick(phone, ["none"])

@@ -33,6 +33,7 @@ from ...staff import factors
 from ...store.accounts import AccountError
 from ...store.audit import Action
 from ...store.reference import digest
+from .. import refused
 from ..clientkey import client_key
 from ..links import local_path
 from ..locale import offered_locales
@@ -46,6 +47,8 @@ USED = N_("That code was just used. Wait for the next one.")
 CAPPED = N_("Too many failed sign-ins for this account. Sign in from a computer you have "
             "signed in from before, or ask an admin to reset your account.")
 PENDING_SECONDS = 300
+# A refused sign-in, code or setup post: its message, kept for the form's next GET.
+REFUSED_SIGN_IN = "sign_in_refused"
 
 
 def _throttle() -> SignInThrottle:
@@ -109,34 +112,59 @@ def _next_url() -> str:
     return wanted if wanted.startswith("/staff/") else url_for(".worklist")
 
 
+def _keep_refusal(view: str, error: str, status: int, retry: int | None = None,
+                  email: str = "", **args: Any) -> Response:
+    """Post/Redirect/Get for a refused sign-in, code or setup: the message rides in the
+    session to the form's own GET, once, so Back and reload never ask to send it again.
+    Never a password or a code: the email (sign-in) and the message only."""
+    refused.keep(REFUSED_SIGN_IN, view=view, error=error, status=status, retry=retry,
+                 email=email[:254])
+    return redirect(url_for(f".{view}", **args), 303)
+
+
+def _kept_refusal(view: str) -> dict[str, Any]:
+    """What ``_keep_refusal`` left for ``view`` (taken once), or nothing."""
+    kept = refused.take(REFUSED_SIGN_IN)
+    if kept is None or kept.get("view") != view or not isinstance(kept.get("error"), str):
+        return {}
+    return kept
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Any:
+    if request.method == "GET":
+        kept = _kept_refusal("sign_in")
+        email = kept.get("email")
+        form = SignInForm(email=email if isinstance(email, str) else "")
+        status = kept.get("status") if kept.get("status") in (401, 429) else 401
+        retry = kept.get("retry")
+        headers = ({"Retry-After": str(retry)} if status == 429 and isinstance(retry, int)
+                   else {})
+        return render_template("staff/sign_in.html", form=form, error=kept.get("error")), (
+            status if kept else 200), headers
     form = SignInForm()
-    error, refusal, status = None, None, 200
-    if request.method == "POST":
-        _throttle_client(request.form.get("email", "")[:254])
-        if form.validate():
-            email = form.email.data or ""
-            staff_id, refusal = _refusal(email)
-            if refusal is not None:
-                _refused(staff_id, refusal.reason)
-                error, status = _refusal_message(refusal), 429
-            else:
-                staff = store().accounts.check_password(email, form.password.data or "")
-                if staff is None:
-                    _failed(email, "password")
-                    error = gettext(WRONG)
-                else:
-                    session.clear()
-                    session["staff_pending"] = {"id": staff.id, "email": staff.email,
-                                                "at": time.time()}
-                    return redirect(url_for(".second_factor", next=request.args.get("next")))
+    refusal, status = None, 401
+    _throttle_client(request.form.get("email", "")[:254])
+    if form.validate():
+        email = form.email.data or ""
+        staff_id, refusal = _refusal(email)
+        if refusal is not None:
+            _refused(staff_id, refusal.reason)
+            error, status = _refusal_message(refusal), 429
         else:
-            error = gettext("Enter your email and password.")
-    if error and status == 200:
-        status = 401
-    headers = {"Retry-After": str(refusal.seconds)} if status == 429 and refusal else {}
-    return render_template("staff/sign_in.html", form=form, error=error), status, headers
+            staff = store().accounts.check_password(email, form.password.data or "")
+            if staff is None:
+                _failed(email, "password")
+                error = gettext(WRONG)
+            else:
+                session.clear()
+                session["staff_pending"] = {"id": staff.id, "email": staff.email,
+                                            "at": time.time()}
+                return redirect(url_for(".second_factor", next=request.args.get("next")))
+    else:
+        error = gettext("Enter your email and password.")
+    return _keep_refusal("sign_in", error, status, refusal.seconds if refusal else None,
+                         email=request.form.get("email", ""), next=request.args.get("next"))
 
 
 def _pending() -> dict[str, Any] | None:
@@ -161,7 +189,7 @@ def second_factor() -> Any:
         flash(gettext("Sign in with your email and password first."))
         return redirect(url_for(".sign_in"))
     form = CodeForm()
-    error = None
+    error: str | None = None
     moment = datetime.fromtimestamp(time.time(), UTC)  # one clock: time.time, as pyotp's
     if request.method == "POST":
         _throttle_client(pending["email"], pending["id"])
@@ -191,6 +219,8 @@ def second_factor() -> Any:
                     flash(gettext("You used a recovery code; %(left)s left. If your phone is "
                                   "lost, ask an admin to reset your account.", left=left))
                 return redirect(_next_url())
+        return _keep_refusal("second_factor", error or "", 401, next=request.args.get("next"))
+    error = _kept_refusal("second_factor").get("error")
     return render_template("staff/code.html", form=form, error=error,
                            wait=_wait_seconds(pending["id"])), (401 if error else 200)
 
@@ -251,6 +281,9 @@ def setup(token: str) -> Any:
                                        codes=[factors.show_recovery(c) for c in codes])
     elif request.method == "POST":
         error = gettext("Fill in every box.")
+    if request.method == "POST":
+        return _keep_refusal("setup", error or "", 422, token=token)
+    error = _kept_refusal("setup").get("error")
     uri = factors.provisioning_uri(secret, staff.email,
                                    f"{current_app.config['CLINIC_NAME']} screener")
     return render_template("staff/setup.html", form=form, error=error, staff=staff,

@@ -17,11 +17,13 @@ from ...engine.evaluate import Result
 from ...exports.nurse import FIELD_NAMES, CallRecord, nurse_record
 from ...exports.registry import Source, Submission, find
 from ...forms import form_class, form_data, read_answers
+from ...i18n import N_
 from ...store.audit import Action
 from ...store.casework import OPEN, Event, Version
 from ...store.models import Status
 from ...store.reference import grouped
 from ...store.submissions import Opened
+from .. import refused
 from ..extensions import screening
 from . import bp, me, staff_locale, store
 from .callback import best_time_words, call_back, language_name
@@ -31,6 +33,11 @@ PER_PAGE = 50
 # Who "took" a submission no one has worked on yet.
 ONLINE = "the patient, online"
 ALL_QUESTIONS = tuple(q for step in STEPS for q in step.questions)
+# A refused call post, kept in the (encrypted) staff session until the page shows it once.
+REFUSED_CALL = "call_refused"
+NOTE_KEPT_BYTES = 1500
+NOTE_CUT = N_("The call note was too long to keep in full when the page came back: its end "
+              "was cut. Check it before saving.")
 FILTERS = {"open": OPEN, "all": None, **{str(s): (s,) for s in Status}}
 
 
@@ -159,26 +166,52 @@ def call(sid: str) -> Any:
         flash(gettext("This submission was withdrawn: there are no answers to confirm."))
         return redirect(url_for(".submission", sid=sid))
     form_type = form_class(ALL_QUESTIONS)
-    form = form_type() if request.method == "POST" else form_type(data=form_data(answers))
     status_form = StatusForm(prefix="outcome", status=str(
         Status.CONTACTED if opened.status is Status.NEW else opened.status))
     note_form = NoteForm(prefix="call")
     errors: dict[str, str] = {}
-    if request.method == "POST" and form.validate():
-        corrected, errors = read_answers(form, ALL_QUESTIONS, {}, require=True)
-        if not errors:
-            return _save_call(opened, answers, corrected, status_form, note_form)
-    elif request.method == "POST":
-        errors = {"form": gettext("This page had expired. Check the answers and save again.")}
+    if request.method == "POST":
+        form = form_type()
+        expired = not form.validate()
+        if not expired:
+            corrected, errors = read_answers(form, ALL_QUESTIONS, {}, require=True)
+            if not errors:
+                return _save_call(opened, answers, corrected, status_form, note_form)
+        # Refused: the page comes back by GET, so Back and reload never ask to resend.
+        note, cut = _kept_note(note_form.note.data or "")
+        refused.keep(REFUSED_CALL, sid=opened.id, expired=expired, note=note, cut=cut,
+                     status=str(status_form.status.data)[:40],
+                     answers=refused.kept_answers(ALL_QUESTIONS, request.form))
+        return redirect(url_for(".call", sid=opened.id), 303)
+    kept = refused.take(REFUSED_CALL)
+    if kept is not None and kept.get("sid") == opened.id:  # its messages, once
+        form = form_type(formdata=refused.as_formdata(kept.get("answers"), ALL_QUESTIONS))
+        if form.validate():
+            errors = read_answers(form, ALL_QUESTIONS, {}, require=True)[1]
+        if kept.get("expired") is True:
+            errors["form"] = gettext("This page had expired. Check the answers and save again.")
+        if kept.get("cut") is True:
+            errors["note"] = gettext(NOTE_CUT)
+        if kept.get("status") in STATUS_LABELS:
+            status_form = StatusForm(prefix="outcome", status=kept["status"])
+        note_form = NoteForm(prefix="call", note=str(kept.get("note") or ""))
     else:
-        store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id,
-                             detail="call")
+        form = form_type(data=form_data(answers))
+    store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id,
+                         detail="call")
     return render_template("staff/call.html", s=opened, form=form, errors=errors,
                            steps=STEPS, questions=QUESTIONS, latest=latest,
                            status_form=status_form, note_form=note_form,
                            code=grouped(opened.reference or ""), field_names=FIELD_NAMES,
                            red_flag_script=tuple(g.say for g in RED_FLAG_GROUPS)), (
         422 if errors else 200)
+
+
+def _kept_note(note: str) -> tuple[str, bool]:
+    """The call note as a refused post keeps it: whole, unless it would swell the staff
+    cookie past what a browser keeps (4 KB); then cut, and the page says so."""
+    kept = note.encode()[:NOTE_KEPT_BYTES].decode(errors="ignore")
+    return kept, kept != note
 
 
 def _save_call(opened: Opened, before: dict[str, Any], corrected: dict[str, Any],
