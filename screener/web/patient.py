@@ -23,7 +23,6 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_babel import format_date, gettext
-from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import TooManyRequests
 
@@ -42,7 +41,6 @@ from ..catalogue.questions import (
     QUESTIONS,
     URGENT_VALUES,
     Page,
-    Question,
     is_emergency,
     part_of,
 )
@@ -53,6 +51,7 @@ from ..exports.render import answered_rows
 from ..forms import form_class, form_data, read_answers
 from ..i18n import N_
 from ..service.screening import Finished, Incomplete
+from . import refused as refused_posts
 from .exports import attachment, dated_name, render_pdf
 from .extensions import screening
 from .links import local_path
@@ -140,8 +139,8 @@ def step(step_id: str) -> Any:
             return redirect(_after(current, flow, returning))
     if request.method == "POST":
         # Refused: the page comes back by GET, so Back and reload never ask to resend.
-        session[REFUSED_POST] = {"page": current.id, "values": {
-            qid: _kept(QUESTIONS[qid], request.form.getlist(qid)) for qid in current.questions}}
+        refused_posts.keep(REFUSED_POST, page=current.id,
+                           values=refused_posts.kept_answers(current.questions, request.form))
         return redirect(url_for(".step", step_id=current.id,
                                 **({"return": "review"} if returning else {})), 303)
     number, title = part_of(current)
@@ -156,29 +155,13 @@ def step(step_id: str) -> Any:
     ), (422 if errors or form.errors else 200)
 
 
-def _kept(question: Question, posted: list[str]) -> list[str]:
-    """What a refused post keeps for its page: the choices it made, and at most one value
-    that is no choice (cut short), enough to say what was wrong; a tampered post cannot
-    swell the session cookie past what a browser keeps (4 KB)."""
-    known = [value for value in posted if value in question.value_set or not question.choices]
-    strange = [value[:40] for value in posted if value not in known][:1]
-    return [value[:40] for value in known[:len(question.choices) or 1]] + strange
-
-
 def _refused_post(current: Page) -> MultiDict[str, str] | None:
     """What was sent in a post this page refused, once, with a fresh CSRF token, so the
     page shows the same choices and the same messages; nothing when it was another page."""
-    refused = session.pop(REFUSED_POST, None)
-    if not isinstance(refused, dict) or refused.get("page") != current.id:
+    kept = refused_posts.take(REFUSED_POST)
+    if kept is None or kept.get("page") != current.id:
         return None
-    values = refused.get("values")
-    posted: MultiDict[str, str] = MultiDict()
-    for qid in current.questions:
-        given = values.get(qid) if isinstance(values, dict) else None
-        for value in given if isinstance(given, list) else []:
-            posted.add(qid, str(value))
-    posted.add("csrf_token", generate_csrf())
-    return posted
+    return refused_posts.as_formdata(kept.get("values"), current.questions)
 
 
 def _after(current: Page, flow: Flow, returning: bool) -> str:
