@@ -69,6 +69,27 @@ def test_each_row_has_what_a_callback_needs(desk):
     assert clinic_time(SENT, ZONE) in row and clinic_time(SENT, ZONE).endswith(("CST", "CDT"))
 
 
+@pytest.mark.parametrize("language, words", [("en", "Early evening (5 to 7)"),
+                                             ("es", "Al final de la tarde (de 5 a 7)")])
+def test_the_best_time_is_words_with_its_hours_wherever_staff_read_it(desk, language, words):
+    """The worklist, the submission, the call page, the record (Copy) and summary.txt."""
+    client, send, _, _ = desk
+    sid, _ = send(1, "Lucía Ortega", best_time="evening")
+    client.post("/staff/language", data={"language": language, "back": "/staff/"})
+    in_record = words[0].lower() + words[1:]
+    pages = {"worklist": row_of(client.get("/staff/").get_data(as_text=True), sid),
+             "submission": client.get(f"/staff/submissions/{sid}").get_data(as_text=True),
+             "call": client.get(f"/staff/submissions/{sid}/call").get_data(as_text=True)}
+    for name, html in pages.items():
+        assert words in html, name
+        assert not re.search(r"\bevening\b", html.replace(words, "").replace(in_record, "")), name
+    record = pages["submission"].split('id="record-text"')[1].split("</textarea>")[0]
+    summary = client.get(f"/staff/submissions/{sid}/summary.txt").get_data(as_text=True)
+    for text in (record, summary):
+        who = next(line for line in text.splitlines() if "Lucía Ortega" in line)
+        assert who.endswith(in_record), who
+
+
 def test_a_note_asking_for_another_language_is_flagged(desk):
     client, send, _, _ = desk
     asked, _ = send(1, "Marta Ruiz", note="Prefiero que me llamen en español")

@@ -11,6 +11,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext
 
 from ...catalogue.answers import AnswersError, ValidAnswers, visible_questions
+from ...catalogue.besttime import best_time_words
 from ...catalogue.questions import QUESTIONS, RED_FLAG_GROUPS, STEPS
 from ...clinictime import clinic_time
 from ...engine.evaluate import Result
@@ -24,7 +25,7 @@ from ...store.reference import grouped
 from ...store.submissions import Opened
 from ..extensions import screening
 from . import bp, me, staff_locale, store
-from .callback import best_time_words, call_back, language_name
+from .callback import call_back, language_name
 from .forms import STATUS_LABELS, NoteForm, StatusForm, WithdrawForm
 
 PER_PAGE = 50
@@ -146,7 +147,7 @@ def submission(sid: str) -> Any:
         status_form=StatusForm(status=str(opened.status)), note_form=NoteForm(),
         withdraw_form=WithdrawForm(), live=opened.status is not Status.WITHDRAWN,
         unreadable=unreadable, patient_language=language_name(opened.language, nurse),
-        best_time=best_time_words(opened.contact.best_time) if opened.contact else "")
+        best_time=best_time_words(opened.contact.best_time, nurse) if opened.contact else "")
 
 
 @bp.route("/submissions/<sid>/call", methods=["GET", "POST"])
@@ -177,7 +178,9 @@ def call(sid: str) -> Any:
                            steps=STEPS, questions=QUESTIONS, latest=latest,
                            status_form=status_form, note_form=note_form,
                            code=grouped(opened.reference or ""), field_names=FIELD_NAMES,
-                           red_flag_script=tuple(g.say for g in RED_FLAG_GROUPS)), (
+                           red_flag_script=tuple(g.say for g in RED_FLAG_GROUPS),
+                           best_time=best_time_words(opened.contact.best_time, staff_locale())
+                           if opened.contact else ""), (
         422 if errors else 200)
 
 
