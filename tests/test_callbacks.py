@@ -185,6 +185,8 @@ def spanish_staff_pages(clinic, client, send) -> dict[str, str]:
         pages[name] = admin.get(path).get_data(as_text=True)
     pages["account added"] = admin.post("/staff/admin/accounts", data={
         "email": "new@riverside.example", "role": "nurse"}).get_data(as_text=True)
+    pages["account refused"] = admin.post("/staff/admin/accounts", data={
+        "email": "new@riverside.example", "role": "nurse"}).get_data(as_text=True)
     return pages
 
 
@@ -200,6 +202,9 @@ def test_a_spanish_speaking_nurse_meets_no_english_on_any_staff_page(desk, clini
         words = sorted(set(re.findall(r"\b(?:the|and|of|by|to|is|was|your)\b", text)))
         assert words == [], f"{name}: English words {words} in {text}"
     assert "Nota añadida." in pages["note added"]
+    # the store's refusal, worded where it is shown
+    assert "No se añadió: ya hay una cuenta para new@riverside.example." in pages[
+        "account refused"]
     assert "Estado cambiado a Ahora no." in pages["status changed"]
     assert "Guardado: respuestas guardadas como versión 2" in pages["call saved"]
     assert "Historial" in pages["note added"] and "Lista de trabajo" in pages["worklist"]

@@ -27,6 +27,7 @@ from ..extensions import screening
 from . import bp, me, staff_locale, store
 from .callback import call_back, language_name
 from .forms import STATUS_LABELS, NoteForm, StatusForm, WithdrawForm
+from .refusals import unreadable_reason
 
 PER_PAGE = 50
 # Who "took" a submission no one has worked on yet.
@@ -97,7 +98,8 @@ def _readable_or_back(opened: Opened, versions: list[Version]) -> None:
     """Stop a call or an export of a record that cannot be read, back on its page."""
     reason = _unreadable(opened, versions)
     if reason:
-        flash(gettext("This submission cannot be read: %(reason)s.", reason=reason))
+        flash(gettext("This submission cannot be read: %(reason)s.",
+                      reason=unreadable_reason(reason)))
         abort(redirect(url_for(".submission", sid=opened.id)))
 
 
