@@ -69,6 +69,27 @@ def test_each_row_has_what_a_callback_needs(desk):
     assert clinic_time(SENT, ZONE) in row and clinic_time(SENT, ZONE).endswith(("CST", "CDT"))
 
 
+@pytest.mark.parametrize("language, words", [("en", "Early evening (5 to 7)"),
+                                             ("es", "Al final de la tarde (de 5 a 7)")])
+def test_the_best_time_is_words_with_its_hours_wherever_staff_read_it(desk, language, words):
+    """The worklist, the submission, the call page, the record (Copy) and summary.txt."""
+    client, send, _, _ = desk
+    sid, _ = send(1, "Lucía Ortega", best_time="evening")
+    client.post("/staff/language", data={"language": language, "back": "/staff/"})
+    in_record = words[0].lower() + words[1:]
+    pages = {"worklist": row_of(client.get("/staff/").get_data(as_text=True), sid),
+             "submission": client.get(f"/staff/submissions/{sid}").get_data(as_text=True),
+             "call": client.get(f"/staff/submissions/{sid}/call").get_data(as_text=True)}
+    for name, html in pages.items():
+        assert words in html, name
+        assert not re.search(r"\bevening\b", html.replace(words, "").replace(in_record, "")), name
+    record = pages["submission"].split('id="record-text"')[1].split("</textarea>")[0]
+    summary = client.get(f"/staff/submissions/{sid}/summary.txt").get_data(as_text=True)
+    for text in (record, summary):
+        who = next(line for line in text.splitlines() if "Lucía Ortega" in line)
+        assert who.endswith(in_record), who
+
+
 def test_a_note_asking_for_another_language_is_flagged(desk):
     client, send, _, _ = desk
     asked, _ = send(1, "Marta Ruiz", note="Prefiero que me llamen en español")
@@ -164,6 +185,8 @@ def spanish_staff_pages(clinic, client, send) -> dict[str, str]:
         pages[name] = admin.get(path).get_data(as_text=True)
     pages["account added"] = admin.post("/staff/admin/accounts", data={
         "email": "new@riverside.example", "role": "nurse"}).get_data(as_text=True)
+    pages["account refused"] = admin.post("/staff/admin/accounts", data={
+        "email": "new@riverside.example", "role": "nurse"}).get_data(as_text=True)
     return pages
 
 
@@ -179,6 +202,9 @@ def test_a_spanish_speaking_nurse_meets_no_english_on_any_staff_page(desk, clini
         words = sorted(set(re.findall(r"\b(?:the|and|of|by|to|is|was|your)\b", text)))
         assert words == [], f"{name}: English words {words} in {text}"
     assert "Nota añadida." in pages["note added"]
+    # the store's refusal, worded where it is shown
+    assert "No se añadió: ya hay una cuenta para new@riverside.example." in pages[
+        "account refused"]
     assert "Estado cambiado a Ahora no." in pages["status changed"]
     assert "Guardado: respuestas guardadas como versión 2" in pages["call saved"]
     assert "Historial" in pages["note added"] and "Lista de trabajo" in pages["worklist"]

@@ -414,7 +414,7 @@ def test_exports_are_the_nurse_record_with_the_call_who_when_and_contact(
     assert re.match(rf"Spine screening call, \d{{4}}-\d\d-\d\d \d\d:\d\d UTC, taken by "
                     rf"{re.escape(nurse.email)}$", first)
     for expected in (f"Reference: {grouped(code)} (rules ", "answers version 2",
-                     "Patient: Ana Lopez, phone 555 010 1234, best time morning",
+                     "Patient: Ana Lopez, phone 555 010 1234, best time morning (9 to 12)",
                      "Average pain, past week: 8/10", "Outcome: Booked",
                      "Note: consult booked 12 Dec with Dr Ruiz"):
         assert expected in txt, expected
@@ -437,6 +437,34 @@ def test_exports_are_the_nurse_record_with_the_call_who_when_and_contact(
         "contentString": "Booked"}
     assert call["note"][0]["text"] == "consult booked 12 Dec with Dr Ruiz"
     assert call["payload"][-1]["contentString"] == txt
+
+
+def _call_record(html_page: str) -> str:
+    box = html_page[html_page.index(">", html_page.index('<textarea id="call-record"')) + 1:]
+    return html.unescape(box[:box.index("</textarea>")])
+
+
+def test_the_call_page_holds_the_record_to_copy_with_the_outcome_and_note(
+        nurse_client, sent, nurse):
+    """The record as it will read once saved, taken by this nurse; its parts for the
+    page's script (static/record.js) to fill as the outcome and note are typed, and
+    without a script, the outcome and note the form post carries."""
+    sid, code = sent(1)
+    shown = page(nurse_client, f"/staff/submissions/{sid}/call")
+    record = _call_record(shown)
+    assert record.startswith("Spine screening call, ") and f"taken by {nurse.email}\n" in record
+    assert f"Reference: {grouped(code)}" in record and "Outcome: Contacted\n" in record
+    assert "Note:" not in record and record.rstrip().endswith(record_disclaimer())
+    for attribute in ('data-live-record', 'data-outcome="Outcome: {outcome}"',
+                      'data-note="Note: {note}"', 'data-no-outcome="new"',
+                      'data-record="outcome"', 'data-record="note"', "/static/record.js"):
+        assert attribute in shown, attribute
+    form = {k: v for k, v in COMPLETE_ANSWERS.items() if k != "symptom_duration"} | {
+        "outcome-status": "booked", "call-note": "consult booked 12 Dec with Dr Ruiz"}
+    refused = nurse_client.post(f"/staff/submissions/{sid}/call", data=form)
+    assert refused.status_code == 422
+    record = _call_record(refused.get_data(as_text=True))
+    assert "Outcome: Booked\nNote: consult booked 12 Dec with Dr Ruiz\n" in record
 
 
 def test_withdrawal_on_a_call_erases_everything_and_is_audited(nurse_client, sent, store,

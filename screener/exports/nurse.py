@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..catalogue.answers import visible_questions
+from ..catalogue.besttime import best_time_words
 from ..catalogue.conditions import leaves
 from ..catalogue.questions import QUESTIONS, RED_FLAG_GROUPS, Question, is_emergency
 from ..clinictime import clinic_time
@@ -77,7 +78,7 @@ class CallRecord:
     clinic_id: str = ""
     phone: str = ""
     version: str = ""
-    best_time: str = ""
+    best_time: str = ""  # as stored ("evening"): the record words it with its hours
 
     @classmethod
     def from_session(cls, data: object) -> CallRecord | None:
@@ -210,7 +211,8 @@ def _who(record: CallRecord, loc: str) -> str:
     if record.phone:
         parts.append(t("phone {phone}", loc).format(phone=record.phone))
     if record.best_time:
-        parts.append(t("best time {time}", loc).format(time=record.best_time))
+        words = best_time_words(record.best_time, loc)
+        parts.append(t("best time {time}", loc).format(time=words[:1].lower() + words[1:]))
     return t("Patient: {who}", loc).format(who=", ".join(parts))
 
 

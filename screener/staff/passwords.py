@@ -33,17 +33,29 @@ def _sequential(text: str) -> bool:
     return len(steps) == 1 and steps <= {-1, 0, 1}
 
 
-def problem(password: str, email: str = "", clinic: str = "") -> str | None:
-    """Why ``password`` cannot be used, in plain words; None when it is fine."""
+# Why a password cannot be used, by code: the code for pages that word it in their own
+# language (web/staff/refusals.py), the English for the command line.
+PROBLEMS = {
+    "short": "Use at least {minimum} characters. A few unrelated words work well.",
+    "long": "Use at most {maximum} characters.",
+    "common": "This password is on a list of common passwords. Choose another.",
+    "pattern": "Avoid repeated or sequential characters. Choose another.",
+    "personal": "Avoid your name, email or the clinic's name. Choose another.",
+}
+PROBLEM_VALUES = {"minimum": str(MIN_LENGTH), "maximum": str(MAX_LENGTH)}
+
+
+def problem_code(password: str, email: str = "", clinic: str = "") -> str | None:
+    """Why ``password`` cannot be used, as a ``PROBLEMS`` code; None when it is fine."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters. A few unrelated words work well."
+        return "short"
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return "long"
     lowered = password.lower()
     if lowered in common_passwords() or lowered.rstrip("0123456789!") in common_passwords():
-        return "This password is on a list of common passwords. Choose another."
+        return "common"
     if len(set(lowered)) <= 2 or _sequential(lowered):
-        return "Avoid repeated or sequential characters. Choose another."
+        return "pattern"
     local, _, domain = email.lower().partition("@")
     words = [*CONTEXT_WORDS, local, domain.split(".")[0], clinic.lower().replace(" ", "")]
     squeezed = "".join(ch for ch in lowered if ch.isalnum())
@@ -52,8 +64,14 @@ def problem(password: str, email: str = "", clinic: str = "") -> str | None:
         if len(word) >= 4:
             rest = rest.replace(word, "")
     if len(rest) < 8:
-        return "Avoid your name, email or the clinic's name. Choose another."
+        return "personal"
     return None
+
+
+def problem(password: str, email: str = "", clinic: str = "") -> str | None:
+    """Why ``password`` cannot be used, in plain words; None when it is fine."""
+    code = problem_code(password, email, clinic)
+    return PROBLEMS[code].format(**PROBLEM_VALUES) if code else None
 
 
 def hash_password(password: str) -> str:

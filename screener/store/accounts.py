@@ -31,7 +31,14 @@ SETUP_HOURS = 24
 
 
 class AccountError(ValueError):
-    """An account command that cannot be done, with the reason in plain words."""
+    """An account command that cannot be done, with the reason in plain (English) words for
+    the command line, and as a code with its values (``reason``, ``values``) for pages that
+    word it in their reader's language (web/staff/refusals.py): the store has no gettext."""
+
+    def __init__(self, message: str, reason: str, **values: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,8 @@ class Accounts:
         moment = moment or now()
         email = normal_email(email)
         if "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email):
-            raise AccountError(f"{email!r} is not an email address")
+            raise AccountError(f"{email!r} is not an email address", "not_an_email",
+                               email=email)
         with self.sessions() as session:
             row = StaffAccount(email=email, role=role, created_at=moment, session_version=1,
                                totp_last_step=0, failed_attempts=0)
@@ -98,7 +106,8 @@ class Accounts:
             try:
                 session.commit()
             except IntegrityError:
-                raise AccountError(f"there is already an account for {email}") from None
+                raise AccountError(f"there is already an account for {email}", "taken",
+                                   email=email) from None
             return _staff(row), token
 
     def get(self, account_id: str) -> Staff | None:
@@ -120,7 +129,7 @@ class Accounts:
         with self.sessions() as session:
             row = self._by_email(session, email)
             if row is None:
-                raise AccountError(f"no account for {email}")
+                raise AccountError(f"no account for {email}", "no_account", email=email)
             row.disabled_at = row.disabled_at or now()
             row.session_version += 1
             row.setup_digest = row.setup_expires_at = None
@@ -139,7 +148,7 @@ class Accounts:
         with self.sessions() as session:
             row = self._by_email(session, email)
             if row is None:
-                raise AccountError(f"no account for {email}")
+                raise AccountError(f"no account for {email}", "no_account", email=email)
             row.disabled_at = None
             row.failed_attempts = 0
             session.commit()
@@ -151,9 +160,10 @@ class Accounts:
         with self.sessions() as session:
             row = self._by_email(session, email)
             if row is None:
-                raise AccountError(f"no account for {email}")
+                raise AccountError(f"no account for {email}", "no_account", email=email)
             if row.disabled_at is not None:
-                raise AccountError(f"{row.email} is disabled; enable it first")
+                raise AccountError(f"{row.email} is disabled; enable it first", "disabled",
+                                   email=row.email)
             row.password_hash = row.totp_secret = None
             session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == row.id))
             row.totp_last_step = row.failed_attempts = 0
@@ -184,14 +194,16 @@ class Accounts:
         with self.sessions() as session:
             row = self._setup_row(session, token, moment)
             if row is None:
-                raise AccountError("This setup link has expired or was already used.")
-            reason = passwords.problem(password, row.email)
+                raise AccountError("This setup link has expired or was already used.",
+                                   "setup_expired")
+            reason = passwords.problem_code(password, row.email)
             if reason:
-                raise AccountError(reason)
+                raise AccountError(passwords.problem(password, row.email) or reason, reason,
+                                   **passwords.PROBLEM_VALUES)
             step = factors.totp_step(secret, code, 0, moment.timestamp())
             if step is None:
                 raise AccountError("That code does not match. Check the time on your phone "
-                                   "and type the 6 digits your app shows now.")
+                                   "and type the 6 digits your app shows now.", "wrong_code")
             codes = factors.new_recovery_codes()
             row.password_hash = passwords.hash_password(password)
             row.totp_secret = self.cipher.seal(row.id, "totp_secret", secret)

@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 from .. import consent
+from ..catalogue.besttime import BEST_TIMES
 from ..catalogue.questions import QUESTIONS
 from ..config import ConfigError, staff_url
 from ..i18n import N_
@@ -53,8 +54,6 @@ log = logging.getLogger("screener.handoff")
 bp = Blueprint("handoff", __name__)
 
 NAME_MAX, PHONE_MAX, NOTE_MAX = 100, 30, 300
-BEST_TIMES = (("morning", N_("Morning (9 to 12)")), ("afternoon", N_("Afternoon (12 to 5)")),
-              ("evening", N_("Early evening (5 to 7)")), ("any", N_("Any time")))
 _PHONE = re.compile(r"[0-9+()\-. ]+")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 TOKEN_KEY, SENT_KEY, KEPT_KEY = "handoff_token", "handoff_sent", "handoff_form"

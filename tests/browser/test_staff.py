@@ -222,6 +222,40 @@ def test_a_whole_call_by_keyboard_alone(page, staff_server):
     assert call["note"][0]["text"] == note and call["payload"][-1]["contentString"] == copied
 
 
+def test_the_call_pages_copy_text_takes_the_outcome_and_note_as_they_are_typed(
+        page, staff_server):
+    """No round trip: what the nurse types is in the Copy text before the call is saved,
+    and the saved record then reads the same."""
+    base, store = staff_server.base, staff_server.store
+    nurse = make_person_in(store, new_email("nurse"), "nurse")
+    sid = send(store, "Nadia Livewell")
+    sign_in(page, base, nurse)
+    page.goto(f"{base}/staff/submissions/{sid}/call")
+    box = page.locator("#call-record")
+    expect(box).to_have_value(re.compile(r"\nOutcome: Contacted\nScreening only"))
+
+    note = "consult booked 12 Dec with Dr Ruiz"
+    page.locator("#outcome-status").select_option("booked")
+    page.locator("#call-note").press_sequentially(note)
+    expect(box).to_have_value(re.compile(rf"\nOutcome: Booked\nNote: {re.escape(note)}\n"))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page.get_by_role("button", name="Copy", exact=True).click()
+    expect(page.locator("section.record .copy-status")).to_have_text("Copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert f"taken by {nurse.email}\n" in copied
+    assert f"\nOutcome: Booked\nNote: {note}\n" in copied
+    assert not [e for e in store.casework.history(sid) if e.kind in ("note", "status")], \
+        "nothing saved yet"
+
+    page.locator("#outcome-status").select_option("new")  # New is no outcome, as saved
+    expect(box).to_have_value(re.compile(rf"\nOutcome: -\nNote: {re.escape(note)}\n"))
+    page.locator("#outcome-status").select_option("booked")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the call").click()
+    saved = page.locator("#record-text").input_value()
+    assert saved.splitlines()[1:] == copied.splitlines()[1:]  # the first line: when
+
+
 @pytest.mark.parametrize("width", [1280, 375])
 def test_every_staff_page_passes_axe_and_fits_the_width(chromium, staff_server, width):
     base, store = staff_server.base, staff_server.store

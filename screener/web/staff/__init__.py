@@ -39,6 +39,7 @@ from ...store.accounts import Staff
 from ...store.service import Store, current_store
 from ..locale import current_locale, offered_locales
 from ..state import is_staff_path
+from .refusals import unreadable_reason
 
 log = logging.getLogger("screener.staff")
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -175,6 +176,7 @@ def init_staff(app: Flask) -> None:
     app.jinja_env.globals["staff_answer"] = lambda qid, value: answer_text(
         qid, value, staff_locale())
     app.jinja_env.filters["clinic_time"] = staff_time
+    app.jinja_env.filters["unreadable"] = unreadable_reason  # "key missing", translated
 
 
 def staff_time(moment: datetime, seconds: bool = False) -> str:

@@ -17,6 +17,7 @@ from ..links import configured_url
 from ..watch import usage_csv_response, usage_values
 from . import admin_only, bp, me, store
 from .forms import AccountForm, ConfirmForm
+from .refusals import account_refusal
 
 AUDIT_PER_PAGE = 100
 ROLES = {"nurse": N_("nurse"), "admin": N_("admin")}  # also the header's "(nurse)"
@@ -44,7 +45,7 @@ def accounts() -> Any:
                 staff, token = store().accounts.add(form.email.data or "",
                                                     Role(form.role.data))
             except AccountError as exc:
-                flash(gettext("Not added: %(reason)s.", reason=exc))
+                flash(gettext("Not added: %(reason)s.", reason=account_refusal(exc)))
             else:
                 store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
                                      detail=f"add {staff.role} {staff.email}")
@@ -75,7 +76,7 @@ def account_change(account_id: str, change: str) -> Any:
         else:
             getattr(store().accounts, change)(staff.email)
     except AccountError as exc:
-        flash(gettext("Not done: %(reason)s.", reason=exc))
+        flash(gettext("Not done: %(reason)s.", reason=account_refusal(exc)))
         return redirect(url_for(".accounts"))
     store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
                          detail=f"{change} {staff.email}")

@@ -40,6 +40,7 @@ from ..locale import offered_locales
 from ..security import limit_client
 from . import StaffUser, bp, me, store
 from .forms import CodeForm, ConfirmForm, LanguageForm, SetupForm, SignInForm
+from .refusals import account_refusal
 from .throttle import Refusal, SignInThrottle
 
 WRONG = N_("That email, password or code is not right. Check them and try again.")
@@ -272,7 +273,7 @@ def setup(token: str) -> Any:
                 codes = accounts.complete_setup(token, form.password.data or "", secret,
                                                 form.code.data or "")
             except AccountError as exc:
-                error = str(exc)
+                error = account_refusal(exc)
             else:
                 session.clear()
                 store().audit.record(Action.ACCOUNT_CHANGE, staff_id=staff.id,

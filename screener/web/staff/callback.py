@@ -9,13 +9,12 @@ from functools import cache
 
 from babel import Locale
 from flask import current_app
-from flask_babel import gettext
 
+from ...catalogue.besttime import best_time_words
 from ...clinictime import clinic_time
 from ...i18n import SUPPORTED
 from ...store.blindindex import normal_name
 from ...store.casework import WorkItem
-from ..handoff import BEST_TIMES
 
 
 @dataclass(frozen=True)
@@ -53,16 +52,12 @@ def language_name(code: str, locale: str) -> str:
         return code
 
 
-def best_time_words(value: str) -> str:
-    label = dict(BEST_TIMES).get(value)
-    return gettext(label) if label else value.replace("_", " ")
-
-
 def call_back(item: WorkItem, nurse_locale: str) -> CallBack:
     asked = asked_language(item.note)
     code = asked or item.language
     return CallBack(
         language=language_name(code, nurse_locale), code=code, other=code != nurse_locale,
         asked=asked is not None and asked != item.language,
-        best_time=best_time_words(item.contact.best_time) if item.contact else "-",
+        best_time=(best_time_words(item.contact.best_time, nurse_locale) if item.contact
+                   else "-"),
         received=clinic_time(item.created_at, current_app.config.get("TIMEZONE") or "UTC"))

@@ -4,6 +4,7 @@ exports. Each view and change writes an audit line (ids and action names, no hea
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,10 +12,11 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext
 
 from ...catalogue.answers import AnswersError, ValidAnswers, visible_questions
+from ...catalogue.besttime import best_time_words
 from ...catalogue.questions import QUESTIONS, RED_FLAG_GROUPS, STEPS
 from ...clinictime import clinic_time
 from ...engine.evaluate import Result
-from ...exports.nurse import FIELD_NAMES, CallRecord, nurse_record
+from ...exports.nurse import FIELD_NAMES, CallRecord, RecordParts, nurse_record, record_parts
 from ...exports.registry import Source, Submission, find
 from ...forms import form_class, form_data, read_answers
 from ...i18n import N_
@@ -26,8 +28,9 @@ from ...store.submissions import Opened
 from .. import refused
 from ..extensions import screening
 from . import bp, me, staff_locale, store
-from .callback import best_time_words, call_back, language_name
+from .callback import call_back, language_name
 from .forms import STATUS_LABELS, NoteForm, StatusForm, WithdrawForm
+from .refusals import unreadable_reason
 
 PER_PAGE = 50
 # Who "took" a submission no one has worked on yet.
@@ -103,7 +106,8 @@ def _readable_or_back(opened: Opened, versions: list[Version]) -> None:
     """Stop a call or an export of a record that cannot be read, back on its page."""
     reason = _unreadable(opened, versions)
     if reason:
-        flash(gettext("This submission cannot be read: %(reason)s.", reason=reason))
+        flash(gettext("This submission cannot be read: %(reason)s.",
+                      reason=unreadable_reason(reason)))
         abort(redirect(url_for(".submission", sid=opened.id)))
 
 
@@ -153,7 +157,7 @@ def submission(sid: str) -> Any:
         status_form=StatusForm(status=str(opened.status)), note_form=NoteForm(),
         withdraw_form=WithdrawForm(), live=opened.status is not Status.WITHDRAWN,
         unreadable=unreadable, patient_language=language_name(opened.language, nurse),
-        best_time=best_time_words(opened.contact.best_time) if opened.contact else "")
+        best_time=best_time_words(opened.contact.best_time, nurse) if opened.contact else "")
 
 
 @bp.route("/submissions/<sid>/call", methods=["GET", "POST"])
@@ -162,7 +166,7 @@ def call(sid: str) -> Any:
     opened = _opened(sid)
     answers, latest, versions = _current(opened)
     _readable_or_back(opened, versions)
-    if answers is None:
+    if answers is None or latest is None:
         flash(gettext("This submission was withdrawn: there are no answers to confirm."))
         return redirect(url_for(".submission", sid=sid))
     form_type = form_class(ALL_QUESTIONS)
@@ -199,11 +203,15 @@ def call(sid: str) -> Any:
         form = form_type(data=form_data(answers))
     store().audit.record(Action.VIEW, staff_id=me().id, submission_id=opened.id,
                          detail="call")
+    parts, record = _call_record(opened, latest, status_form, note_form)
     return render_template("staff/call.html", s=opened, form=form, errors=errors,
                            steps=STEPS, questions=QUESTIONS, latest=latest,
                            status_form=status_form, note_form=note_form,
+                           parts=parts, record=record, no_outcome=str(Status.NEW),
                            code=grouped(opened.reference or ""), field_names=FIELD_NAMES,
-                           red_flag_script=tuple(g.say for g in RED_FLAG_GROUPS)), (
+                           red_flag_script=tuple(g.say for g in RED_FLAG_GROUPS),
+                           best_time=best_time_words(opened.contact.best_time, staff_locale())
+                           if opened.contact else ""), (
         422 if errors else 200)
 
 
@@ -212,6 +220,24 @@ def _kept_note(note: str) -> tuple[str, bool]:
     cookie past what a browser keeps (4 KB); then cut, and the page says so."""
     kept = note.encode()[:NOTE_KEPT_BYTES].decode(errors="ignore")
     return kept, kept != note
+
+
+def _call_record(opened: Opened, latest: Version, status_form: StatusForm,
+                 note_form: NoteForm) -> tuple[RecordParts, str]:
+    """The record as it will read once this call is saved (taken by this nurse, now), in
+    parts the page's script fills with the outcome and the note as they are typed
+    (static/record.js), and as text with those the form holds (no script: they go in
+    with the form post)."""
+    call = replace(_staff_record(opened, latest, store().casework.history(opened.id)),
+                   started=datetime.now(UTC), nurse=me().email, note="")
+    result = screening().evaluate_stored(latest.answers, staff_locale())
+    parts = record_parts(result, latest.answers, call, current_app.config["TIMEZONE"],
+                         staff_locale())
+    parts = replace(parts, first=parts.first.replace("{nurse}", call.nurse))
+    chosen = status_form.status.data or ""
+    outcome = "" if chosen not in STATUS_LABELS or chosen == str(Status.NEW) \
+        else gettext(STATUS_LABELS[chosen])
+    return parts, parts.text(call.nurse, outcome, (note_form.note.data or "").strip())
 
 
 def _save_call(opened: Opened, before: dict[str, Any], corrected: dict[str, Any],
