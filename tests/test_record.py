@@ -53,7 +53,8 @@ def test_intake_page_uses_nurse_wording_and_keeps_why_we_ask(client):
 
 
 def test_missing_intake_answers_are_listed_by_field_name(client):
-    page = text(client.post("/intake", data=form_encode({"red_flags": ["none"]})))
+    page = text(client.post("/intake", data=form_encode({"red_flags": ["none"]}),
+                            follow_redirects=True))
     summary = page[page.index('id="error-summary"'): page.index("</ul>")]
     assert '<a href="#symptom_duration-0">Duration</a>' in summary
     assert page.count("Not answered yet.") == summary.count("<li>")
@@ -137,8 +138,9 @@ def test_a_call_that_ends_early_is_saved_as_incomplete(client):
 
 
 def test_an_early_call_still_rejects_bad_values(client):
-    response = client.post("/intake", data={"red_flags": ["nonsense"], "incomplete": "1"})
-    assert response.status_code == 422
+    response = client.post("/intake", data={"red_flags": ["nonsense"], "incomplete": "1"},
+                           follow_redirects=True)
+    assert [r.status_code for r in response.history] == [303] and response.status_code == 422
 
 
 def test_new_call_starts_a_new_reference(client):

@@ -450,19 +450,20 @@ def test_the_call_page_holds_the_record_to_copy_with_the_outcome_and_note(
     page's script (static/record.js) to fill as the outcome and note are typed, and
     without a script, the outcome and note the form post carries."""
     sid, code = sent(1)
-    shown = page(nurse_client, f"/staff/submissions/{sid}/call")
-    record = _call_record(shown)
+    call_page = page(nurse_client, f"/staff/submissions/{sid}/call")
+    record = _call_record(call_page)
     assert record.startswith("Spine screening call, ") and f"taken by {nurse.email}\n" in record
     assert f"Reference: {grouped(code)}" in record and "Outcome: Contacted\n" in record
     assert "Note:" not in record and record.rstrip().endswith(record_disclaimer())
     for attribute in ('data-live-record', 'data-outcome="Outcome: {outcome}"',
                       'data-note="Note: {note}"', 'data-no-outcome="new"',
                       'data-record="outcome"', 'data-record="note"', "/static/record.js"):
-        assert attribute in shown, attribute
+        assert attribute in call_page, attribute
     form = {k: v for k, v in COMPLETE_ANSWERS.items() if k != "symptom_duration"} | {
         "outcome-status": "booked", "call-note": "consult booked 12 Dec with Dr Ruiz"}
-    refused = nurse_client.post(f"/staff/submissions/{sid}/call", data=form)
-    assert refused.status_code == 422
+    posted = nurse_client.post(f"/staff/submissions/{sid}/call", data=form)
+    refused = shown(nurse_client, posted)
+    assert (posted.status_code, refused.status_code) == (303, 422)
     record = _call_record(refused.get_data(as_text=True))
     assert "Outcome: Booked\nNote: consult booked 12 Dec with Dr Ruiz\n" in record
 
