@@ -149,15 +149,51 @@ def test_saving_shows_the_code_once_and_clears_this_browser(client):
     text = main_text(shown)
     assert f"{BASE_URL}/continue#{code}" in text  # the code after "#": never sent to a server
     assert f'href="{BASE_URL}/continue#{code}"' in shown.get_data(as_text=True)
-    for words in ("shown only this once", "Nobody at Riverside Spine can open your saved",
+    for words in ("no longer shown here", "Nobody at Riverside Spine can open your saved",
                   "A lost code cannot be recovered", "The code works once",
                   f"It works until {until}", "cleared from this browser now"):
         assert words in text
+    assert "Pressing “I have my code” clears this browser" in text
+    with client.session_transaction() as session:
+        assert set(session) <= {"lang", "_flashes", "saved_for_later", "csrf_token"}
+    assert client.get(f"/step/{MIDDLE}").location == "/"  # the answers left with the save
+    assert CODE.search(client.get("/saved").get_data(as_text=True)).group(1) == code
+    done = client.post("/saved", data={})
+    assert (done.status_code, done.location) == (303, "/")
     with client.session_transaction() as session:
         assert set(session) <= {"lang", "_flashes"}, dict(session)
     again = client.get("/saved")
     assert again.status_code == 410 and code not in again.get_data(as_text=True)
-    assert client.get(f"/step/{MIDDLE}").location == "/"  # the answers left with the save
+
+
+def test_the_code_survives_the_language_link_and_a_reload_until_done(client):
+    """The language link, a reload, a discarded tab: the same code, in Spanish; "I have
+    my code" ends it."""
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    code = save_here(client)
+    spanish = client.get("/saved?lang=es", follow_redirects=True)
+    assert spanish.status_code == 200
+    assert CODE.search(spanish.get_data(as_text=True)).group(1) == code
+    assert "Tengo mi código" in spanish.get_data(as_text=True)
+    assert CODE.search(client.get("/saved").get_data(as_text=True)).group(1) == code
+    assert client.post("/saved", data={}).location == "/"
+    assert client.get("/saved").status_code == 410
+    assert client.post("/continue", data={"code": code}).location == f"/step/{MIDDLE}"
+
+
+def test_the_code_leaves_the_browser_after_fifteen_minutes(client):
+    from screener.web.saving import SHOWN_FOR
+
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    code = save_here(client)
+    with client.session_transaction() as session:
+        until = session["saved_for_later"]["until"]
+        assert 0 < until - datetime.now(UTC).timestamp() <= SHOWN_FOR
+        session["saved_for_later"]["until"] = datetime.now(UTC).timestamp() - 1
+    gone = client.get("/saved")
+    assert gone.status_code == 410 and code not in gone.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "saved_for_later" not in session
 
 
 def test_coming_back_restores_into_a_fresh_session_on_the_first_page_not_done(client):

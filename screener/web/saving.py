@@ -7,8 +7,11 @@ pages, clears the session after a save (a shared computer keeps nothing) and res
 answers into a fresh one. The code never appears in an address the server sees: the link
 carries it after ``#`` (browsers never send that part), and a few lines of script copy it
 into the form; without script the patient types it. The code rides in the encrypted
-session cookie only between the save and the one page that shows it. Wrong codes are
-answered alike, whether or not the code ever existed, and counted per client address.
+session cookie from the save until the patient presses "I have my code" (which clears
+the session: a shared computer keeps nothing) or for ``SHOWN_FOR`` at most, so a reload,
+the language link or a phone's discarded tab still shows it. Every try of a code is
+counted per client address (one atomic hit), and wrong codes are answered alike, whether
+or not the code ever existed.
 """
 
 from __future__ import annotations
@@ -61,6 +64,9 @@ log = logging.getLogger("screener.saving")
 bp = Blueprint("saving", __name__)
 
 SHOWN_KEY, REFUSED_KEY = "saved_for_later", "resume_refused"
+# How long the code stays showable in this browser after the save, at most: enough to
+# switch language, reload or come back to a discarded tab; "I have my code" ends it sooner.
+SHOWN_FOR = 15 * 60
 EMAIL_MAX = 254
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 UNAVAILABLE = (SQLAlchemyError, SchemaBehind, WrongDataKeys)  # said on the page, never a 500
@@ -127,7 +133,7 @@ def _expiry_words(days: int) -> str:
 @bp.route("/save", methods=["GET", "POST"])
 def save() -> Any:
     state = load_state()
-    if state is None and SHOWN_KEY in session:  # a second click of the button: the code
+    if state is None and _shown() is not None:  # a second click of the button: the code
         return redirect(url_for(".saved"), 303)  # from the first, still to be shown
     if state is None or not state.answers:
         if not getattr(session, "timed_out", False):  # that note says it already
@@ -172,7 +178,8 @@ def save() -> Any:
     # A shared computer keeps nothing: the answers leave this browser with the save.
     clear_state()
     session.pop("csrf_token", None)
-    session[SHOWN_KEY] = {"code": shown, "emailed": emailed}
+    session[SHOWN_KEY] = {"code": shown, "emailed": emailed,
+                          "until": time.time() + SHOWN_FOR}
     return redirect(url_for(".saved"), 303)
 
 
@@ -181,16 +188,39 @@ def _return_link(shown: str) -> str:
     return f"{configured_url('saving.resume')}#{shown}"
 
 
+def _shown() -> dict[str, Any] | None:
+    """The code still to be shown in this browser, or None (never saved here, "I have my
+    code" pressed, or ``SHOWN_FOR`` gone by: then it leaves the session now)."""
+    record = session.get(SHOWN_KEY)
+    if (isinstance(record, dict) and isinstance(record.get("code"), str)
+            and isinstance(record.get("until"), int | float) and record["until"] > time.time()):
+        return record
+    session.pop(SHOWN_KEY, None)
+    return None
+
+
 @bp.get("/saved")
 def saved() -> Any:
-    """The code, once: a reload or a later visit finds it gone."""
-    record = session.pop(SHOWN_KEY, None)
-    if not isinstance(record, dict) or not isinstance(record.get("code"), str):
+    """The code, until "I have my code" or ``SHOWN_FOR``: a reload, the language link or
+    a discarded tab shows it again; afterwards it is gone from this browser."""
+    record = _shown()
+    if record is None:
         return render_template("saved.html", code=None), 410
     days = current_app.config["SAVE_RETURN_DAYS"]
-    return render_template("saved.html", code=record["code"],
+    return render_template("saved.html", code=record["code"], form=FlaskForm(),
                            link=_return_link(record["code"]), until=_expiry_words(days),
                            emailed=record.get("emailed"))
+
+
+@bp.post("/saved")
+def saved_done() -> Response:
+    """ "I have my code": the code leaves this browser (a shared computer keeps nothing)."""
+    if not FlaskForm().validate():  # CSRF: the page again, the code still there
+        return redirect(url_for(".saved"), 303)
+    clear_state()
+    session.pop(SHOWN_KEY, None)
+    flash(gettext("Your code is no longer shown in this browser."))
+    return redirect(url_for("patient.landing"), 303)
 
 
 def _email_link(address: str, shown: str, days: int) -> bool:
