@@ -463,3 +463,38 @@ def test_emails_of_the_link_are_limited_per_address(make_app, inbox, smtp_port):
     assert sent == [303, 303, 429] and len(inbox.messages) == 2
     assert WizardActions(client).session_answers()  # the refused one kept its answers
     assert client.post(f"/save?back=/step/{MIDDLE}", data={}).location == "/saved"  # no email
+
+
+@pytest.mark.parametrize("token", ["stale-or-forged", None])
+def test_a_form_open_too_long_comes_back_calmly_never_start_again(make_app, token):
+    """The form's token expired (WTF_CSRF_TIME_LIMIT, an idle session) or is absent: the
+    post comes back to its own form by GET with a calm word; the code still works."""
+    app = make_app()
+    client = app.test_client()
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    app.config["WTF_CSRF_ENABLED"] = True  # from here on, as in production
+    page = client.get(f"/save?back=/step/{MIDDLE}").get_data(as_text=True)
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    sent = {} if token is None else {"csrf_token": token}
+    refused = client.post(f"/save?back=/step/{MIDDLE}", data=sent)
+    assert (refused.status_code, refused.location) == (303, f"/save?back=/step/{MIDDLE}")
+    again = client.get(refused.location)
+    assert again.status_code == 422
+    assert "This page was open a long time. Please press the button again." in main_text(again)
+    assert "start again" not in main_text(again).lower()
+    assert client.post(f"/save?back=/step/{MIDDLE}",
+                       data={"csrf_token": fresh}).location == "/saved"
+    code = CODE.search(client.get("/saved").get_data(as_text=True)).group(1)
+
+    client.get("/continue")
+    refused = client.post("/continue", data={"code": code} | sent)
+    assert (refused.status_code, refused.location) == (303, "/continue")
+    form = client.get("/continue")
+    assert form.status_code == 422
+    text = main_text(form)
+    assert "This page was open a long time. Please type your code again." in text
+    assert "start again" not in text.lower().replace("you can start again", "")
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      form.get_data(as_text=True)).group(1)
+    back = client.post("/continue", data={"code": code, "csrf_token": fresh})
+    assert back.location == f"/step/{MIDDLE}"  # the code was still valid

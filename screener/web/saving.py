@@ -40,6 +40,7 @@ from flask import (
 )
 from flask_babel import format_date, gettext, refresh
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from limits import parse
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import StringField
@@ -74,6 +75,8 @@ WRONG_CODES = "save-return-wrong-code"  # the limiter's name for wrong codes per
 
 NOT_OPENED = N_("We could not open a saved screening with this code. Check it and try "
                 "again. A code works only once and only until the date you were given.")
+OPEN_LONG = {"resume": N_("This page was open a long time. Please type your code again."),
+             "save": N_("This page was open a long time. Please press the button again.")}
 WELCOME_BACK = N_("Welcome back. Your answers are here again, and the saved copy is "
                   "deleted. Please go on where you stopped.")
 
@@ -106,6 +109,20 @@ def init_saving(app: Flask) -> None:
 def offer() -> dict[str, Any]:
     return {"save_return_enabled": current_app.config["SAVE_RETURN"],
             "save_return_days": current_app.config["SAVE_RETURN_DAYS"]}
+
+
+@bp.errorhandler(CSRFError)
+def form_open_too_long(_exc: CSRFError) -> Response:
+    """A refused post here (the form's token expired with ``WTF_CSRF_TIME_LIMIT`` or went
+    with an idle session) comes back to its own form by GET with a calm word, never
+    "start again": a code is still valid, and a save's answers are still in the session
+    (or, after a time-out, the save page says there is nothing to save)."""
+    if request.endpoint == "saving.saved_done":
+        return redirect(url_for(".saved"), 303)  # the code still shown, a fresh button
+    if request.endpoint == "saving.save":
+        back = local_path(request.args.get("back"), url_for("patient.landing"))
+        return _refuse("save", {"form": gettext(OPEN_LONG["save"])}, back=back)
+    return _refuse("resume", {"form": gettext(OPEN_LONG["resume"])})
 
 
 @bp.before_request
@@ -153,8 +170,8 @@ def save() -> Any:
     form = SaveForm()
     if current_app.config["RATELIMIT_ENABLED"]:
         limit_client("save-address", current_app.config["HANDOFF_ADDRESS_RATE_LIMIT"])
-    if not form.validate():  # CSRF
-        return _refuse("save", {"form": gettext("Please try again.")}, back=back)
+    if not form.validate():  # CSRF (CSRFProtect refuses first: ``form_open_too_long``)
+        return _refuse("save", {"form": gettext(OPEN_LONG["save"])}, back=back)
     address = (form.email.data or "").strip() if _emails() else ""
     if address and (len(address) > EMAIL_MAX or not _EMAIL.fullmatch(address)):
         # What was typed is not kept, not even in the cookie: it is typed again.
@@ -262,8 +279,8 @@ def resume() -> Any:
                                unavailable=unavailable), (
             503 if unavailable else 422 if errors else 200)
     form = ResumeForm()
-    if not form.validate():  # CSRF
-        return _refuse("resume", {"form": gettext("Please try again.")})
+    if not form.validate():  # CSRF (CSRFProtect refuses first: ``form_open_too_long``)
+        return _refuse("resume", {"form": gettext(OPEN_LONG["resume"])})
     typed = (form.code.data or "")[:40]
     if not typed.strip():
         return _refuse("resume", {"code": gettext("Enter the return code you were given.")})
