@@ -38,7 +38,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, gettext, refresh
+from flask_babel import format_date, format_time, gettext, refresh
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from limits import parse
@@ -71,7 +71,7 @@ SHOWN_FOR = 15 * 60
 EMAIL_MAX = 254
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 UNAVAILABLE = (SQLAlchemyError, SchemaBehind, WrongDataKeys)  # said on the page, never a 500
-WRONG_CODES = "save-return-wrong-code"  # the limiter's name for wrong codes per address
+TRIED_CODES = "save-return-code"  # the limiter's name for codes tried per address
 
 NOT_OPENED = N_("We could not open a saved screening with this code. Check it and try "
                 "again. A code works only once and only until the date you were given.")
@@ -177,9 +177,6 @@ def save() -> Any:
         # What was typed is not kept, not even in the cookie: it is typed again.
         return _refuse("save", {"email": gettext(
             "Enter an email address like name@example.com, or leave it empty.")}, back=back)
-    if address and current_app.config["RATELIMIT_ENABLED"]:
-        # The clinic's mail server writes to any address typed: few per client address.
-        limit_client("save-email", current_app.config["SAVE_RETURN_RATE_LIMIT"])
     try:
         _store_ready()
         code = screening().save_for_later(state.answers, state.done, current_locale(), days)
@@ -191,12 +188,16 @@ def save() -> Any:
         return _refuse("save", {}, unavailable=True, back=back)
     count_event("saved")
     shown = format_code(code)
-    emailed = _email_link(address, shown, days) if address else None
+    # The clinic's mail server writes to any address typed: few per client address. Past
+    # that the code is saved all the same and shown; only the email waits.
+    email_wait = _over_limit("save-email") if address else 0
+    emailed = _email_link(address, shown, days) if address and not email_wait else None
     # A shared computer keeps nothing: the answers leave this browser with the save.
     clear_state()
     session.pop("csrf_token", None)
     session[SHOWN_KEY] = {"code": shown, "emailed": emailed,
-                          "until": time.time() + SHOWN_FOR}
+                          "until": time.time() + SHOWN_FOR,
+                          "email_wait": _wait_words(email_wait) if email_wait else None}
     return redirect(url_for(".saved"), 303)
 
 
@@ -226,7 +227,7 @@ def saved() -> Any:
     days = current_app.config["SAVE_RETURN_DAYS"]
     return render_template("saved.html", code=record["code"], form=FlaskForm(),
                            link=_return_link(record["code"]), until=_expiry_words(days),
-                           emailed=record.get("emailed"))
+                           emailed=record.get("emailed"), email_wait=record.get("email_wait"))
 
 
 @bp.post("/saved")
@@ -284,7 +285,7 @@ def resume() -> Any:
     typed = (form.code.data or "")[:40]
     if not typed.strip():
         return _refuse("resume", {"code": gettext("Enter the return code you were given.")})
-    wait = _wrong_codes_wait()
+    wait = _over_limit(TRIED_CODES)  # every try, right or wrong: one atomic count
     if wait:
         return _too_many(wait)
     try:
@@ -295,7 +296,6 @@ def resume() -> Any:
                     type(exc).__name__)
         return _refuse("resume", {}, unavailable=True)
     if resumed is None:
-        _count_wrong_code()
         return _refuse("resume", {"code": gettext(NOT_OPENED)})
     count_event("resumed")
     return _restore(resumed)
@@ -319,31 +319,31 @@ def _restore(resumed: Resumed) -> Response:
                     else url_for("patient.review"), 303)
 
 
-def _limit() -> Any:
-    return parse(current_app.config["SAVE_RETURN_RATE_LIMIT"])
-
-
-def _wrong_codes_wait() -> int:
-    """Seconds this client must wait after too many wrong codes; 0 when it may try. Only
-    wrong codes count, so a waiting room's patients who come back are never held up."""
+def _over_limit(name: str) -> int:
+    """Count this request against ``SAVE_RETURN_RATE_LIMIT`` for its client address under
+    ``name``, in one atomic hit (a check, then a count, would let simultaneous requests
+    through together); 0 when within it, else the seconds until the window resets."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return 0
     window = current_app.extensions["screener.ratelimit"]
+    limit = parse(current_app.config["SAVE_RETURN_RATE_LIMIT"])
     client = client_key(request.remote_addr)
-    if window.test(_limit(), WRONG_CODES, client):
+    if window.hit(limit, name, client):
         return 0
-    reset = window.get_window_stats(_limit(), WRONG_CODES, client).reset_time
+    reset = window.get_window_stats(limit, name, client).reset_time
     return max(1, math.ceil(reset - time.time()))
 
 
-def _count_wrong_code() -> None:
-    if current_app.config["RATELIMIT_ENABLED"]:
-        current_app.extensions["screener.ratelimit"].hit(
-            _limit(), WRONG_CODES, client_key(request.remote_addr))
+def _wait_words(seconds: int) -> dict[str, str]:
+    """The real wait as people read it: minutes, and the time on the clinic's clock."""
+    ends = datetime.now(UTC) + timedelta(seconds=seconds)
+    return {"minutes": str(max(1, math.ceil(seconds / 60))),
+            "time": format_time(ends.astimezone(ZoneInfo(current_app.config["TIMEZONE"])),
+                                "short")}
 
 
 def _too_many(wait: int) -> Response:
-    response = Response(render_template("resume_wait.html"), 429)
+    response = Response(render_template("resume_wait.html", wait=_wait_words(wait)), 429)
     response.headers["Retry-After"] = str(wait)
     return response
 
