@@ -536,3 +536,14 @@ def savecode_tail(n: int) -> str:
     from screener.store.savecode import ALPHABET
 
     return ALPHABET[n] * 4
+
+
+def test_a_schema_behind_names_saved_screenings_when_they_need_it(tmp_path):
+    """Saving on, the handoff off: start-up names what needs the database."""
+    from screener.store.db import SchemaBehind
+
+    with pytest.raises(SchemaBehind) as refused:
+        create_app(SAVE_CONFIG | {"DATABASE_URL": f"sqlite:///{tmp_path}/empty.db"})
+    assert "The database for saved screenings" in str(refused.value)
+    assert "handoff" not in str(refused.value)
+    assert "screener db upgrade" in str(refused.value)

@@ -26,10 +26,10 @@ from screener.cli import main
 from screener.service.saving import Note, NotSavable, payload_for, restore
 from screener.service.screening import Screening
 from screener.store import savecode
+from screener.store import saved as saved_module
 from screener.store.codebox import KDF, KdfParams, Sealed, open_sealed
 from screener.store.crypto import Cipher
 from screener.store.models import SavedScreening
-from screener.store import saved as saved_module
 from screener.store.saved import LOOKUP_KDF, lookup_key, lookup_salt
 from screener.store.service import Store
 from screener.usage import UsageCounts

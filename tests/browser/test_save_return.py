@@ -141,3 +141,13 @@ def test_espanol_shows_the_same_code_and_i_have_my_code_clears_it(page, save_ser
     page.goto(base + "/saved")
     expect(page.locator("[data-return-code]")).to_have_count(0)
     assert code not in page.locator("main").inner_text()
+
+
+def test_a_malformed_fragment_breaks_no_script(page, save_server):
+    """``#%`` cannot be decoded: the form is still there to type in, no script error."""
+    base, _ = save_server
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{base}/continue#%E0%A4%A")
+    expect(page.get_by_label("Your return code")).to_have_value("")
+    assert errors == []
