@@ -38,9 +38,11 @@ $(VENV)/.runtime: pyproject.toml hatch_build.py $(TRANSLATIONS) | $(BIN)/python
 	touch $@
 
 # A local trial over plain HTTP: the session cookie cannot be secure-only here.
-# With SCREENER_HANDOFF=true, the SQLite database in the instance folder is migrated first.
+# With SCREENER_HANDOFF=true or SCREENER_SAVE_RETURN=true (both use the database), the
+# SQLite database in the instance folder is migrated first.
 run: $(VENV)/.runtime
-	@case "$${SCREENER_HANDOFF:-}" in true|1|yes|on) $(BIN)/screener db upgrade;; esac
+	@for flag in "$${SCREENER_HANDOFF:-}" "$${SCREENER_SAVE_RETURN:-}"; do \
+	  case "$$flag" in true|1|yes|on) $(BIN)/screener db upgrade; break;; esac; done
 	SCREENER_SECRET_KEY="$${SCREENER_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \
 	SCREENER_SESSION_COOKIE_SECURE="$${SCREENER_SESSION_COOKIE_SECURE:-false}" \
 	  $(BIN)/flask --app screener.wsgi:app run --host $(HOST) --port $(PORT)

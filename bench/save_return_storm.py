@@ -1,6 +1,6 @@
 """Benchmark: a wrong-code storm against "Continue a saved screening", as a client sees it.
 
-Run: .venv/bin/python bench/save_return_storm.py [--tries 200] [--limit "10 per hour"]
+Run: .venv/bin/python bench/save_return_storm.py [--tries 200] [--limit "60 per hour"]
 
 Posts ``--tries`` random codes to ``/continue`` through the app (in process, a fresh SQLite
 file, the limiter in memory), each from a new address inside one IPv6 /64 (a host can pick
@@ -26,7 +26,7 @@ from screener.store.savecode import ALPHABET
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tries", type=int, default=200)
-    parser.add_argument("--limit", default="10 per hour")
+    parser.add_argument("--limit", default="60 per hour")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'screener.db'}"
@@ -49,7 +49,7 @@ def main() -> None:
 
         one_net = storm([f"2001:db8:7:7:{secrets.randbits(16):x}::{n:x}"
                          for n in range(args.tries)])
-        print(f"limit {args.limit!r} on wrong codes per client")
+        print(f"limit {args.limit!r} on codes tried per client")
         print(f"one IPv6 /64, {args.tries} wrong codes from {args.tries} addresses in it: "
               f"answered {one_net[303]}, held {one_net[429]}")
         print(f"then another /64: answered {storm(['2001:db8:7:8::1'])[303]} of 1")

@@ -133,10 +133,10 @@ class Settings(BaseSettings):
     HANDOFF_RATE_LIMIT: RateLimit = "20 per hour"
     HANDOFF_ADDRESS_RATE_LIMIT: RateLimit = "300 per hour"
     # Save and come back later: answers kept encrypted under a code only the patient holds,
-    # for this many days; wrong codes (and, apart, link emails) per client address.
+    # for this many days; codes tried, right or wrong (and, apart, link emails) per client address.
     SAVE_RETURN: bool = False
     SAVE_RETURN_DAYS: int = Field(7, ge=1, le=90)
-    SAVE_RETURN_RATE_LIMIT: RateLimit = "10 per hour"
+    SAVE_RETURN_RATE_LIMIT: RateLimit = "60 per hour"
     # The staff area's own cookie (path /staff): signed out after this long idle or in all.
     STAFF_SESSION_IDLE_MINUTES: Minutes = 15
     STAFF_SESSION_MAX_MINUTES: Minutes = 480

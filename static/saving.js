@@ -5,7 +5,12 @@
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
     var field = document.querySelector("[data-code-from-link]");
-    var given = decodeURIComponent(window.location.hash.slice(1));
+    var given = "";
+    try {
+      given = decodeURIComponent(window.location.hash.slice(1));
+    } catch (malformed) {  /* a "#%" typed or cut: no code, the patient types it */
+      given = "";
+    }
     if (field && /^[0-9A-Za-z -]{12,20}$/.test(given)) {
       field.value = given;
       history.replaceState(null, "", window.location.pathname + window.location.search);

@@ -5,7 +5,9 @@ codes answered alike and limited per address, the email to oneself, the privacy 
 from __future__ import annotations
 
 import logging
+import math
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -149,15 +151,51 @@ def test_saving_shows_the_code_once_and_clears_this_browser(client):
     text = main_text(shown)
     assert f"{BASE_URL}/continue#{code}" in text  # the code after "#": never sent to a server
     assert f'href="{BASE_URL}/continue#{code}"' in shown.get_data(as_text=True)
-    for words in ("shown only this once", "Nobody at Riverside Spine can open your saved",
+    for words in ("no longer shown here", "Nobody at Riverside Spine can open your saved",
                   "A lost code cannot be recovered", "The code works once",
                   f"It works until {until}", "cleared from this browser now"):
         assert words in text
+    assert "Pressing “I have my code” clears this browser" in text
+    with client.session_transaction() as session:
+        assert set(session) <= {"lang", "_flashes", "saved_for_later", "csrf_token"}
+    assert client.get(f"/step/{MIDDLE}").location == "/"  # the answers left with the save
+    assert CODE.search(client.get("/saved").get_data(as_text=True)).group(1) == code
+    done = client.post("/saved", data={})
+    assert (done.status_code, done.location) == (303, "/")
     with client.session_transaction() as session:
         assert set(session) <= {"lang", "_flashes"}, dict(session)
     again = client.get("/saved")
     assert again.status_code == 410 and code not in again.get_data(as_text=True)
-    assert client.get(f"/step/{MIDDLE}").location == "/"  # the answers left with the save
+
+
+def test_the_code_survives_the_language_link_and_a_reload_until_done(client):
+    """The language link, a reload, a discarded tab: the same code, in Spanish; "I have
+    my code" ends it."""
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    code = save_here(client)
+    spanish = client.get("/saved?lang=es", follow_redirects=True)
+    assert spanish.status_code == 200
+    assert CODE.search(spanish.get_data(as_text=True)).group(1) == code
+    assert "Tengo mi código" in spanish.get_data(as_text=True)
+    assert CODE.search(client.get("/saved").get_data(as_text=True)).group(1) == code
+    assert client.post("/saved", data={}).location == "/"
+    assert client.get("/saved").status_code == 410
+    assert client.post("/continue", data={"code": code}).location == f"/step/{MIDDLE}"
+
+
+def test_the_code_leaves_the_browser_after_fifteen_minutes(client):
+    from screener.web.saving import SHOWN_FOR
+
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    code = save_here(client)
+    with client.session_transaction() as session:
+        until = session["saved_for_later"]["until"]
+        assert 0 < until - datetime.now(UTC).timestamp() <= SHOWN_FOR
+        session["saved_for_later"]["until"] = datetime.now(UTC).timestamp() - 1
+    gone = client.get("/saved")
+    assert gone.status_code == 410 and code not in gone.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "saved_for_later" not in session
 
 
 def test_coming_back_restores_into_a_fresh_session_on_the_first_page_not_done(client):
@@ -220,8 +258,9 @@ def test_red_flags_are_asked_again_after_a_day(client, save_app):
                                                  ("2001:db8:1:2::beef", True),
                                                  ("2001:db8:1:3::1", False)])
 def test_a_wrong_code_storm_is_limited_per_address(make_app, neighbour, held):
-    """N wrong codes are answered calmly; the N+1th waits (429, Retry-After); a right code
-    before that does not count; another address in the same IPv6 /64 waits too."""
+    """N codes tried are answered (a right one counts too: each works once); the N+1th
+    waits (429, Retry-After, the real wait in words); another address in the same IPv6
+    /64 waits too."""
     app = make_app(RATELIMIT_ENABLED=True, SAVE_RETURN_RATE_LIMIT="5 per hour")
     attacker = app.test_client()
     attacker.environ_base["REMOTE_ADDR"] = "2001:db8:1:2::1"
@@ -229,11 +268,13 @@ def test_a_wrong_code_storm_is_limited_per_address(make_app, neighbour, held):
     code = save_here(attacker)
     assert attacker.post("/continue", data={"code": code}).location == f"/step/{MIDDLE}"
     tried = [attacker.post("/continue", data={"code": f"K7QM-3XPA-9HW{n}"}).status_code
-             for n in range(5)]
-    assert tried == [303] * 5
+             for n in range(4)]
+    assert tried == [303] * 4
     stopped = attacker.post("/continue", data={"code": "K7QM-3XPA-9HWX"})
-    assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
+    wait = int(stopped.headers["Retry-After"])
+    assert stopped.status_code == 429 and 3500 < wait <= 3600
     assert "Please wait before trying again" in main_text(stopped)
+    assert f"(in about {math.ceil(wait / 60)} min)" in main_text(stopped)
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = neighbour
     assert other.post("/continue", data={"code": "K7QM-3XPA-9HWX"}).status_code == (
@@ -424,6 +465,85 @@ def test_emails_of_the_link_are_limited_per_address(make_app, inbox, smtp_port):
         WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
         sent.append(client.post(f"/save?back=/step/{MIDDLE}",
                                 data={"email": "someone@example.org"}).status_code)
-    assert sent == [303, 303, 429] and len(inbox.messages) == 2
-    assert WizardActions(client).session_answers()  # the refused one kept its answers
-    assert client.post(f"/save?back=/step/{MIDDLE}", data={}).location == "/saved"  # no email
+    assert sent == [303, 303, 303] and len(inbox.messages) == 2
+    shown = client.get("/saved")  # the third: saved and shown, only the email waits
+    assert CODE.search(shown.get_data(as_text=True))
+    text = main_text(shown)
+    assert "We did not send the email" in text
+    assert "Your code is saved and works without the email" in text
+    assert re.search(r"in about (59|60) min", text)
+
+
+@pytest.mark.parametrize("token", ["stale-or-forged", None])
+def test_a_form_open_too_long_comes_back_calmly_never_start_again(make_app, token):
+    """The form's token expired (WTF_CSRF_TIME_LIMIT, an idle session) or is absent: the
+    post comes back to its own form by GET with a calm word; the code still works."""
+    app = make_app()
+    client = app.test_client()
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    app.config["WTF_CSRF_ENABLED"] = True  # from here on, as in production
+    page = client.get(f"/save?back=/step/{MIDDLE}").get_data(as_text=True)
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    sent = {} if token is None else {"csrf_token": token}
+    refused = client.post(f"/save?back=/step/{MIDDLE}", data=sent)
+    assert (refused.status_code, refused.location) == (303, f"/save?back=/step/{MIDDLE}")
+    again = client.get(refused.location)
+    assert again.status_code == 422
+    assert "This page was open a long time. Please press the button again." in main_text(again)
+    assert "start again" not in main_text(again).lower()
+    assert client.post(f"/save?back=/step/{MIDDLE}",
+                       data={"csrf_token": fresh}).location == "/saved"
+    code = CODE.search(client.get("/saved").get_data(as_text=True)).group(1)
+
+    client.get("/continue")
+    refused = client.post("/continue", data={"code": code} | sent)
+    assert (refused.status_code, refused.location) == (303, "/continue")
+    form = client.get("/continue")
+    assert form.status_code == 422
+    text = main_text(form)
+    assert "This page was open a long time. Please type your code again." in text
+    assert "start again" not in text.lower().replace("you can start again", "")
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      form.get_data(as_text=True)).group(1)
+    back = client.post("/continue", data={"code": code, "csrf_token": fresh})
+    assert back.location == f"/step/{MIDDLE}"  # the code was still valid
+
+
+@pytest.mark.parametrize("limit", [10])
+def test_simultaneous_tries_are_counted_atomically(make_app, limit):
+    """N + 1 codes posted at once from one address: exactly N are answered, one waits (a
+    check, then a count, let them all through)."""
+    app = make_app(RATELIMIT_ENABLED=True, SAVE_RETURN_RATE_LIMIT=f"{limit} per hour")
+    barrier = threading.Barrier(limit + 1)
+    statuses: list[int] = []
+
+    def attempt(n: int) -> None:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+        code = "K7QM-3XPA-" + savecode_tail(n)
+        barrier.wait()
+        statuses.append(client.post("/continue", data={"code": code}).status_code)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(limit + 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [303] * limit + [429]
+
+
+def savecode_tail(n: int) -> str:
+    from screener.store.savecode import ALPHABET
+
+    return ALPHABET[n] * 4
+
+
+def test_a_schema_behind_names_saved_screenings_when_they_need_it(tmp_path):
+    """Saving on, the handoff off: start-up names what needs the database."""
+    from screener.store.db import SchemaBehind
+
+    with pytest.raises(SchemaBehind) as refused:
+        create_app(SAVE_CONFIG | {"DATABASE_URL": f"sqlite:///{tmp_path}/empty.db"})
+    assert "The database for saved screenings" in str(refused.value)
+    assert "handoff" not in str(refused.value)
+    assert "screener db upgrade" in str(refused.value)

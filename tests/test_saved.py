@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,10 +26,11 @@ from screener.cli import main
 from screener.service.saving import Note, NotSavable, payload_for, restore
 from screener.service.screening import Screening
 from screener.store import savecode
+from screener.store import saved as saved_module
 from screener.store.codebox import KDF, KdfParams, Sealed, open_sealed
 from screener.store.crypto import Cipher
 from screener.store.models import SavedScreening
-from screener.store.saved import lookup_key
+from screener.store.saved import LOOKUP_KDF, lookup_key, lookup_salt
 from screener.store.service import Store
 from screener.usage import UsageCounts
 
@@ -217,6 +219,36 @@ def test_saves_made_under_an_old_data_key_are_found_after_a_new_one_is_put_first
         rotated.dispose()
 
 
+def test_every_guess_at_the_lookup_id_costs_a_scrypt_even_with_the_keys(store):
+    """The lookup id is HMAC(lookup key, scrypt(code, the clinic's lookup salt)), never a
+    fast HMAC of the code itself: whoever holds the keys and the table pays a memory-hard
+    derivation (the seal's parameters) per guess."""
+    code = store.saved.save({"answers": {"pain_score": 2}}, DAYS, T0)
+    stored = [value for name, value in every_column(store) if name == "lookup"]
+    key, salt = lookup_key(TEST_DATA_KEYS[0]), lookup_salt(TEST_DATA_KEYS[0])
+    assert LOOKUP_KDF == KDF and LOOKUP_KDF.memory >= 16 * 2 ** 20
+    assert stored == [hmac.new(key, KDF.derive(code, salt), hashlib.sha256).hexdigest()]
+    assert stored != [hmac.new(key, code.encode(), hashlib.sha256).hexdigest()]
+    assert lookup_salt(TEST_DATA_KEYS[0]) != lookup_salt(TEST_DATA_KEYS[1])
+
+
+def test_the_row_is_deleted_and_committed_before_it_is_opened(store, monkeypatch):
+    """The scrypt that opens the payload runs after the commit: no write lock is held
+    through it (SQLite), and the row is gone even if it then does not open."""
+    code = store.saved.save({"answers": {"pain_score": 5}}, DAYS, T0)
+    seen_by_others: list[int] = []
+
+    def opening(*args: Any) -> Any:
+        with store.engine.connect() as other:
+            seen_by_others.append(other.exec_driver_sql(
+                "SELECT count(*) FROM saved_screenings").scalar_one())
+        return open_sealed(*args)
+
+    monkeypatch.setattr(saved_module, "open_sealed", opening)
+    assert store.saved.take(code, T0) == {"answers": {"pain_score": 5}}
+    assert seen_by_others == [0]
+
+
 def every_column(store: Store) -> list[tuple[str, Any]]:
     with store.engine.connect() as connection:
         result = connection.exec_driver_sql("SELECT * FROM saved_screenings")
@@ -264,6 +296,7 @@ def test_the_table_holds_no_answer_no_code_and_nothing_that_opens_without_the_co
                    if reading(value).isascii())
     server_keys = [base64.urlsafe_b64decode(k) for k in TEST_DATA_KEYS]
     server_keys += [lookup_key(k) for k in TEST_DATA_KEYS]
+    server_keys += [KDF.derive(code, lookup_salt(k)) for k in TEST_DATA_KEYS]
     server_keys += [hashlib.sha256(bound).digest(), bytes.fromhex(row["lookup"])]
     for key in server_keys:
         with pytest.raises(InvalidTag):

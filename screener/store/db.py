@@ -99,12 +99,13 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def check_schema(engine: Engine) -> None:
-    """Raise SchemaBehind unless the database is at the newest migration."""
+def check_schema(engine: Engine, needed_by: str = "the handoff") -> None:
+    """Raise SchemaBehind unless the database is at the newest migration; the message
+    names what needs the database (``needed_by``: the handoff, saved screenings)."""
     current, head = current_revision(engine), head_revision()
     if current != head:
         raise SchemaBehind(
-            f"The handoff database ({database_label(engine)}) is at "
+            f"The database for {needed_by} ({database_label(engine)}) is at "
             f"schema {current or 'none (empty)'}, but this version needs {head}. "
             f"Run: {UPGRADE_COMMAND}")
 

@@ -53,6 +53,8 @@ class Store:
         self._checked = False
         self._lock = threading.Lock()
 
+    needed_by = "the handoff"  # what the messages say needs this database
+
     def ensure_ready(self, keys: bool = True) -> None:
         """Raise SchemaBehind, WrongDataKeys (or a database error) unless the schema is
         current and, with ``keys``, the configured keys open what is stored."""
@@ -60,7 +62,7 @@ class Store:
             return
         with self._lock:
             if not self._checked:
-                check_schema(self.engine)
+                check_schema(self.engine, self.needed_by)
                 if not keys:
                     return
                 check_keys(self.engine, self.cipher)
@@ -91,10 +93,19 @@ def store_from_config(config: Any) -> Store:
                  audit_keys_from(config), config["PHONE_COUNTRY_CODE"])
 
 
+def needed_by(config: Any) -> str:
+    """What the configuration uses the database for, in words: "the handoff", "saved
+    screenings", or both."""
+    uses = [words for flag, words in (("HANDOFF", "the handoff"),
+                                      ("SAVE_RETURN", "saved screenings")) if config.get(flag)]
+    return " and ".join(uses) or "the handoff"
+
+
 def init_store(app: Flask) -> Store:
     """Open the store; refuse to start on a schema that is behind or on data keys that
     cannot open what is stored, tolerate an outage."""
     store = store_from_config(app.config)
+    store.needed_by = needed_by(app.config)
     try:
         store.ensure_ready()
         if app_may_rewrite_audit(store.engine):
@@ -106,8 +117,9 @@ def init_store(app: Flask) -> Store:
         store.dispose()
         raise
     except SQLAlchemyError as exc:
-        log.error("The handoff database cannot be reached at start-up (%s); patients are "
-                  "told to call until it is back.", type(exc).__name__)
+        log.error("The database for %s cannot be reached at start-up (%s); patients are "
+                  "told so on those pages until it is back.", store.needed_by,
+                  type(exc).__name__)
     # gunicorn preloads the app and forks: no connection may be shared with the workers.
     store.engine.dispose()
     os.register_at_fork(after_in_child=lambda: store.engine.dispose(close=False))

@@ -192,7 +192,7 @@ LIMITS = {
     "STAFF_SIGN_IN_FAILURES": "failed staff sign-ins per account",
     "HANDOFF_RATE_LIMIT": "handoff sends per patient, and withdrawals per client address",
     "HANDOFF_ADDRESS_RATE_LIMIT": "handoff sends, and saves for later, per client address",
-    "SAVE_RETURN_RATE_LIMIT": "wrong return codes, and return-link emails, per client address",
+    "SAVE_RETURN_RATE_LIMIT": "return codes tried, and return-link emails, per client address",
     "PDF_RATE_LIMIT": "PDF downloads per client address",
 }
 

@@ -7,8 +7,11 @@ pages, clears the session after a save (a shared computer keeps nothing) and res
 answers into a fresh one. The code never appears in an address the server sees: the link
 carries it after ``#`` (browsers never send that part), and a few lines of script copy it
 into the form; without script the patient types it. The code rides in the encrypted
-session cookie only between the save and the one page that shows it. Wrong codes are
-answered alike, whether or not the code ever existed, and counted per client address.
+session cookie from the save until the patient presses "I have my code" (which clears
+the session: a shared computer keeps nothing) or for ``SHOWN_FOR`` at most, so a reload,
+the language link or a phone's discarded tab still shows it. Every try of a code is
+counted per client address (one atomic hit), and wrong codes are answered alike, whether
+or not the code ever existed.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, gettext, refresh
+from flask_babel import format_date, format_time, gettext, refresh
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from limits import parse
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import StringField
@@ -61,13 +65,18 @@ log = logging.getLogger("screener.saving")
 bp = Blueprint("saving", __name__)
 
 SHOWN_KEY, REFUSED_KEY = "saved_for_later", "resume_refused"
+# How long the code stays showable in this browser after the save, at most: enough to
+# switch language, reload or come back to a discarded tab; "I have my code" ends it sooner.
+SHOWN_FOR = 15 * 60
 EMAIL_MAX = 254
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 UNAVAILABLE = (SQLAlchemyError, SchemaBehind, WrongDataKeys)  # said on the page, never a 500
-WRONG_CODES = "save-return-wrong-code"  # the limiter's name for wrong codes per address
+TRIED_CODES = "save-return-code"  # the limiter's name for codes tried per address
 
 NOT_OPENED = N_("We could not open a saved screening with this code. Check it and try "
                 "again. A code works only once and only until the date you were given.")
+OPEN_LONG = {"resume": N_("This page was open a long time. Please type your code again."),
+             "save": N_("This page was open a long time. Please press the button again.")}
 WELCOME_BACK = N_("Welcome back. Your answers are here again, and the saved copy is "
                   "deleted. Please go on where you stopped.")
 
@@ -102,6 +111,20 @@ def offer() -> dict[str, Any]:
             "save_return_days": current_app.config["SAVE_RETURN_DAYS"]}
 
 
+@bp.errorhandler(CSRFError)
+def form_open_too_long(_exc: CSRFError) -> Response:
+    """A refused post here (the form's token expired with ``WTF_CSRF_TIME_LIMIT`` or went
+    with an idle session) comes back to its own form by GET with a calm word, never
+    "start again": a code is still valid, and a save's answers are still in the session
+    (or, after a time-out, the save page says there is nothing to save)."""
+    if request.endpoint == "saving.saved_done":
+        return redirect(url_for(".saved"), 303)  # the code still shown, a fresh button
+    if request.endpoint == "saving.save":
+        back = local_path(request.args.get("back"), url_for("patient.landing"))
+        return _refuse("save", {"form": gettext(OPEN_LONG["save"])}, back=back)
+    return _refuse("resume", {"form": gettext(OPEN_LONG["resume"])})
+
+
 @bp.before_request
 def only_when_enabled() -> None:
     if not current_app.config["SAVE_RETURN"]:
@@ -127,7 +150,7 @@ def _expiry_words(days: int) -> str:
 @bp.route("/save", methods=["GET", "POST"])
 def save() -> Any:
     state = load_state()
-    if state is None and SHOWN_KEY in session:  # a second click of the button: the code
+    if state is None and _shown() is not None:  # a second click of the button: the code
         return redirect(url_for(".saved"), 303)  # from the first, still to be shown
     if state is None or not state.answers:
         if not getattr(session, "timed_out", False):  # that note says it already
@@ -147,16 +170,13 @@ def save() -> Any:
     form = SaveForm()
     if current_app.config["RATELIMIT_ENABLED"]:
         limit_client("save-address", current_app.config["HANDOFF_ADDRESS_RATE_LIMIT"])
-    if not form.validate():  # CSRF
-        return _refuse("save", {"form": gettext("Please try again.")}, back=back)
+    if not form.validate():  # CSRF (CSRFProtect refuses first: ``form_open_too_long``)
+        return _refuse("save", {"form": gettext(OPEN_LONG["save"])}, back=back)
     address = (form.email.data or "").strip() if _emails() else ""
     if address and (len(address) > EMAIL_MAX or not _EMAIL.fullmatch(address)):
         # What was typed is not kept, not even in the cookie: it is typed again.
         return _refuse("save", {"email": gettext(
             "Enter an email address like name@example.com, or leave it empty.")}, back=back)
-    if address and current_app.config["RATELIMIT_ENABLED"]:
-        # The clinic's mail server writes to any address typed: few per client address.
-        limit_client("save-email", current_app.config["SAVE_RETURN_RATE_LIMIT"])
     try:
         _store_ready()
         code = screening().save_for_later(state.answers, state.done, current_locale(), days)
@@ -168,11 +188,16 @@ def save() -> Any:
         return _refuse("save", {}, unavailable=True, back=back)
     count_event("saved")
     shown = format_code(code)
-    emailed = _email_link(address, shown, days) if address else None
+    # The clinic's mail server writes to any address typed: few per client address. Past
+    # that the code is saved all the same and shown; only the email waits.
+    email_wait = _over_limit("save-email") if address else 0
+    emailed = _email_link(address, shown, days) if address and not email_wait else None
     # A shared computer keeps nothing: the answers leave this browser with the save.
     clear_state()
     session.pop("csrf_token", None)
-    session[SHOWN_KEY] = {"code": shown, "emailed": emailed}
+    session[SHOWN_KEY] = {"code": shown, "emailed": emailed,
+                          "until": time.time() + SHOWN_FOR,
+                          "email_wait": _wait_words(email_wait) if email_wait else None}
     return redirect(url_for(".saved"), 303)
 
 
@@ -181,16 +206,39 @@ def _return_link(shown: str) -> str:
     return f"{configured_url('saving.resume')}#{shown}"
 
 
+def _shown() -> dict[str, Any] | None:
+    """The code still to be shown in this browser, or None (never saved here, "I have my
+    code" pressed, or ``SHOWN_FOR`` gone by: then it leaves the session now)."""
+    record = session.get(SHOWN_KEY)
+    if (isinstance(record, dict) and isinstance(record.get("code"), str)
+            and isinstance(record.get("until"), int | float) and record["until"] > time.time()):
+        return record
+    session.pop(SHOWN_KEY, None)
+    return None
+
+
 @bp.get("/saved")
 def saved() -> Any:
-    """The code, once: a reload or a later visit finds it gone."""
-    record = session.pop(SHOWN_KEY, None)
-    if not isinstance(record, dict) or not isinstance(record.get("code"), str):
+    """The code, until "I have my code" or ``SHOWN_FOR``: a reload, the language link or
+    a discarded tab shows it again; afterwards it is gone from this browser."""
+    record = _shown()
+    if record is None:
         return render_template("saved.html", code=None), 410
     days = current_app.config["SAVE_RETURN_DAYS"]
-    return render_template("saved.html", code=record["code"],
+    return render_template("saved.html", code=record["code"], form=FlaskForm(),
                            link=_return_link(record["code"]), until=_expiry_words(days),
-                           emailed=record.get("emailed"))
+                           emailed=record.get("emailed"), email_wait=record.get("email_wait"))
+
+
+@bp.post("/saved")
+def saved_done() -> Response:
+    """ "I have my code": the code leaves this browser (a shared computer keeps nothing)."""
+    if not FlaskForm().validate():  # CSRF: the page again, the code still there
+        return redirect(url_for(".saved"), 303)
+    clear_state()
+    session.pop(SHOWN_KEY, None)
+    flash(gettext("Your code is no longer shown in this browser."))
+    return redirect(url_for("patient.landing"), 303)
 
 
 def _email_link(address: str, shown: str, days: int) -> bool:
@@ -232,12 +280,12 @@ def resume() -> Any:
                                unavailable=unavailable), (
             503 if unavailable else 422 if errors else 200)
     form = ResumeForm()
-    if not form.validate():  # CSRF
-        return _refuse("resume", {"form": gettext("Please try again.")})
+    if not form.validate():  # CSRF (CSRFProtect refuses first: ``form_open_too_long``)
+        return _refuse("resume", {"form": gettext(OPEN_LONG["resume"])})
     typed = (form.code.data or "")[:40]
     if not typed.strip():
         return _refuse("resume", {"code": gettext("Enter the return code you were given.")})
-    wait = _wrong_codes_wait()
+    wait = _over_limit(TRIED_CODES)  # every try, right or wrong: one atomic count
     if wait:
         return _too_many(wait)
     try:
@@ -248,7 +296,6 @@ def resume() -> Any:
                     type(exc).__name__)
         return _refuse("resume", {}, unavailable=True)
     if resumed is None:
-        _count_wrong_code()
         return _refuse("resume", {"code": gettext(NOT_OPENED)})
     count_event("resumed")
     return _restore(resumed)
@@ -272,31 +319,31 @@ def _restore(resumed: Resumed) -> Response:
                     else url_for("patient.review"), 303)
 
 
-def _limit() -> Any:
-    return parse(current_app.config["SAVE_RETURN_RATE_LIMIT"])
-
-
-def _wrong_codes_wait() -> int:
-    """Seconds this client must wait after too many wrong codes; 0 when it may try. Only
-    wrong codes count, so a waiting room's patients who come back are never held up."""
+def _over_limit(name: str) -> int:
+    """Count this request against ``SAVE_RETURN_RATE_LIMIT`` for its client address under
+    ``name``, in one atomic hit (a check, then a count, would let simultaneous requests
+    through together); 0 when within it, else the seconds until the window resets."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return 0
     window = current_app.extensions["screener.ratelimit"]
+    limit = parse(current_app.config["SAVE_RETURN_RATE_LIMIT"])
     client = client_key(request.remote_addr)
-    if window.test(_limit(), WRONG_CODES, client):
+    if window.hit(limit, name, client):
         return 0
-    reset = window.get_window_stats(_limit(), WRONG_CODES, client).reset_time
+    reset = window.get_window_stats(limit, name, client).reset_time
     return max(1, math.ceil(reset - time.time()))
 
 
-def _count_wrong_code() -> None:
-    if current_app.config["RATELIMIT_ENABLED"]:
-        current_app.extensions["screener.ratelimit"].hit(
-            _limit(), WRONG_CODES, client_key(request.remote_addr))
+def _wait_words(seconds: int) -> dict[str, str]:
+    """The real wait as people read it: minutes, and the time on the clinic's clock."""
+    ends = datetime.now(UTC) + timedelta(seconds=seconds)
+    return {"minutes": str(max(1, math.ceil(seconds / 60))),
+            "time": format_time(ends.astimezone(ZoneInfo(current_app.config["TIMEZONE"])),
+                                "short")}
 
 
 def _too_many(wait: int) -> Response:
-    response = Response(render_template("resume_wait.html"), 429)
+    response = Response(render_template("resume_wait.html", wait=_wait_words(wait)), 429)
     response.headers["Retry-After"] = str(wait)
     return response
 

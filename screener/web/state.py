@@ -177,7 +177,9 @@ def save_state(answers: dict[str, Any], done: list[str]) -> None:
     session["v"] = STATE_VERSION
 
 
-KEPT_ON_CLEAR = ("lang", "_flashes")
+# A saved screening's return code ("saved_for_later", web/saving.py) outlives a clear: it
+# leaves by its own "I have my code" button or after 15 minutes, never by a stray click.
+KEPT_ON_CLEAR = ("lang", "_flashes", "saved_for_later")
 
 
 def clear_state() -> None:

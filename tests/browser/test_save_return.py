@@ -125,3 +125,29 @@ def test_without_script_the_code_is_typed(no_js_page, save_server):
     field.fill(code.lower())
     Person(no_js_page, base).follow(no_js_page.get_by_role("button", name="Continue"))
     assert no_js_page.url == f"{base}/step/{MIDDLE}"
+
+
+def test_espanol_shows_the_same_code_and_i_have_my_code_clears_it(page, save_server):
+    """The language link used to lose the code for good (it was shown once): the same
+    code in Spanish; "Tengo mi código" clears it; /saved then shows none."""
+    base, _ = save_server
+    code = save_in(page, base)
+    person = Person(page, base)
+    person.follow(page.get_by_role("link", name="Español"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sus respuestas están guardadas")
+    expect(page.locator("[data-return-code]")).to_have_text(code)
+    person.follow(page.get_by_role("button", name="Tengo mi código"))
+    assert page.url == base + "/"
+    page.goto(base + "/saved")
+    expect(page.locator("[data-return-code]")).to_have_count(0)
+    assert code not in page.locator("main").inner_text()
+
+
+def test_a_malformed_fragment_breaks_no_script(page, save_server):
+    """``#%`` cannot be decoded: the form is still there to type in, no script error."""
+    base, _ = save_server
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{base}/continue#%E0%A4%A")
+    expect(page.get_by_label("Your return code")).to_have_value("")
+    assert errors == []
