@@ -348,19 +348,25 @@ def database_url(backend, request, tmp_path) -> str:
         f"test_{next(_databases)}", template="screener_template")
 
 
-@pytest.fixture
-def make_handoff_app(database_url):
-    """Build apps with the handoff on over this test's database; engines closed after."""
+def app_maker(config: dict[str, Any], database_url: str):
+    """A generator for a fixture that builds apps of ``config`` over one database, as many
+    as a test asks for (``make(**overrides)``), and closes their engines after."""
     apps = []
 
     def make(**overrides: Any):
-        app = create_app(HANDOFF_CONFIG | {"DATABASE_URL": database_url} | overrides)
+        app = create_app(config | {"DATABASE_URL": database_url} | overrides)
         apps.append(app)
         return app
 
     yield make
     for app in apps:
         app.extensions["screener.store"].dispose()
+
+
+@pytest.fixture
+def make_handoff_app(database_url):
+    """Build apps with the handoff on over this test's database; engines closed after."""
+    yield from app_maker(HANDOFF_CONFIG, database_url)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import math
 import re
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -25,6 +24,7 @@ from .conftest import (
     EVERY_STEP_ANSWERS,
     TEST_DATA_KEYS,
     WizardActions,
+    app_maker,
     migrated_sqlite,
 )
 
@@ -41,17 +41,7 @@ MIDDLE = "symptoms"
 @pytest.fixture
 def make_app(tmp_path):
     """Apps with saving on over one migrated SQLite file; engines closed after."""
-    url = migrated_sqlite(tmp_path)
-    apps = []
-
-    def make(**overrides: Any):
-        app = create_app(SAVE_CONFIG | {"DATABASE_URL": url} | overrides)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        app.extensions["screener.store"].dispose()
+    yield from app_maker(SAVE_CONFIG, migrated_sqlite(tmp_path))
 
 
 @pytest.fixture
