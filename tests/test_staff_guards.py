@@ -42,7 +42,7 @@ def test_admin_only_refuses_someone_not_signed_in(staff_app):
 
 def test_every_blueprint_is_registered_once_by_the_web_package(app):
     assert set(app.blueprints) == {"ops", "patient", "intake", "api", "fhir", "handoff",
-                                   "info", "staff", "watch", "timeout"}
+                                   "info", "staff", "watch", "timeout", "saving"}
 
 
 def test_blueprints_are_registered_in_one_place():

@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from screener.catalogue.answers import validate_answers, visible_questions
 from screener.catalogue.questions import QUESTIONS
@@ -69,6 +70,15 @@ class Form:
             "lhc-item.lhc-item-question", "items => items.map(item => item.id)")
         link_ids = [item_id.removeprefix("item-").split("/")[0] for item_id in ids]
         return [link_id for link_id in link_ids if link_id in QUESTIONS]
+
+    def expect_shown(self, link_id: str, shown: bool = True) -> None:
+        """Wait until LHC-Forms shows (or hides) a question: it redraws after a click, so
+        reading the questions at once can see the form before the click took effect."""
+        items = self.page.locator(f'lhc-item.lhc-item-question[id^="item-{link_id}/"]')
+        if shown:
+            expect(items).not_to_have_count(0)
+        else:
+            expect(items).to_have_count(0)
 
     def shows(self, link_id: str) -> bool:
         return self.page.locator(f'lhc-item[id^="item-{link_id}/"]').count() > 0
@@ -136,8 +146,10 @@ def test_lhc_forms_response_gets_the_same_guidance_as_evaluate(page, clinic_url,
 def test_an_emergency_answer_shows_what_to_do_now_and_hides_the_rest(page, clinic_url):
     form = Form(page, clinic_url)
     form.choose("red_flags", ["fever"])
+    form.expect_shown("diagnosis")
     assert "diagnosis" in form.shown_questions()
     form.choose("red_flags", ["saddle_numbness"])
+    form.expect_shown("diagnosis", False)
     assert form.shown_questions() == ["red_flags"]
     message = next(item for group in form.questionnaire["item"] for item in group.get("item", [])
                    if item["linkId"] == emergency_link_id("red_flags"))["text"]
@@ -150,12 +162,15 @@ def test_spinal_cord_signs_with_a_fever_end_the_form_as_an_emergency(page, clini
     are ticked, and comes back when the fever is unticked."""
     form = Form(page, clinic_url)
     form.choose("red_flags", ["spinal_cord_signs"])
+    form.expect_shown("diagnosis")
     assert "diagnosis" in form.shown_questions()
     assert not form.shows(emergency_link_id("red_flags"))
     form.choose("red_flags", ["fever"])
+    form.expect_shown("diagnosis", False)
     assert form.shown_questions() == ["red_flags"]
     assert form.shows(emergency_link_id("red_flags"))
     form.choose("red_flags", ["fever"])
+    form.expect_shown("diagnosis")
     assert "diagnosis" in form.shown_questions()
     assert form.errors == []
 
