@@ -27,6 +27,7 @@ from screener.catalogue.sampling import answer_set, with_examples
 from screener.catalogue.split import page_answers
 from screener.engine.loader import RuleSet, load_ruleset
 from screener.resources import data_dir
+from screener.web import state
 
 from .servers import Tls, make_tls, start_gunicorn, start_nginx, start_redis
 from .staffkit import make_person, sign_in
@@ -476,3 +477,20 @@ def inbox(smtp_port):
     controller.start()
     yield handler
     controller.stop()
+
+
+class Clock:
+    """The session's clock, moved by the test instead of by waiting."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.now = 1_800_000_000.0
+        monkeypatch.setattr(state.time, "time", lambda: self.now)
+
+    def advance(self, minutes: float) -> None:
+        self.now += minutes * 60
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """The patient session's clock, for idle and total time limits."""
+    return Clock(monkeypatch)

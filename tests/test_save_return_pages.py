@@ -537,3 +537,22 @@ def test_a_schema_behind_names_saved_screenings_when_they_need_it(tmp_path):
     assert "The database for saved screenings" in str(refused.value)
     assert "handoff" not in str(refused.value)
     assert "screener db upgrade" in str(refused.value)
+
+
+@pytest.mark.parametrize("csrf", [False, True])
+def test_saving_after_the_idle_limit_lands_on_the_time_out_page(make_app, clock, csrf):
+    """The answers went for time: saving them says so on the one time-out page (issue 29),
+    with or without the form's token still good; continuing with a code is not diverted."""
+    app = make_app()
+    client = app.test_client()
+    WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)
+    app.config["WTF_CSRF_ENABLED"] = csrf
+    page = client.get(f"/save?back=/step/{MIDDLE}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    clock.advance(21)
+    saved = client.post(f"/save?back=/step/{MIDDLE}",
+                        data={"csrf_token": token.group(1)} if token else {})
+    assert (saved.status_code, saved.location) == (303, "/timed-out")
+    assert "Your answers were cleared" in main_text(client.get(saved.location))
+    clock.advance(21)
+    assert client.get("/continue").status_code == 200

@@ -12,25 +12,8 @@ from cryptography.fernet import Fernet
 
 from screener.app import create_app
 from screener.catalogue.questions import QUESTIONS
-from screener.web import state
 
 from .conftest import COMPLETE_ANSWERS, WizardActions, form_encode
-
-
-class Clock:
-    """The session's clock, moved by the test instead of by waiting."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.now = 1_800_000_000.0
-        monkeypatch.setattr(state.time, "time", lambda: self.now)
-
-    def advance(self, minutes: float) -> None:
-        self.now += minutes * 60
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 def cookie_value(response) -> str:

@@ -59,6 +59,7 @@ from .links import configured_url, local_path
 from .locale import current_locale
 from .security import limit_client
 from .state import clear_state, load_state, save_state
+from .timeout import lands_on_timeout_page, to_timeout_page
 from .watch import count_event
 
 log = logging.getLogger("screener.saving")
@@ -117,6 +118,8 @@ def form_open_too_long(_exc: CSRFError) -> Response:
     with an idle session) comes back to its own form by GET with a calm word, never
     "start again": a code is still valid, and a save's answers are still in the session
     (or, after a time-out, the save page says there is nothing to save)."""
+    if lands_on_timeout_page():
+        return to_timeout_page()  # the answers went for time: the one page that says so
     if request.endpoint == "saving.saved_done":
         return redirect(url_for(".saved"), 303)  # the code still shown, a fresh button
     if request.endpoint == "saving.save":

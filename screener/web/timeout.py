@@ -26,11 +26,15 @@ bp = Blueprint("timeout", __name__)
 
 # The blueprints of the patient's own pages: a time-out there lands on the time-out page.
 PATIENT_AREAS = frozenset({"patient", "handoff", "info"})
+# Pages elsewhere that act on the answers: saving them after a time-out has none to save.
+# (Continuing a saved screening is not one: its code still works with an old cookie.)
+ANSWER_ENDPOINTS = frozenset({"saving.save"})
 
 
 def lands_on_timeout_page() -> bool:
     """This request's session was just dropped for time, on a patient page."""
-    return bool(getattr(session, "timed_out", False)) and request.blueprint in PATIENT_AREAS
+    return bool(getattr(session, "timed_out", False)) and (
+        request.blueprint in PATIENT_AREAS or request.endpoint in ANSWER_ENDPOINTS)
 
 
 def to_timeout_page() -> Response:
