@@ -102,7 +102,7 @@ def report(locale: str, ruleset: RuleSet) -> LanguageReport:
                     translated[str(message.id)] = message.fuzzy
     missing_topics = [
         topic.id for topic in ruleset.topics.values()
-        if any(locale not in text.all_texts() for text in (topic.title, topic.body, *topic.ask))
+        if any(locale not in text.all_texts() for _, text in topic.checked_texts())
     ]
     draft_topics = [topic.id for topic in ruleset.topics.values()
                     if topic.id not in missing_topics and topic.review.get(locale) != "reviewed"]

@@ -90,6 +90,24 @@ def test_no_decision_language_in_catalogue_or_disclaimer():
     assert [t for t in all_catalogue_texts() if decision_phrases(t)] == []
 
 
+@pytest.mark.parametrize("decision", [
+    "Patient is a candidate for MISS.", "The patient is a good candidate.",
+    "Caller qualifies for surgery.", "Patient needs surgery.", "She requires an operation.",
+    "Patient is not eligible for this.", "El paciente es candidato.", "La paciente califica.",
+])
+def test_a_decision_in_the_third_person_is_refused_too(decision):
+    """The nurse record speaks of the patient, so its decisions would be third-person."""
+    assert decision_phrases(decision) != []
+
+
+@pytest.mark.parametrize("neutral", [
+    "Patient asked about red flags and denied them.", "Patient: Alex Morgan, born 1970",
+    "Discuss MISS with a spine specialist", "A specialist decides whether surgery helps.",
+])
+def test_a_neutral_record_line_is_not_taken_for_a_decision(neutral):
+    assert decision_phrases(neutral) == []
+
+
 def test_no_decision_language_in_any_rule_or_template_file():
     files = [p for name in ("rules", "templates") for p in data_dir(name).rglob("*")
              if p.suffix in (".yaml", ".yml", ".html", ".txt", ".j2")]

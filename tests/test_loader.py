@@ -140,6 +140,17 @@ def test_decision_language_in_a_topic_is_an_error(write_rules, phrase):
                for p in found), found
 
 
+def test_decision_language_in_a_topics_record_line_is_an_error(write_rules):
+    """The nurse record's line is checked like every other text (safety rule 2)."""
+    topics = ("topics:\n  - id: talk\n    category: discuss\n    title: {en: Talk}\n"
+              "    record:\n      en: Patient is a candidate for MISS\n"
+              "    body: {en: A specialist can tell you more.}\n    sources: [S]\n")
+    directory = write_rules({"topics.yaml": topics}, rules=rule("{question: pain_score, gte: 1}"))
+    found = problems_of(directory)
+    assert any("topics.yaml:6: topic 'talk': decision language in record (en)" in p
+               for p in found), found
+
+
 def test_all_problems_are_reported_at_once(write_rules):
     directory = write_rules(rules="""
     rules:

@@ -25,12 +25,20 @@ _DECISION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\byou\s+(?:should|must)\s+(?:have|get|undergo)\s+(?:\w+\s+)?surgery\b",
         r"\byou\s+are\s+(?:not\s+)?(?:eligible|suitable|a\s+fit)\s+for\b",
         r"\byou\s+(?:are|aren't)\s+(?:not\s+)?cleared\s+for\b",
+        # The same decisions in the third person, as a nurse record would state them.
+        r"\b(?:the\s+)?(?:patient|caller|he|she|they)(?:'s|\s+is|\s+are)\s+(?:not\s+)?"
+        r"(?:an?\s+)?(?:\w+\s+)?(?:candidates?|eligible|suitable|cleared)\b",
+        r"\b(?:patient|caller|he|she|they)\s+(?:does\s+not\s+|doesn't\s+)?qualif(?:y|ies)\b",
+        r"\b(?:patient|caller|he|she|they)\s+(?:needs?|requires?)\s+(?:an?\s+)?"
+        r"(?:\w+\s+)?(?:surgery|operation)\b",
     ),
     "es": (
         r"\busted\s+(?:no\s+)?es\s+(?:(?:un|una)\s+)?(?:buen[oa]?\s+)?candidat[oa]s?\b",
         r"\busted\s+(?:no\s+)?califica\b",
         r"\b(?:usted\s+)?(?:no\s+)?necesita\s+(?:una\s+)?(?:cirug[ií]a|operaci[oó]n)\b",
         r"\busted\s+(?:no\s+)?es\s+apt[oa]\b",
+        r"\b(?:el\s+|la\s+)?paciente\s+(?:no\s+)?(?:es\s+(?:(?:un|una)\s+)?(?:buen[oa]?\s+)?"
+        r"(?:candidat[oa]|apt[oa])|califica)\b",
     ),
 }
 # Every language's patterns apply to every text: a Spanish phrase in an English text is

@@ -267,7 +267,7 @@ def _check_texts(topic: Topic, file: str) -> list[Problem]:
     the balance of a procedure topic."""
     owner = f"topic '{topic.id}'"
     problems = []
-    for name, text in topic.texts():
+    for name, text in topic.checked_texts():
         for locale, value in text.all_texts().items():
             where = f"{name} ({locale})"
             line = text.line or topic.line or 1

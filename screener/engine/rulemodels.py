@@ -57,6 +57,9 @@ class Topic(Located):
     title: Text
     body: Text
     ask: list[Text] = Field(default_factory=list)
+    # The nurse record's line for this topic: a short clinical phrase, since the record is
+    # read by clinicians and kept under 200 words; the title stands in when there is none.
+    record: Text | None = None
     sources: list[StrictStr] = Field(min_length=1)
     review: dict[str, Literal["draft", "reviewed"]] = Field(default_factory=dict)
     _as_json: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
@@ -68,18 +71,27 @@ class Topic(Located):
         return [("title", self.title), ("body", self.body),
                 *((f"ask[{i}]", text) for i, text in enumerate(self.ask))]
 
+    def checked_texts(self) -> list[tuple[str, Text]]:
+        """Every text of the topic, the staff's record line included: what the checks read."""
+        return [*self.texts(), *([("record", self.record)] if self.record else [])]
+
+    def record_title(self, locale: str) -> str:
+        """The topic's line in the nurse record, in ``locale``."""
+        return (self.record or self.title).in_locale(locale)
+
     def for_number(self, number: str) -> Topic:
         """This topic with ``number`` in its texts, built once per number (itself when its
         texts name no number)."""
         numbered = self.__pydantic_private__["_numbered"]  # type: ignore[index]
         if number not in numbered:
             numbered[number] = self
-            if any(NUMBER_PLACEHOLDER in value for _, text in self.texts()
+            if any(NUMBER_PLACEHOLDER in value for _, text in self.checked_texts()
                    for value in text.all_texts().values()):
                 copy = self.model_copy(update={
                     "title": self.title.with_number(number),
                     "body": self.body.with_number(number),
-                    "ask": [a.with_number(number) for a in self.ask]})
+                    "ask": [a.with_number(number) for a in self.ask],
+                    "record": self.record and self.record.with_number(number)})
                 copy.__pydantic_private__ = {  # type: ignore[assignment]
                     **self.__pydantic_private__, "_as_json": {}, "_numbered": {}}
                 numbered[number] = copy

@@ -143,7 +143,7 @@ def red_flag_lines(answers: Mapping[str, Any], locale: str) -> list[str]:
                          for c in choices) or t("none", locale)
 
     lines = [t("Red flags reported: {flags}", locale).format(flags=names(present)),
-             t("Red flags asked about and denied: {flags}", locale).format(flags=names(absent))]
+             t("Red flags denied: {flags}", locale).format(flags=names(absent))]
     if is_emergency(chosen):
         lines.append(t("Emergency answer: screening stopped; caller told to call the "
                        "emergency number now.", locale))
@@ -264,7 +264,7 @@ def record_parts(result: Result, answers: Mapping[str, Any], record: CallRecord,
     leading = [topic for topic in result.topics
                if result.emergency or topic.category in LEADING_CATEGORIES]
     lines.append(t("Guidance given:", loc))
-    lines += [topic.title.in_locale(loc) for topic in leading]
+    lines += [topic.record_title(loc) for topic in leading]
     if len(result.topics) > len(leading):
         lines.append(t("plus {count} to read", loc).format(
             count=len(result.topics) - len(leading)))
