@@ -184,9 +184,11 @@ def spanish_staff_pages(clinic, client, send) -> dict[str, str]:
                        ("usage", "/staff/admin/usage")):
         pages[name] = admin.get(path).get_data(as_text=True)
     pages["account added"] = admin.post("/staff/admin/accounts", data={
-        "email": "new@riverside.example", "role": "nurse"}).get_data(as_text=True)
+        "email": "new@riverside.example", "role": "nurse"},
+        follow_redirects=True).get_data(as_text=True)
     pages["account refused"] = admin.post("/staff/admin/accounts", data={
-        "email": "new@riverside.example", "role": "nurse"}).get_data(as_text=True)
+        "email": "new@riverside.example", "role": "nurse"},
+        follow_redirects=True).get_data(as_text=True)
     return pages
 
 

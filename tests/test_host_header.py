@@ -96,8 +96,10 @@ def test_a_setup_link_never_names_the_requests_host(make_handoff_app, base):
     admin = make_person(app, "admin@riverside.example", "admin")
     client = forged_client(app)
     sign_in(client, admin)
-    added = client.post("/staff/admin/accounts", data={"email": "new@riverside.example",
-                                                       "role": "nurse"}).get_data(as_text=True)
+    posted = client.post("/staff/admin/accounts", data={"email": "new@riverside.example",
+                                                        "role": "nurse"})
+    assert posted.location == "/staff/admin/accounts"  # the redirect is a path, not the Host
+    added = client.get(posted.location).get_data(as_text=True)
     link = re.search(r'class="setup-link"><code>([^<]+)<', added).group(1)
     assert EVIL not in added
     assert link.startswith(f"{base}/staff/setup/")

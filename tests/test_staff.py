@@ -538,9 +538,11 @@ def test_purge_deletes_case_history_with_the_submission(store, sent, nurse):
 def test_admins_add_reset_and_disable_accounts(admin_client, store):
     added = admin_client.post("/staff/admin/accounts",
                               data={"email": "Third@Riverside.example", "role": "nurse"})
+    assert added.status_code == 302 and added.location == "/staff/admin/accounts"
     link = re.search(r'class="setup-link"><code>[^<]*/staff/setup/[\w-]+<',
-                     added.get_data(as_text=True))
-    assert link, "the setup link is shown once"
+                     page(admin_client, "/staff/admin/accounts"))
+    assert link, "the setup link is shown on the page the post leads to"
+    assert "/staff/setup/" not in page(admin_client, "/staff/admin/accounts"), "and only once"
     third = store.accounts.find("third@riverside.example")
     assert third.state == "setup pending"
     admin_client.post(f"/staff/admin/accounts/{third.id}/disable")
@@ -548,6 +550,31 @@ def test_admins_add_reset_and_disable_accounts(admin_client, store):
     lines = [d for a, _, d in audit_actions(store) if a == "account-change"]
     assert "add nurse third@riverside.example" in lines
     assert "disable third@riverside.example" in lines
+
+
+def test_a_refused_add_keeps_the_email_typed_and_posts_nothing_again(admin_client, store):
+    admin_client.post("/staff/admin/accounts", data={"email": "fourth@riverside.example",
+                                                     "role": "admin"})
+    again = admin_client.post("/staff/admin/accounts",
+                              data={"email": "fourth@riverside.example", "role": "admin"})
+    assert again.status_code == 302, "Post/Redirect/Get: Back and reload never post again"
+    shown = page(admin_client, "/staff/admin/accounts")
+    assert "Not added:" in shown and 'value="fourth@riverside.example"' in shown
+    assert '<option selected value="admin">' in shown or 'value="admin" selected' in shown
+    assert "/staff/setup/" not in shown
+    assert 'value="fourth@riverside.example"' not in page(admin_client, "/staff/admin/accounts")
+
+
+def test_a_reset_shows_its_new_setup_link_once_after_a_redirect(admin_client, store):
+    admin_client.post("/staff/admin/accounts", data={"email": "fifth@riverside.example",
+                                                     "role": "nurse"})
+    page(admin_client, "/staff/admin/accounts")
+    fifth = store.accounts.find("fifth@riverside.example")
+    reset = admin_client.post(f"/staff/admin/accounts/{fifth.id}/reset")
+    assert reset.status_code == 302 and reset.location == "/staff/admin/accounts"
+    shown = page(admin_client, "/staff/admin/accounts")
+    assert "fifth@riverside.example</strong>" in shown and "/staff/setup/" in shown
+    assert "/staff/setup/" not in page(admin_client, "/staff/admin/accounts")
 
 
 def test_admins_see_usage_counts_in_the_staff_area(admin_client):

@@ -19,8 +19,8 @@ from .staffkit import make_person, sign_in
 OPEN = {("staff.sign_in", "GET"): 200, ("staff.sign_in", "POST"): 303,  # refused: its page by GET
         ("staff.second_factor", "GET"): 302, ("staff.second_factor", "POST"): 302,
         ("staff.setup", "GET"): 410, ("staff.setup", "POST"): 410}
-ADMIN = {"staff.accounts", "staff.account_change", "staff.audit", "staff.audit_export",
-         "staff.usage", "staff.usage_csv"}
+ADMIN = {"staff.accounts", "staff.add_account", "staff.account_change", "staff.audit",
+         "staff.audit_export", "staff.usage", "staff.usage_csv"}
 SIGNED_IN = {"staff.worklist", "staff.submission", "staff.call", "staff.status", "staff.note",
              "staff.withdraw", "staff.export", "staff.sign_out", "staff.language"}
 

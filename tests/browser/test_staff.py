@@ -136,6 +136,34 @@ def test_account_setup_from_the_link_then_sign_in(page, staff_server):
     assert store.accounts.find(staff.email).state == "active"
 
 
+def test_an_added_accounts_setup_link_is_shown_once_and_reload_adds_nothing(page,
+                                                                           staff_server):
+    """Post/Redirect/Get on the accounts page: reload and Back never post the add again,
+    and the one-time link is not on the page a second time."""
+    from .conftest import failed_navigations
+
+    base, store = staff_server.base, staff_server.store
+    sign_in(page, base, make_person_in(store, new_email("admin"), "admin"))
+    page.goto(base + "/staff/admin/accounts")
+    email = new_email("nurse")
+    page.get_by_label("Email").fill(email)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add and make a setup link").click()
+    assert page.url == base + "/staff/admin/accounts"
+    expect(page.locator(".setup-link code")).to_contain_text("/staff/setup/")
+    failed = failed_navigations(page)
+    page.reload()  # a GET: nothing is asked, nothing is added again
+    expect(page.locator(".setup-link")).to_have_count(0)
+    page.goto(base + "/staff/admin/audit")
+    page.go_back()  # raises on net::ERR_CACHE_MISS ("Confirm Form Resubmission")
+    assert page.url == base + "/staff/admin/accounts"
+    expect(page.locator(".setup-link")).to_have_count(0)
+    assert failed == []
+    adds = [line for line in store.audit.since(datetime.now(UTC) - timedelta(hours=1))
+            if line.detail == f"add nurse {email}"]
+    assert len(adds) == 1
+
+
 def test_a_whole_call_by_keyboard_alone(page, staff_server):
     base, store = staff_server.base, staff_server.store
     nurse = make_person_in(store, new_email("nurse"), "nurse")

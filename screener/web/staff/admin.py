@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -14,6 +13,7 @@ from ...store.audit import Action, as_csv, as_json_lines
 from ...store.models import Role
 from ...usage import EVENTS
 from ..links import configured_url
+from ..refused import keep, take
 from ..watch import usage_csv_response, usage_values
 from . import admin_only, bp, me, store
 from .forms import AccountForm, ConfirmForm
@@ -34,32 +34,52 @@ def setup_link(token: str) -> str:
     return configured_url("staff.setup", token=token)
 
 
-@bp.route("/admin/accounts", methods=["GET", "POST"])
-@admin_only
-def accounts() -> Any:
-    form = AccountForm()
-    link = None
-    if request.method == "POST":
-        if form.validate():
-            try:
-                staff, token = store().accounts.add(form.email.data or "",
-                                                    Role(form.role.data))
-            except AccountError as exc:
-                flash(gettext("Not added: %(reason)s.", reason=account_refusal(exc)))
-            else:
-                store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
-                                     detail=f"add {staff.role} {staff.email}")
-                link = (staff.email, setup_link(token))
-        else:
-            flash(gettext("Enter an email and choose a role."))
+# What an accounts post leaves for the page's next GET (Post/Redirect/Get): the one-time
+# setup link, shown once, or the email of a refused add, so Back and reload never post again.
+KEPT = "staff_accounts_kept"
+
+
+def _accounts_page(link: tuple[str, str] | None, email: str = "", role: str = "nurse") -> str:
+    form = AccountForm(formdata=None, data={"email": email, "role": role})
     return render_template("staff/accounts.html", form=form, link=link,
                            people=store().accounts.all(), confirm=ConfirmForm(),
                            roles=ROLES, states=STATES, changes=CHANGES)
 
 
+@bp.get("/admin/accounts")
+@admin_only
+def accounts() -> str:
+    kept = take(KEPT) or {}
+    link = kept.get("link")
+    shown = (str(link[0]), str(link[1])) if isinstance(link, list) and len(link) == 2 else None
+    return _accounts_page(shown, str(kept.get("email", ""))[:254],
+                          "admin" if kept.get("role") == "admin" else "nurse")
+
+
+@bp.post("/admin/accounts")
+@admin_only
+def add_account() -> Response:
+    form = AccountForm()
+    typed = {"email": (form.email.data or "")[:254], "role": form.role.data or "nurse"}
+    if not form.validate():
+        flash(gettext("Enter an email and choose a role."))
+        keep(KEPT, **typed)
+        return redirect(url_for(".accounts"))
+    try:
+        staff, token = store().accounts.add(form.email.data or "", Role(form.role.data))
+    except AccountError as exc:
+        flash(gettext("Not added: %(reason)s.", reason=account_refusal(exc)))
+        keep(KEPT, **typed)
+        return redirect(url_for(".accounts"))
+    store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
+                         detail=f"add {staff.role} {staff.email}")
+    keep(KEPT, link=[staff.email, setup_link(token)])
+    return redirect(url_for(".accounts"))
+
+
 @bp.post("/admin/accounts/<account_id>/<change>")
 @admin_only
-def account_change(account_id: str, change: str) -> Any:
+def account_change(account_id: str, change: str) -> Response:
     if change not in ("disable", "enable", "reset") or not ConfirmForm().validate():
         abort(400)
     staff = store().accounts.get(account_id)
@@ -68,11 +88,10 @@ def account_change(account_id: str, change: str) -> Any:
     if staff.id == me().id and change != "enable":
         flash(gettext("You cannot disable or reset your own account here; ask another admin."))
         return redirect(url_for(".accounts"))
-    link = None
+    token = None
     try:
         if change == "reset":
             staff, token = store().accounts.reset(staff.email)
-            link = (staff.email, setup_link(token))
         else:
             getattr(store().accounts, change)(staff.email)
     except AccountError as exc:
@@ -80,11 +99,10 @@ def account_change(account_id: str, change: str) -> Any:
         return redirect(url_for(".accounts"))
     store().audit.record(Action.ACCOUNT_CHANGE, staff_id=me().id,
                          detail=f"{change} {staff.email}")
-    if link:
-        return render_template("staff/accounts.html", form=AccountForm(), link=link,
-                               people=store().accounts.all(), confirm=ConfirmForm(),
-                           roles=ROLES, states=STATES, changes=CHANGES)
-    flash(gettext(CHANGED[change], email=staff.email))
+    if token:
+        keep(KEPT, link=[staff.email, setup_link(token)])
+    else:
+        flash(gettext(CHANGED[change], email=staff.email))
     return redirect(url_for(".accounts"))
 
 
