@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from screener.app import create_app
 from screener.catalogue.answers import visible_pages
-from screener.catalogue.questions import PAGE_BY_ID, PAGES, QUESTIONS
+from screener.catalogue.questions import PAGE_BY_ID, PAGES, QUESTIONS, RED_FLAG_PAGES
 from screener.cli import main
 from screener.engine.disclaimer import disclaimer
 from screener.engine.language import MIN_EASE, TARGET_MEAN_EASE, reading_ease
@@ -249,6 +249,14 @@ def test_spanish_is_a_supported_language():
 def test_language_switch_on_a_page_with_errors_returns_to_the_same_step(client):
     html = client.post("/step/urgent", data={}, follow_redirects=True).get_data(as_text=True)
     assert 'href="/step/urgent?lang=es"' in html
+
+
+@pytest.mark.parametrize("page", RED_FLAG_PAGES, ids=lambda page: page.id)
+def test_each_urgent_pages_spanish_question_agrees_with_its_none_of_these(page):
+    """Every urgent page ends its list with "Ninguno de estos": its question asks about
+    "alguno de estos" too, never "alguna de estas cosas" above a masculine "ninguno"."""
+    assert t(QUESTIONS["red_flags"].label_of("none"), "es") == "Ninguno de estos"
+    assert "alguno de estos" in t(page.prompt, "es").lower()
 
 
 @pytest.mark.parametrize(("qid", "words", "other"), [
