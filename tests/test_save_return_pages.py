@@ -226,6 +226,23 @@ def test_a_wrong_code_and_a_used_code_get_the_same_calm_answer(client):
     assert main_text(client.get("/continue")).count("could not open") == 0  # shown once
 
 
+def test_a_save_this_version_cannot_read_says_start_again_never_a_wrong_code(client,
+                                                                             save_app):
+    """A save made by another version of the screener (another payload version): the code
+    opened it and is used up, so the patient hears why and starts on the first page."""
+    saved = save_app.extensions["screener.store"].saved
+    code = saved.save({"v": 99, "answers": {"red_flags": ["none"]}, "language": "es"}, 7,
+                      datetime.now(UTC))
+    back = client.post("/continue", data={"code": code})
+    assert (back.status_code, back.location) == (303, "/step/urgent")
+    landed = main_text(client.get(back.location))
+    assert "ya no corresponden a las preguntas" in landed  # in the language it was saved in
+    assert "bienvenida" not in landed  # nothing is "here again"
+    with client.session_transaction() as session:
+        assert session.get("answers", {}) == {}
+    assert saved.count() == 0
+
+
 def test_red_flags_are_asked_again_after_a_day(client, save_app):
     """Saved two days ago (through the service, with its clock): the urgent pages again."""
     WizardActions(client).answer_until(MIDDLE, COMPLETE_ANSWERS)

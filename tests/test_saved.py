@@ -23,7 +23,7 @@ from screener.catalogue.answers import validate_answers, visible_pages
 from screener.catalogue.questions import PAGES, QUESTIONS, RED_FLAG_PAGES, is_emergency
 from screener.catalogue.wizard import Flow
 from screener.cli import main
-from screener.service.saving import Note, NotSavable, payload_for, restore
+from screener.service.saving import PAYLOAD_VERSION, Note, NotSavable, payload_for, restore
 from screener.service.screening import Screening
 from screener.store import savecode
 from screener.store import saved as saved_module
@@ -372,6 +372,26 @@ def test_a_value_not_offered_with_the_other_answers_is_dropped(screening, store)
     assert resumed is not None and resumed.answers["health_factors"] == ["smoking"]
     assert resumed.notes == [Note("value_gone", "health_factors")]
     assert resumed.page.id == "health"
+
+
+@pytest.mark.parametrize("payload", [
+    {"v": PAYLOAD_VERSION + 1, "answers": SO_FAR, "done": HALF_WAY, "language": "es"},
+    {"v": PAYLOAD_VERSION, "answers": SO_FAR},  # fields missing
+    {"v": PAYLOAD_VERSION, "answers": [], "done": [], "language": "en",
+     "saved_at": T0.isoformat()},
+    {"v": PAYLOAD_VERSION, "answers": {}, "done": [], "language": "en", "saved_at": "noon"},
+    ["not", "a", "mapping"],
+], ids=["another version", "fields missing", "answers not a map", "bad time", "a list"])
+def test_a_save_this_version_cannot_read_comes_back_empty_with_a_note(payload):
+    """Its code opened it (and is used up): the patient is told to start again, on the
+    first page, in the saved language when it is offered, never told the code is wrong."""
+    resumed = restore(payload, T0, ("en", "es"))
+    assert resumed.answers == {} and resumed.done == []
+    assert resumed.notes == [Note("not_restored")]
+    assert resumed.page == Flow(validate_answers({}, complete=False), []).first_incomplete
+    assert resumed.language == (payload.get("language", "en") if isinstance(payload, dict)
+                                else "en")
+    assert "start again" in resumed.notes[0].text("en") and not resumed.restored
 
 
 @pytest.mark.parametrize("hours, again", [(23, False), (25, True), (24 * 6, True)])

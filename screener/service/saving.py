@@ -82,6 +82,11 @@ class Resumed:
     ruleset_version: str = ""  # the rule set's version when it was saved
     catalogue_version: str = ""
 
+    @property
+    def restored(self) -> bool:
+        """False when nothing could be brought back (the patient starts again)."""
+        return Note("not_restored") not in self.notes
+
 
 def payload_for(answers: Mapping[str, Any], done: Collection[str], language: str,
                 saved_at: datetime, ruleset_version: str,
@@ -94,19 +99,21 @@ def payload_for(answers: Mapping[str, Any], done: Collection[str], language: str
 
 
 def restore(payload: Mapping[str, Any], moment: datetime,
-            languages: Collection[str] = ("en",)) -> Resumed | None:
-    """``payload`` checked against today's catalogue; None when it is not a payload at
-    all (another version, or not what ``payload_for`` makes)."""
+            languages: Collection[str] = ("en",)) -> Resumed:
+    """``payload`` checked against today's catalogue. A payload this version cannot read
+    (another payload version, or not what ``payload_for`` makes) still opened under the
+    patient's code, and the code is used up: it comes back empty, with a note that says to
+    start again, never as a code that "is not right"."""
     try:
         if payload.get("v") != PAYLOAD_VERSION:
-            return None
+            return _start_again(payload, moment, languages)
         raw, done = payload["answers"], payload["done"]
         saved_at = datetime.fromisoformat(payload["saved_at"])
         language = str(payload["language"])
-    except (KeyError, TypeError, ValueError):
-        return None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return _start_again(payload, moment, languages)
     if not isinstance(raw, dict) or not isinstance(done, list) or saved_at.tzinfo is None:
-        return None
+        return _start_again(payload, moment, languages)
     answers, notes, changed = clean(raw)
     red_flags_again = moment - saved_at > RED_FLAGS_FRESH_FOR
     if red_flags_again:
@@ -121,11 +128,25 @@ def restore(payload: Mapping[str, Any], moment: datetime,
                  and PAGE_BY_ID[page].question not in changed]
     return Resumed(
         answers=valid, done=sorted(set(kept_done)),
-        language=language if language in languages else next(iter(languages), "en"),
+        language=_offered(language, languages),
         page=Flow(valid, kept_done).first_incomplete, saved_at=saved_at,
         red_flags_again=red_flags_again, notes=notes,
         ruleset_version=str(payload.get("ruleset_version", "")),
         catalogue_version=str(payload.get("catalogue_version", "")))
+
+
+def _offered(language: object, languages: Collection[str]) -> str:
+    """``language`` when it is still offered, else the first one offered."""
+    return language if isinstance(language, str) and language in languages \
+        else next(iter(languages), "en")
+
+
+def _start_again(payload: object, moment: datetime, languages: Collection[str]) -> Resumed:
+    """A save this version cannot read: nothing restored, the first page, and why."""
+    language = payload.get("language") if isinstance(payload, Mapping) else None
+    return Resumed(answers=ValidAnswers(), done=[], language=_offered(language, languages),
+                   page=Flow(ValidAnswers(), []).first_incomplete, saved_at=moment,
+                   red_flags_again=False, notes=[Note("not_restored")])
 
 
 def clean(answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[Note], set[str]]:

@@ -314,7 +314,8 @@ def _restore(resumed: Resumed) -> Response:
         refresh()
     save_state(dict(resumed.answers), list(resumed.done))
     session["counted"] = ["started"]  # started before the save: the usage counts it once
-    flash(gettext(WELCOME_BACK))
+    if resumed.restored:  # else the note says to start again: no "your answers are here"
+        flash(gettext(WELCOME_BACK))
     for note in resumed.notes:  # what changed: a dropped answer, the urgent pages again
         flash(note.text(current_locale()))
     page = resumed.page
