@@ -286,6 +286,16 @@ def test_the_script_reads_every_red_flag_and_the_emergency_words_once(ruleset):
     assert "Chest pain" in script[3]
 
 
+@pytest.mark.parametrize(("locale", "line"), [
+    ("en", "Health factors: none"), ("es", "Factores de salud: ninguno"),  # los factores
+])
+def test_no_health_factor_reads_as_none_agreeing_with_its_field(ruleset, locale, line):
+    answers = validate_answers(COMPLETE_ANSWERS | {"health_factors": ["none"]}, complete=True)
+    call = CallRecord("ABCD-EFGH", datetime(2026, 12, 4, 18, 35, tzinfo=UTC), "J. Ortiz")
+    record = nurse_record(evaluate(ruleset, answers, locale=locale), answers, call)
+    assert line in record.splitlines()
+
+
 def test_a_spanish_patients_record_reads_in_the_staff_language(ruleset):
     answers = validate_answers(COMPLETE_ANSWERS, complete=True)
     spanish = evaluate(ruleset, answers, locale="es")
