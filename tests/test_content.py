@@ -8,6 +8,7 @@ import re
 import statistics
 
 import pytest
+from babel.messages.pofile import read_po
 
 from screener.catalogue.questions import QUESTIONS, STEPS
 from screener.engine.disclaimer import disclaimer
@@ -23,7 +24,7 @@ from screener.engine.language import (
 from screener.engine.loader import PROCEDURE_PREFIX
 from screener.engine.safety_net import SAFETY_NET_TITLE, safety_net
 from screener.resources import data_dir
-from screener.translating import po_path
+from screener.translating import extract, po_path
 
 from .conftest import SPEC
 
@@ -91,21 +92,40 @@ def test_no_decision_language_in_catalogue_or_disclaimer():
 
 
 @pytest.mark.parametrize("decision", [
-    "Patient is a candidate for MISS.", "The patient is a good candidate.",
-    "Caller qualifies for surgery.", "Patient needs surgery.", "She requires an operation.",
-    "Patient is not eligible for this.", "El paciente es candidato.", "La paciente califica.",
+    "Patient is a candidate for MISS.", "pt is a candidate", "Pt is a surgical candidate",
+    "Surgical candidate", "Candidate for MISS", "Patient is considered a candidate",
+    "Patient would be a good candidate", "They're a candidate", "Patient is fit for surgery",
+    "Caller is appropriate for surgery", "Patient is not eligible for surgery",
+    "Caller qualified", "Patient needs minimally invasive surgery", "Patient will need surgery",
+    "Patient should have surgery", "El paciente es candidato.", "Es candidato a cirugía",
+    "Paciente apto para cirugía", "El paciente requiere cirugía", "El paciente es elegible",
+    "La paciente necesita ser operada", "La paciente califica para la cirugía",
 ])
-def test_a_decision_in_the_third_person_is_refused_too(decision):
-    """The nurse record speaks of the patient, so its decisions would be third-person."""
+def test_a_decision_about_a_patient_is_refused_too(decision):
+    """The nurse record speaks of the patient: in the third person, or in a bare clinical
+    phrase (and Spanish drops the subject)."""
     assert decision_phrases(decision) != []
 
 
 @pytest.mark.parametrize("neutral", [
     "Patient asked about red flags and denied them.", "Patient: Alex Morgan, born 1970",
-    "Discuss MISS with a spine specialist", "A specialist decides whether surgery helps.",
+    "Discuss options incl. MISS with spine specialist",
+    "A specialist decides whether surgery helps.",
+    "They are cleared when the browser is closed.", "La paciente califica su dolor con 7/10",
+    "El paciente no es apto para conducir", "Shots: they are suitable for some people",
+    "Most people find they need an operation only rarely", "a candidacy self-screening",
 ])
-def test_a_neutral_record_line_is_not_taken_for_a_decision(neutral):
+def test_a_neutral_line_is_not_taken_for_a_decision(neutral):
     assert decision_phrases(neutral) == []
+
+
+def test_no_decision_language_in_any_interface_text_in_any_language():
+    """Every gettext string of the code and templates, and every translation of one."""
+    texts = [str(m.id) for m in extract() if m.id]
+    with po_path("es").open("rb") as source:
+        texts += [str(m.string) for m in read_po(source, locale="es") if m.string]
+    assert len(texts) > 500
+    assert {text: decision_phrases(text) for text in texts if decision_phrases(text)} == {}
 
 
 def test_no_decision_language_in_any_rule_or_template_file():

@@ -12,6 +12,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+# Who a record's decision would be about, its verb, and what it would decide on.
+_SUBJECT = r"(?:the\s+)?(?:patients?|pts?|callers?)"
+_TO_BE = (r"(?:'s|\s+is|\s+are|\s+was|\s+were|\s+(?:would|will|may|might)\s+be|"
+          r"\s+is\s+considered|\s+is\s+likely)")
+_OPERATION = r"(?:surgery|MISS|operations?|procedures?|fusion|decompression|discectomy)\b"
+
 # Each language's word lists, by locale: a language a text is written in must have all
 # three (decision, promotional, balance) or the rule set does not load (``missing_lists``).
 _DECISION_PATTERNS: dict[str, tuple[str, ...]] = {
@@ -25,20 +31,36 @@ _DECISION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\byou\s+(?:should|must)\s+(?:have|get|undergo)\s+(?:\w+\s+)?surgery\b",
         r"\byou\s+are\s+(?:not\s+)?(?:eligible|suitable|a\s+fit)\s+for\b",
         r"\byou\s+(?:are|aren't)\s+(?:not\s+)?cleared\s+for\b",
-        # The same decisions in the third person, as a nurse record would state them.
-        r"\b(?:the\s+)?(?:patient|caller|he|she|they)(?:'s|\s+is|\s+are)\s+(?:not\s+)?"
-        r"(?:an?\s+)?(?:\w+\s+)?(?:candidates?|eligible|suitable|cleared)\b",
-        r"\b(?:patient|caller|he|she|they)\s+(?:does\s+not\s+|doesn't\s+)?qualif(?:y|ies)\b",
-        r"\b(?:patient|caller|he|she|they)\s+(?:needs?|requires?)\s+(?:an?\s+)?"
-        r"(?:\w+\s+)?(?:surgery|operation)\b",
+        # The same decisions about a patient, as a nurse record would write them: in the
+        # third person ("Pt is a surgical candidate") or as a bare clinical phrase.
+        rf"\b(?:{_SUBJECT}{_TO_BE}|(?:he|she|they)(?:'s|'re|\s+is|\s+are))\s+(?:not\s+)?"
+        r"(?:\w+\s+){0,3}candidates?\b",
+        rf"\b{_SUBJECT}{_TO_BE}\s+(?:not\s+)?(?:\w+\s+)?(?:eligible|suitable|a\s+fit|fit|"
+        rf"cleared|appropriate)\s+for\s+(?:\w+\s+){{0,2}}{_OPERATION}",
+        rf"\b{_SUBJECT}\s+(?:does\s+not\s+|doesn't\s+|would\s+|will\s+|may\s+)?"
+        r"qualif(?:y|ies|ied)\b",
+        rf"\b{_SUBJECT}\s+(?:will\s+|would\s+|may\s+|does\s+not\s+|doesn't\s+)?"
+        rf"(?:needs?|requires?)\s+(?:\w+\s+){{0,3}}{_OPERATION}",
+        rf"\b{_SUBJECT}\s+(?:should|must)\s+(?:have|get|undergo)\s+(?:\w+\s+){{0,3}}"
+        rf"{_OPERATION}",
+        r"\b(?:surgical|MISS|surgery|operative)\s+candidates?\b",
+        rf"\bcandidates?\s+for\s+(?:\w+\s+){{0,2}}{_OPERATION}",
     ),
     "es": (
         r"\busted\s+(?:no\s+)?es\s+(?:(?:un|una)\s+)?(?:buen[oa]?\s+)?candidat[oa]s?\b",
         r"\busted\s+(?:no\s+)?califica\b",
-        r"\b(?:usted\s+)?(?:no\s+)?necesita\s+(?:una\s+)?(?:cirug[ií]a|operaci[oó]n)\b",
         r"\busted\s+(?:no\s+)?es\s+apt[oa]\b",
-        r"\b(?:el\s+|la\s+)?paciente\s+(?:no\s+)?(?:es\s+(?:(?:un|una)\s+)?(?:buen[oa]?\s+)?"
-        r"(?:candidat[oa]|apt[oa])|califica)\b",
+        # About a patient, in the third person or as a bare clinical phrase ("Es candidato
+        # a cirugía": Spanish drops the subject).
+        r"\b(?:el\s+|la\s+)?paciente\s+(?:no\s+)?(?:es|ser[áa]|ser[íi]a)\s+(?:(?:un|una)\s+)?"
+        r"(?:buen[oa]?\s+)?candidat[oa]\b",
+        r"\bcandidat[oa]s?\s+(?:a|para)\s+(?:una\s+|la\s+)?(?:cirug[ií]a|operaci[oó]n|"
+        r"intervenci[oó]n|CMI)\b",
+        r"\b(?:apt[oa]s?|elegibles?)\s+para\s+(?:una\s+|la\s+)?(?:cirug[ií]a|operaci[oó]n|"
+        r"intervenci[oó]n)\b",
+        r"\bpaciente\s+(?:no\s+)?es\s+elegible\b",
+        r"\bpaciente\s+(?:no\s+)?califica\s+para\b",
+        r"\b(?:necesita|requiere)\s+(?:una\s+)?(?:cirug[ií]a|operaci[oó]n|ser\s+operad[oa])\b",
     ),
 }
 # Every language's patterns apply to every text: a Spanish phrase in an English text is
