@@ -62,7 +62,7 @@ def test_summary_box_holds_answers_titles_and_disclaimer(client, answers):
     page = text(client.get("/intake/result"))
     summary = page[page.index('<textarea id="summary"'): page.index("</textarea>")]
     assert "Age: 40-59" in summary
-    assert "Discuss MISS with a spine specialist" in summary  # the topic's record line
+    assert "Discuss options incl. MISS with specialist" in summary  # the topic's record line
     assert summary.rstrip().endswith(record_disclaimer())
     assert summary.index("Safety net given: 911") < summary.index(record_disclaimer())
     # The record is the nurse's: none of the patient's paragraphs or questions to bring.

@@ -394,6 +394,38 @@ def test_a_save_this_version_cannot_read_comes_back_empty_with_a_note(payload):
     assert "start again" in resumed.notes[0].text("en") and not resumed.restored
 
 
+def test_a_save_whose_every_answer_is_gone_starts_again(screening, store):
+    code = saved_under_an_older_catalogue(store, {"favourite_pillow": "firm",
+                                                  "favourite_chair": "soft"}, ["pillow"])
+    resumed = screening.resume_saved(code, T0 + timedelta(hours=1))
+    assert not resumed.restored and resumed.notes == [Note("not_restored")]
+    assert resumed.answers == {} and resumed.page == PAGES[0]
+
+
+@pytest.mark.parametrize(("ahead", "again"), [(timedelta(minutes=2), False),
+                                              (timedelta(minutes=10), True),
+                                              (timedelta(days=30), True)])
+def test_a_save_from_the_future_asks_the_red_flags_again(screening, store, ahead, again):
+    """Another server's clock a little ahead is fine; further ahead, never a way to skip
+    the urgent pages for ever."""
+    code = saved_under_an_older_catalogue(store, SO_FAR, HALF_WAY, saved_at=T0 + ahead)
+    resumed = screening.resume_saved(code, T0)
+    assert resumed.red_flags_again is again
+    assert ("red_flags" in resumed.answers) is not again
+
+
+@pytest.mark.parametrize("red_flags", EMERGENCY_ANSWERS[:2] + EMERGENCY_ANSWERS[-1:], ids=str)
+def test_symptoms_today_s_catalogue_reads_as_an_emergency_are_asked_again(screening, store,
+                                                                           red_flags):
+    """Never saved as an emergency (refused above), but the catalogue may have changed since:
+    the urgent pages ask again, and an emergency answer there ends the flow as always."""
+    code = saved_under_an_older_catalogue(store, SO_FAR | {"red_flags": red_flags},
+                                          [page.id for page in PAGES[:8]])
+    resumed = screening.resume_saved(code, T0 + timedelta(hours=1))
+    assert resumed.red_flags_again and "red_flags" not in resumed.answers
+    assert resumed.page == RED_FLAG_PAGES[0]
+
+
 @pytest.mark.parametrize("hours, again", [(23, False), (25, True), (24 * 6, True)])
 def test_the_red_flag_pages_show_again_when_the_save_is_older_than_a_day(screening, hours,
                                                                          again):

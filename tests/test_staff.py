@@ -413,7 +413,7 @@ def test_exports_are_the_nurse_record_with_the_call_who_when_and_contact(
     first = txt.splitlines()[0]
     assert re.match(rf"Spine screening call, \d{{4}}-\d\d-\d\d \d\d:\d\d UTC, taken by "
                     rf"{re.escape(nurse.email)}$", first)
-    for expected in (f"Reference: {grouped(code)} (rules ", "answers version 2",
+    for expected in (f"Reference: {grouped(code)} (rules ", "answers v2",
                      "Patient: Ana Lopez, phone 555 010 1234, best time morning (9 to 12)",
                      "Average pain, past week: 8/10", "Outcome: Booked",
                      "Note: consult booked 12 Dec with Dr Ruiz"):

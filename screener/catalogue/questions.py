@@ -506,7 +506,7 @@ _QUESTIONS: tuple[Question, ...] = (
              Choice("none", InContext("None of these", "health_factors"))),
             smoking="nicotine", diabetes="diabetes", osteoporosis="osteoporosis",
             obesity="BMI ≥30", blood_thinners="blood thinners", heart_lung="heart/lung disease",
-            opioids="daily opioids", mood="depression/anxiety", pregnant="possible pregnancy",
+            opioids="daily opioids", mood="depression/anxiety", pregnant="pregnant or may be",
             none=InContext("none", "health_factors")),
         exclusive=frozenset({"none"}),
         missing="Choose any that apply to you, or “None of these”.",

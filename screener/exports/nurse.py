@@ -253,7 +253,7 @@ def record_parts(result: Result, answers: Mapping[str, Any], record: CallRecord,
     reference = t("Reference: {ref}", loc).format(ref=record.reference)
     version = t("rules {version}", loc).format(version=result.ruleset_version)
     if record.version:
-        version += ", " + t("answers version {number}", loc).format(number=record.version)
+        version += ", " + t("answers v{number}", loc).format(number=record.version)
     lines = [_who(record, loc), f"{reference} ({version})"]
     lines += red_flag_lines(answers, loc)
     shown = visible_questions(answers)

@@ -24,7 +24,7 @@ from ..catalogue.answers import (
     unoffered,
     validate_answers,
 )
-from ..catalogue.questions import PAGE_BY_ID, QUESTIONS, Page
+from ..catalogue.questions import PAGE_BY_ID, QUESTIONS, Page, is_emergency
 from ..catalogue.wizard import Flow
 from ..i18n import N_, t
 
@@ -32,6 +32,8 @@ PAYLOAD_VERSION = 1
 RED_FLAGS = "red_flags"
 # Past this age, the red-flag pages are asked again: symptoms change.
 RED_FLAGS_FRESH_FOR = timedelta(days=1)
+# How far ahead of this server's clock a save's time may be (servers' clocks differ a little).
+CLOCK_SKEW = timedelta(minutes=5)
 
 NoteKind = Literal["question_gone", "value_gone", "red_flags_again", "not_restored"]
 # What the patient is told, one sentence per kind ("%(question)s": the question's prompt).
@@ -115,7 +117,15 @@ def restore(payload: Mapping[str, Any], moment: datetime,
     if not isinstance(raw, dict) or not isinstance(done, list) or saved_at.tzinfo is None:
         return _start_again(payload, moment, languages)
     answers, notes, changed = clean(raw)
-    red_flags_again = moment - saved_at > RED_FLAGS_FRESH_FOR
+    if raw and not answers:  # every answer lost: nothing is "here again"
+        return _start_again(payload, moment, languages)
+    age = moment - saved_at
+    # Asked again after a day, after a save "from the future" (another server's clock,
+    # a tampered row: never a reason to skip them), and when today's catalogue reads the
+    # saved symptoms as an emergency (saves of one are refused: the catalogue changed),
+    # so the urgent pages ask, and an emergency answer ends the flow as it should.
+    red_flags_again = (age > RED_FLAGS_FRESH_FOR or age < -CLOCK_SKEW
+                       or is_emergency(answers.get(RED_FLAGS)))
     if red_flags_again:
         answers.pop(RED_FLAGS, None)
         changed.add(RED_FLAGS)

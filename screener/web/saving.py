@@ -300,7 +300,8 @@ def resume() -> Any:
         return _refuse("resume", {}, unavailable=True)
     if resumed is None:
         return _refuse("resume", {"code": gettext(NOT_OPENED)})
-    count_event("resumed")
+    if resumed.restored:  # a save that could not be read starts again: not a return
+        count_event("resumed")
     return _restore(resumed)
 
 

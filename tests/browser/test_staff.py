@@ -235,7 +235,7 @@ def test_a_whole_call_by_keyboard_alone(page, staff_server):
     copied = page.evaluate("navigator.clipboard.readText()")
     assert re.match(rf"Spine screening call, \d{{4}}-\d\d-\d\d \d\d:\d\d UTC, taken by "
                     rf"{re.escape(nurse.email)}\n", copied)
-    for expected in ("Patient: Tobias Urgent, phone 555 010 1234", "answers version 2",
+    for expected in ("Patient: Tobias Urgent, phone 555 010 1234", "answers v2",
                      "Outcome: Booked", f"Note: {note}"):
         assert expected in copied, expected
     text = page.request.get(f"{base}/staff/submissions/{sid}/summary.txt").text()
