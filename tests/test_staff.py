@@ -565,6 +565,29 @@ def test_a_refused_add_keeps_the_email_typed_and_posts_nothing_again(admin_clien
     assert 'value="fourth@riverside.example"' not in page(admin_client, "/staff/admin/accounts")
 
 
+@pytest.mark.parametrize("email", ["nul\x00@riverside.example", "tab\t@riverside.example",
+                                   "zero\u200bwidth@riverside.example", "no-at-sign",
+                                   "x" * 250 + "@r.example"])
+def test_an_email_no_mail_system_takes_is_refused_never_a_server_error(admin_client, store,
+                                                                       email):
+    """A NUL once reached PostgreSQL (which refuses it in text) as a 'database down' page."""
+    before = len(store.accounts.all())
+    added = admin_client.post("/staff/admin/accounts", data={"email": email, "role": "nurse"})
+    assert added.status_code == 302
+    shown = page(admin_client, "/staff/admin/accounts")
+    assert "Not added:" in shown or "Enter an email and choose a role." in shown
+    assert store.accounts.find(email) is None and len(store.accounts.all()) == before
+
+
+@pytest.mark.parametrize("email", ["nurse\x00@riverside.example", "\x00"])
+def test_signing_in_with_a_nul_in_the_email_is_refused_calmly(staff_app, nurse, email):
+    client = staff_app.test_client()
+    refused = shown(client, client.post("/staff/sign-in",
+                                        data={"email": email, "password": PASSWORD}))
+    assert refused.status_code == 401
+    assert "email, password or code is not right" in refused.get_data(as_text=True)
+
+
 def test_a_reset_shows_its_new_setup_link_once_after_a_redirect(admin_client, store):
     admin_client.post("/staff/admin/accounts", data={"email": "fifth@riverside.example",
                                                      "role": "nurse"})

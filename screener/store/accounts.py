@@ -73,7 +73,10 @@ def _staff(row: StaffAccount) -> Staff:
 
 
 def normal_email(email: str) -> str:
-    return email.strip().lower()
+    """The form an email is stored and looked up in. A NUL, which PostgreSQL refuses in
+    text, becomes U+FFFD: a lookup of it finds nothing instead of failing, and ``add``
+    refuses any email with a character that cannot be printed."""
+    return email.strip().lower().replace("\x00", "\ufffd")
 
 
 class Accounts:
@@ -94,8 +97,10 @@ class Accounts:
     def add(self, email: str, role: Role, moment: datetime | None = None) -> tuple[Staff, str]:
         """A new account and its one-time setup token."""
         moment = moment or now()
+        unprintable = any(not ch.isprintable() for ch in email.strip())  # NUL, controls
         email = normal_email(email)
-        if "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email):
+        if "@" not in email or len(email) > 254 or unprintable or any(
+                ch.isspace() for ch in email):
             raise AccountError(f"{email!r} is not an email address", "not_an_email",
                                email=email)
         with self.sessions() as session:
