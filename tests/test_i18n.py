@@ -216,6 +216,29 @@ def test_missing_translation_falls_back_to_english_and_is_listed(write_rules):
     assert "  topic: talk" in check.output
 
 
+def test_a_record_line_without_a_translation_is_listed_as_missing(write_rules):
+    topics = ("topics:\n  - id: talk\n    category: discuss\n    title: {en: Talk, es: Hable}\n"
+              "    record: {en: Discuss with specialist}\n"
+              "    body: {en: A specialist can tell you more., es: Un especialista le dirá más.}\n"
+              "    sources: [S]\n")
+    directory = write_rules({"topics.yaml": topics}, rules=(
+        "rules:\n  - id: r1\n    description: x\n    when: {question: pain_score, gte: 0}\n"
+        "    adds: [talk]\n"))
+    assert report("es", load_ruleset(directory)).missing_topics == ("talk",)
+
+
+def test_a_record_line_names_the_configured_emergency_number(write_rules):
+    topics = ("topics:\n  - id: now\n    category: urgent\n    title: {en: Get care now}\n"
+              "    record: {en: \"Told to call {emergency_number}\"}\n"
+              "    body: {en: \"Call {emergency_number} now.\"}\n    sources: [S]\n")
+    directory = write_rules({"topics.yaml": topics}, rules=(
+        "rules:\n  - id: r1\n    description: x\n    when: {question: pain_score, gte: 0}\n"
+        "    adds: [now]\n"))
+    topic = load_ruleset(directory).topics["now"]
+    assert topic.for_number("999").record_title("en") == "Told to call 999"
+    assert topic.for_number("112").body.en == "Call 112 now."
+
+
 def test_shipped_spanish_is_complete_and_marked_as_draft(ruleset):
     status = report("es", ruleset)
     assert status.missing_interface == () and status.missing_topics == ()
