@@ -65,8 +65,8 @@ def form_data(answers: dict[str, Any]) -> dict[str, Any]:
 def _posted_value(question: Question, field: Field) -> tuple[Any, str | None]:
     """(the answer, or None when unanswered; an error message or None)."""
     raw = field.data
-    if question.kind == "multiple":
-        values = [v for v in (raw or []) if v]
+    if question.kind == "multiple":  # a box sent twice is one tick, as a browser means it
+        values = list(dict.fromkeys(v for v in (raw or []) if v))
         return (values or None), None
     if raw in (None, "", "None"):
         return None, None

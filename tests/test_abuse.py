@@ -7,7 +7,7 @@ import json
 
 import pytest
 from fhir.resources.R4B.operationoutcome import OperationOutcome
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from screener.catalogue.questions import QUESTIONS, STEPS
@@ -37,6 +37,8 @@ SETTINGS = settings(max_examples=60, deadline=None,
 @pytest.mark.parametrize("step", STEPS, ids=lambda s: s.id)
 @SETTINGS
 @given(form=FORM)
+@example(form={"red_flags": ["bladder_bowel", "bladder_bowel"]})  # found by CI's run
+@example(form={"red_flags": ["none", "none"]})
 def test_any_post_to_a_step_is_handled(app, step, form):
     client = app.test_client()
     wizard = WizardActions(client)
@@ -52,6 +54,17 @@ def test_any_post_to_a_step_is_handled(app, step, form):
         assert wizard.session_answers() == before
     if response.status_code == 302 and response.location == "/result":
         assert disclaimer() in client.get("/result").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("ticked", "lands"), [
+    (["bladder_bowel", "bladder_bowel"], "/result"),  # an emergency: its result at once
+    (["none", "none"], "/step/urgent-2"),
+])
+def test_a_box_sent_twice_counts_as_one_tick(client, ticked, lands):
+    """No browser sends a box twice, but a refusal the page cannot show again (its kept
+    answer holds one bit per box) would be a message-less refusal."""
+    response = client.post("/step/urgent", data={"red_flags": ticked})
+    assert (response.status_code, response.location) == (302, lands)
 
 
 @SETTINGS
