@@ -164,6 +164,27 @@ def test_an_added_accounts_setup_link_is_shown_once_and_reload_adds_nothing(page
     assert len(adds) == 1
 
 
+CONTRAST = """element => {
+    const rgb = text => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map(c => {
+        c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    }).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+    const style = getComputedStyle(element);
+    const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def test_the_language_box_in_the_staff_header_is_readable(page, staff_server):
+    """Its text once inherited the header's white onto the box's white (axe does not read
+    a select's colours): the chosen language must stand out from the box, 4.5:1 or more."""
+    base, store = staff_server.base, staff_server.store
+    sign_in(page, base, make_person_in(store, new_email("nurse"), "nurse"))
+    box = page.locator("#staff-language")
+    expect(box).to_be_visible()
+    assert box.evaluate(CONTRAST) >= 4.5
+
+
 def test_a_whole_call_by_keyboard_alone(page, staff_server):
     base, store = staff_server.base, staff_server.store
     nurse = make_person_in(store, new_email("nurse"), "nurse")
