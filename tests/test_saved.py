@@ -350,6 +350,16 @@ def test_a_question_that_no_longer_exists_is_dropped_with_a_note(screening, stor
     assert "no longer asked" in resumed.notes[0].text("en")
 
 
+def test_two_questions_no_longer_asked_are_told_as_two(screening, store):
+    code = saved_under_an_older_catalogue(store, SO_FAR | {"favourite_pillow": "firm",
+                                                           "favourite_chair": "soft"},
+                                          HALF_WAY)
+    resumed = screening.resume_saved(code, T0 + timedelta(hours=1))
+    assert resumed.answers == SO_FAR and resumed.notes == [Note("questions_gone")]
+    assert resumed.notes[0].text("en").startswith("Some questions you answered")
+    assert resumed.notes[0].text("es").startswith("Algunas preguntas que respondió")
+
+
 def test_a_value_no_longer_offered_is_dropped_and_its_page_asked_again(screening, store):
     answers = SO_FAR | {"imaging": ["mri", "pet_scan"], "main_symptom": "hip_pain"}
     code = saved_under_an_older_catalogue(store, answers, HALF_WAY)

@@ -35,11 +35,14 @@ RED_FLAGS_FRESH_FOR = timedelta(days=1)
 # How far ahead of this server's clock a save's time may be (servers' clocks differ a little).
 CLOCK_SKEW = timedelta(minutes=5)
 
-NoteKind = Literal["question_gone", "value_gone", "red_flags_again", "not_restored"]
+NoteKind = Literal["question_gone", "questions_gone", "value_gone", "red_flags_again",
+                   "not_restored"]
 # What the patient is told, one sentence per kind ("%(question)s": the question's prompt).
 NOTE_TEXTS: dict[str, str] = {
     "question_gone": N_("One question you answered is no longer asked, so that answer was "
                         "removed."),
+    "questions_gone": N_("Some questions you answered are no longer asked, so those answers "
+                         "were removed."),
     "value_gone": N_("An answer you gave to \u201c%(question)s\u201d is no longer one of the "
                      "choices. Please answer it again."),
     "red_flags_again": N_("Some time has passed since you saved, so please answer the "
@@ -168,11 +171,11 @@ def clean(answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[Note], set[s
     notes: list[Note] = []
     changed: set[str] = set()
     kept: dict[str, Any] = {}
-    gone = False
+    gone = 0
     for qid, value in answers.items():
         question = QUESTIONS.get(qid)
         if question is None:
-            gone = True
+            gone += 1
             continue
         if not check_value(question, value):
             kept[qid] = value
@@ -185,7 +188,7 @@ def clean(answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[Note], set[s
             if still and not check_value(question, still):
                 kept[qid] = still
     if gone:
-        notes.insert(0, Note("question_gone"))
+        notes.insert(0, Note("question_gone" if gone == 1 else "questions_gone"))
     while True:
         kept = prune(kept)
         for qid, value in kept.items():
