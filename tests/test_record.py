@@ -285,11 +285,15 @@ def test_the_script_reads_every_red_flag_and_the_emergency_words_once(ruleset):
     assert "Chest pain" in script[3]
 
 
-@pytest.mark.parametrize(("locale", "line"), [
-    ("en", "Health factors: none"), ("es", "Factores de salud: ninguno"),  # los factores
+@pytest.mark.parametrize(("locale", "change", "line"), [
+    ("en", {"health_factors": ["none"]}, "Health factors: none"),
+    ("es", {"health_factors": ["none"]}, "Factores de salud: ninguno"),  # los factores
+    ("en", {"imaging": ["mri", "ct", "xray"]}, "Scans: MRI, CT, X-ray, within 12 months"),
+    ("es", {"imaging": ["mri", "ct", "xray"]}, "Imagen: RM, TC, radiografía, últimos 12 meses"),
 ])
-def test_no_health_factor_reads_as_none_agreeing_with_its_field(ruleset, locale, line):
-    answers = validate_answers(COMPLETE_ANSWERS | {"health_factors": ["none"]}, complete=True)
+def test_the_record_uses_short_clinical_names_in_each_language(ruleset, locale, change,
+                                                                line):
+    answers = validate_answers(COMPLETE_ANSWERS | change, complete=True)
     call = CallRecord("ABCD-EFGH", datetime(2026, 12, 4, 18, 35, tzinfo=UTC), "J. Ortiz")
     record = nurse_record(evaluate(ruleset, answers, locale=locale), answers, call)
     assert line in record.splitlines()

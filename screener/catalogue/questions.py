@@ -280,8 +280,10 @@ _QUESTIONS: tuple[Question, ...] = (
         "A specialist may need scans to see the cause of the pain. If you have them, bring "
         "them to your visit.",
         say="Have you had an MRI, a CT scan or an X-ray of your back or neck?",
-        choices=_choices(("mri", "MRI"), ("ct", "CT scan"), ("xray", "X-ray"),
-                         ("none", "No scans")),
+        choices=_record(_choices(("mri", "MRI"), ("ct", "CT scan"), ("xray", "X-ray"),
+                                 ("none", "No scans")),
+                        mri=InContext("MRI", "record"), ct=InContext("CT", "record"),
+                        xray=InContext("X-ray", "record"), none="none"),
         exclusive=frozenset({"none"}),
         missing="Choose the scans you have had, or “No scans”.", nurse_field="Scans",
         example=("mri",),
