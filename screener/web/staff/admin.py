@@ -39,21 +39,18 @@ def setup_link(token: str) -> str:
 KEPT = "staff_accounts_kept"
 
 
-def _accounts_page(link: tuple[str, str] | None, email: str = "", role: str = "nurse") -> str:
-    form = AccountForm(formdata=None, data={"email": email, "role": role})
-    return render_template("staff/accounts.html", form=form, link=link,
-                           people=store().accounts.all(), confirm=ConfirmForm(),
-                           roles=ROLES, states=STATES, changes=CHANGES)
-
-
 @bp.get("/admin/accounts")
 @admin_only
 def accounts() -> str:
     kept = take(KEPT) or {}
     link = kept.get("link")
     shown = (str(link[0]), str(link[1])) if isinstance(link, list) and len(link) == 2 else None
-    return _accounts_page(shown, str(kept.get("email", ""))[:254],
-                          "admin" if kept.get("role") == "admin" else "nurse")
+    form = AccountForm(formdata=None, data={
+        "email": str(kept.get("email", ""))[:254],
+        "role": "admin" if kept.get("role") == "admin" else "nurse"})
+    return render_template("staff/accounts.html", form=form, link=shown,
+                           people=store().accounts.all(), confirm=ConfirmForm(),
+                           roles=ROLES, states=STATES, changes=CHANGES)
 
 
 @bp.post("/admin/accounts")
