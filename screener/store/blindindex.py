@@ -56,19 +56,26 @@ def name_terms(name: str) -> set[str]:
     return {full, *full.split()} - {""}
 
 
+def _national(digits: str, code: str) -> str:
+    """``digits`` without the country code and the trunk 0, where they leave a number."""
+    if code and digits.startswith(code) and len(digits) - len(code) >= MIN_PHONE_DIGITS:
+        digits = digits[len(code):]
+    if digits.startswith("0") and len(digits) > MIN_PHONE_DIGITS:
+        digits = digits[1:]
+    return digits
+
+
 def phone_terms(phone: str, country_code: str) -> set[str]:
     """The digits as typed, and the national number (no international 00 or +, no country
-    code, no trunk 0), so any two ways of writing one number share a term."""
+    code, no trunk 0), so any two ways of writing one number share a term. Digits that
+    start with 00 are read both ways, as an international prefix and as part of the
+    number: which one was meant cannot be told from the digits alone."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     if len(digits) < MIN_PHONE_DIGITS:
         return set()
-    national = digits[2:] if digits.startswith("00") else digits
     code = "".join(ch for ch in country_code if ch.isdigit())
-    if code and national.startswith(code) and len(national) - len(code) >= MIN_PHONE_DIGITS:
-        national = national[len(code):]
-    if national.startswith("0") and len(national) > MIN_PHONE_DIGITS:
-        national = national[1:]
-    return {digits, national}
+    readings = [digits, *([digits[2:]] if digits.startswith("00") else [])]
+    return {digits} | {_national(reading, code) for reading in readings}
 
 
 @dataclass(frozen=True)
