@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run demo test serve bench lighthouse check clean lforms
+.PHONY: run demo test explore serve bench lighthouse check clean lforms
 
 # LHC-Forms (the NLM's FHIR forms renderer), for the browser test of the FHIR round trip:
 # its prebuilt web component from the npm registry, unpacked into an ignored folder.
@@ -70,6 +70,11 @@ test: $(VENV)/.installed $(LFORMS)
 	$(BIN)/screener rules check
 	$(BIN)/screener rules test
 	$(BIN)/python -m pytest
+
+# Property tests with new random examples and many more of them (CI runs the same ones
+# every time): what this finds is fixed and kept as an @example.
+explore: $(VENV)/.installed
+	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest -q $(shell grep -l "@given" tests/*.py)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/rules.py

@@ -39,3 +39,28 @@ def test_the_tests_install_the_test_tools(tmp_path):
 def test_host_and_port_are_chosen_on_the_command_line(target, tmp_path):
     commands = planned(target, tmp_path / ".venv", HOST="0.0.0.0", PORT="8123")
     assert any("--host 0.0.0.0 --port 8123" in line for line in commands)
+
+
+@pytest.mark.parametrize(("environment", "derandomized"), [
+    ({"CI": "true"}, True), ({}, False), ({"CI": "true", "HYPOTHESIS_PROFILE": "explore"}, False),
+])
+def test_ci_runs_the_same_property_examples_every_time(environment, derandomized):
+    """CI (``.ci/run`` sets CI) must not fail on an example no earlier run met; a
+    developer's run and ``make explore`` still look for new ones."""
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "HYPOTHESIS_PROFILE")}
+    shown = subprocess.run(
+        [sys.executable, "-c", "import tests.conftest; from hypothesis import settings; "
+                               "print(settings.default.derandomize)"],
+        cwd=ROOT, env=env | environment, capture_output=True, text=True, timeout=120,
+        check=True)
+    assert shown.stdout.strip() == str(derandomized)
+
+
+def test_make_explore_runs_every_property_test_file(tmp_path):
+    command = next(line for line in planned("explore", tmp_path / ".venv")
+                   if "HYPOTHESIS_PROFILE=explore" in line)
+    files = {p.name for p in (ROOT / "tests").glob("test_*.py") if "@given" in p.read_text()}
+    assert files and all(name in command for name in files)
