@@ -98,6 +98,14 @@ def test_follow_ups_come_after_their_answer_without_javascript(no_js_page, base_
     assert no_js_page.locator("#question-imaging_within_12_months").is_visible()
 
 
+# Each question the patient could ask has a line to write the answer on, in print only.
+WRITING_ROOM_JS = """() => [...document.querySelectorAll('.ask-write > li')].map(li => {
+  const after = getComputedStyle(li, '::after');
+  return after.content !== 'none' && parseFloat(after.width) > 0
+    && after.borderBottomStyle === 'solid';
+})"""
+
+
 def test_printed_result_has_answers_guidance_and_disclaimer_only(person, page):
     person.walk(COMPLETE_ANSWERS)
     page.emulate_media(media="print")
@@ -108,6 +116,10 @@ def test_printed_result_has_answers_guidance_and_disclaimer_only(person, page):
     assert page.get_by_text("Herniated, slipped or bulging disc").is_visible()
     assert page.locator('[data-topic="bring-your-imaging"]').is_visible()
     assert page.locator("#disclaimer").is_visible()
+    assert page.evaluate(WRITING_ROOM_JS) == [True] * page.locator(".ask-write > li").count()
+    page.emulate_media(media="screen")
+    assert set(page.evaluate(WRITING_ROOM_JS)) == {False}
+    page.emulate_media(media="print")
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF")
 
