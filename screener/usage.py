@@ -49,7 +49,9 @@ counts = Table(
 PROBE_DAY = datetime.date(2000, 1, 1)  # /readyz's write check: a day no count is ever for
 
 
-def _today() -> datetime.date:
+def today() -> datetime.date:
+    """The day counts go to: UTC, so a clinic's servers agree on it. The counts and the
+    page that draws them read this one clock (a test pins it for a whole request)."""
     return datetime.datetime.now(datetime.UTC).date()
 
 
@@ -74,7 +76,7 @@ class UsageCounts:
         wanted = Counter(events)
         if not wanted:
             return True
-        day = day or _today()
+        day = day or today()
         try:
             self._schema()
             with self.engine.begin() as db:
@@ -97,7 +99,7 @@ class UsageCounts:
         self._schema()
         with self.engine.connect() as db:
             rows = db.execute(select(counts).where(counts.c.day >= since)).all()
-        days = {since + datetime.timedelta(n): {} for n in range((_today() - since).days + 1)}
+        days = {since + datetime.timedelta(n): {} for n in range((today() - since).days + 1)}
         for day, name, n in rows:
             days.setdefault(day, {})[name] = n
         return days

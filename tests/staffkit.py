@@ -29,12 +29,19 @@ class Person:
     used_recovery: list[str] = field(default_factory=list)
 
     def code(self) -> str:
-        """A TOTP code the server accepts now; then a recovery code once they run out."""
-        now = pyotp.TOTP(self.secret).timecode(time.time())
+        """A TOTP code the server accepts now; then a recovery code once they run out.
+
+        The server accepts the step before, this one and the next. A code for the step
+        before dies when this step ends, so it is used only with 10 s or more to spare: a
+        code made at 0:29 and checked at 0:30 would be refused."""
+        moment = time.time()
+        totp = pyotp.TOTP(self.secret)
+        now = totp.timecode(moment)
         if self.next_step <= now + 1:
-            step = max(self.next_step, now - 1)
+            oldest = now - 1 if moment % totp.interval < totp.interval - 10 else now
+            step = max(self.next_step, oldest)
             self.next_step = step + 1
-            return pyotp.TOTP(self.secret).generate_otp(step)
+            return totp.generate_otp(step)
         code = self.recovery.pop()
         self.used_recovery.append(code)
         return code

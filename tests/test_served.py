@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 
 import pytest
 import requests
@@ -99,9 +100,11 @@ def test_screening_completes_through_nginx(behind_nginx, https, answers):
     assert result.headers["Strict-Transport-Security"].startswith("max-age=")
     assert next(c for c in https.cookies if c.name == "screener").secure
     # With PROXY_COUNT=1 the app sees the client, not nginx, and never a forged address.
-    https.get(base + "/healthz", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
-    entries = [json.loads(line) for line in wait_for_line(log, "/healthz").splitlines()
+    probe = f"/forwarded-{uuid.uuid4().hex}"  # its own line: the log has older ones
+    https.get(base + probe, headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
+    entries = [json.loads(line) for line in wait_for_line(log, probe).splitlines()
                if line.startswith("{")]
+    assert [entry["remote"] for entry in entries if entry["path"] == probe] == ["127.0.0.0"]
     assert {entry["remote"] for entry in entries} == {"127.0.0.0"}  # the network only
 
 

@@ -60,8 +60,11 @@ def test_failures_slow_that_email_from_that_address_known_or_not(staff_app, nurs
     for _ in range(5):
         assert try_password(client, email, "not it at all").status_code == 401
     waiting = try_password(client, email, PASSWORD)
-    assert waiting.status_code == 429 and waiting.headers["Retry-After"] == str(FIRST_WAIT)
-    assert alert(waiting).startswith(f"Too many tries from here. Try again in {FIRST_WAIT}")
+    # The wait counts down from the fifth failure: a busy machine may take a second or two
+    # to send the sixth try.
+    wait = int(waiting.headers["Retry-After"])
+    assert waiting.status_code == 429 and FIRST_WAIT - 3 < wait <= FIRST_WAIT
+    assert alert(waiting) == f"Too many tries from here. Try again in {wait} seconds."
     # The owner, elsewhere, is not slowed; the same address may try other emails.
     assert try_password(from_address(staff_app, OWNER), nurse.email,
                         PASSWORD).status_code == 302
@@ -154,7 +157,8 @@ def test_an_ipv6_client_counts_as_its_64(address, same_as):
 def test_two_servers_sharing_redis_share_the_waits(make_handoff_app, redis_url):
     from .staffkit import make_person
 
-    first, second = (make_handoff_app(RATELIMIT_STORAGE_URI=redis_url + "/3")
+    first, second = (make_handoff_app(RATELIMIT_STORAGE_URI=redis_url + "/3",
+                                      RATELIMIT_STORAGE_TIMEOUT=5)  # a slow answer is no outage
                      for _ in range(2))
     first.extensions["screener.ratelimit"].storage.reset()
     nurse = make_person(first, "nurse@riverside.example")

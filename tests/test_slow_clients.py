@@ -30,7 +30,9 @@ def test_a_screening_completes_while_100_slow_clients_hold_on(behind_nginx, http
     screenings, held = 0, []
     with Crowd(base, headers=50, bodies=50, context=tls.context()) as crowd:
         deadline = time.monotonic() + HOLD_SECONDS
-        while time.monotonic() < deadline:
+        # At least 30 s (nginx drops a slow header after 10 s) and at least 10 screenings,
+        # however slow the machine: how fast they go is the benchmark's business.
+        while time.monotonic() < deadline or screenings < 10:
             held.append(crowd.open_now)
             https.cookies.clear()
             result = screen(https, base, answers)
@@ -41,6 +43,5 @@ def test_a_screening_completes_while_100_slow_clients_hold_on(behind_nginx, http
           f"reconnects, held open {sorted(held)}")
     # nginx drops a slow header after 10 s and the crowd reconnects at once: most are open.
     assert statistics.median(held) >= 90 and min(held) >= 50, held
-    assert screenings >= 10
     # Every ordinary request was answered, none refused or timed out behind the crowd.
     assert [(path, status) for path, status in answered if status >= 400] == []

@@ -35,7 +35,8 @@ def site(tmp_path, tls, postgres, redis_url):
     require("nginx", "nginx")
     url = postgres.create_database("two_servers", template="screener_template")
     site = start_site(tmp_path, tls, url, redis_url + "/11", TEST_DATA_KEYS[0],
-                      API_RATE_LIMIT="10 per minute")
+                      API_RATE_LIMIT="10 per minute",
+                      RATELIMIT_STORAGE_TIMEOUT="5")  # one slow answer must not split the count
     yield site
     site.stop()
 

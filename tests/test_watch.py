@@ -8,6 +8,7 @@ import csv
 import datetime
 import io
 import tempfile
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -18,12 +19,21 @@ from screener.usage import EVENTS
 from .conftest import COMPLETE_ANSWERS, WizardActions, answer_sets
 
 TOKEN = "metrics-" + "t" * 30
+# The counting day, pinned: a test that runs across midnight UTC still sees one day. The
+# first of a month, so the days before it cross a month's end.
+DAY = datetime.date(2026, 3, 1)
 GUARDED = ["/metrics", "/usage", "/usage.csv"]
 
 
 def make_app(**extra):
     return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
                        "RATELIMIT_ENABLED": False, **extra})
+
+
+@pytest.fixture
+def counting_day(monkeypatch) -> datetime.date:
+    monkeypatch.setattr("screener.usage.today", lambda: DAY)
+    return DAY
 
 
 def totals(app) -> dict[str, int]:
@@ -60,7 +70,8 @@ def test_starting_again_counts_a_new_screening(app, client):
 @settings(max_examples=25, deadline=None)
 @given(answers=answer_sets())
 def test_counts_are_only_day_event_and_number_for_any_answers(answers):
-    with tempfile.TemporaryDirectory() as folder:
+    with (tempfile.TemporaryDirectory() as folder,
+          mock.patch("screener.usage.today", return_value=DAY)):
         app = make_app(DATABASE_URL=f"sqlite:///{folder}/usage.sqlite3")
         client = app.test_client()
         WizardActions(client).complete(answers)
@@ -72,7 +83,7 @@ def test_counts_are_only_day_event_and_number_for_any_answers(answers):
     assert columns == ["day", "event", "count"]
     allowed = set(EVENTS) | {f"topic:{topic}" for topic in topics}
     assert {event for _, event, _ in rows} <= allowed
-    assert {day for day, _, _ in rows} == {datetime.datetime.now(datetime.UTC).date().isoformat()}
+    assert {day for day, _, _ in rows} == {DAY.isoformat()}
 
 
 def test_the_booking_button_is_counted_and_goes_to_the_clinic():
@@ -133,20 +144,20 @@ def test_metrics_has_requests_latencies_and_usage_counts(client, wizard):
         assert f'"{value}"' not in body
 
 
-def test_the_usage_page_draws_a_chart_and_a_table(client, wizard):
+def test_the_usage_page_draws_a_chart_and_a_table(client, wizard, counting_day):
     client.get("/step/urgent")
     wizard.complete(COMPLETE_ANSWERS)
     client.get("/result")
     page = client.get("/usage").get_data(as_text=True)
-    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    today = counting_day.isoformat()
     assert '<svg class="chart" role="img"' in page and "<script" not in page.split("<main")[1]
     assert f"<title>{today}: 1 finished</title>" in page
     assert f'<tr><th scope="row">{today}</th><td>1</td><td>1</td>' in page
 
 
-def test_the_csv_has_one_row_a_day_and_a_column_an_event(app, client, wizard):
+def test_the_csv_has_one_row_a_day_and_a_column_an_event(app, client, wizard, counting_day):
     counts = app.extensions["screener.usage"]
-    today = datetime.datetime.now(datetime.UTC).date()
+    today = counting_day
     counts.add(["started", "started", "finished", "topic:see-a-specialist"],
                day=today - datetime.timedelta(days=2))
     rows = list(csv.DictReader(io.StringIO(client.get("/usage.csv").get_data(as_text=True))))

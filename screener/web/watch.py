@@ -56,6 +56,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import usage as counting
 from ..catalogue.questions import PAGES
 from ..store.crypto import DataKeyError
 from ..usage import EVENTS, TOPIC, UsageCounts
@@ -326,7 +327,7 @@ def _table(days: int | None = CHART_DAYS) -> tuple[list[datetime.date],
     counts = usage()
     if counts is None:
         abort(404)
-    today = datetime.datetime.now(datetime.UTC).date()
+    today = counting.today()
     since = (today - datetime.timedelta(days - 1) if days else
              min(counts.first_day() or today, today))
     daily = counts.daily(since)

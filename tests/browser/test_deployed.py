@@ -72,6 +72,7 @@ def test_embedded_screening_keeps_its_session_and_fits_its_frame(page, clinic_si
     assert inner.url == base + "/result"
     assert frame.locator(".site-header .brand").count() == 0  # compact inside a frame
 
+    inner.wait_for_load_state("load")  # styles and scripts in: the height is final
     content = inner.evaluate("document.documentElement.scrollHeight")
     page.wait_for_function(
         f"Math.abs(document.querySelector('iframe').getBoundingClientRect().height - "

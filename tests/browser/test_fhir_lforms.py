@@ -48,6 +48,9 @@ def clinic_url(base_url, tls):
     server.server_close()
 
 
+LOADING_MS = 30_000
+
+
 class Form:
     """LHC-Forms on the clinic's page, driven by clicks as a patient would."""
 
@@ -56,9 +59,12 @@ class Form:
         self.errors: list[str] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.goto(url)
-        page.wait_for_function("() => window.LForms && LForms.Util && LForms.Util.getFormFHIRData")
+        # Each test's fresh browser downloads and compiles LHC-Forms (3 MB) again: on a busy
+        # machine that alone can take longer than the usual 5 s.
+        page.wait_for_function("() => window.LForms && LForms.Util && LForms.Util.getFormFHIRData",
+                               timeout=LOADING_MS)
         page.evaluate("query => clinic.load(query)", query)
-        page.locator("wc-lhc-form .lhc-form-title").wait_for()
+        page.locator("wc-lhc-form .lhc-form-title").wait_for(timeout=LOADING_MS)
 
     @property
     def questionnaire(self) -> dict[str, Any]:
@@ -71,10 +77,12 @@ class Form:
         link_ids = [item_id.removeprefix("item-").split("/")[0] for item_id in ids]
         return [link_id for link_id in link_ids if link_id in QUESTIONS]
 
-    def expect_shown(self, link_id: str, shown: bool = True) -> None:
-        """Wait until LHC-Forms shows (or hides) a question: it redraws after a click, so
-        reading the questions at once can see the form before the click took effect."""
-        items = self.page.locator(f'lhc-item.lhc-item-question[id^="item-{link_id}/"]')
+    def expect_shown(self, link_id: str, shown: bool = True, any_item: bool = False) -> None:
+        """Wait until LHC-Forms shows (or hides) a question (``any_item``: any item, such
+        as a display message): it redraws after a click, so reading the questions at once
+        can see the form before the click took effect."""
+        kind = "" if any_item else ".lhc-item-question"
+        items = self.page.locator(f'lhc-item{kind}[id^="item-{link_id}/"]')
         if shown:
             expect(items).not_to_have_count(0)
         else:
@@ -117,7 +125,7 @@ def test_lhc_forms_renders_the_questionnaire_with_nothing_but_the_first_question
     form = Form(page, clinic_url)
     assert form.shown_questions() == ["red_flags"]
     assert not form.shows(emergency_link_id("red_flags"))
-    assert form.shows(DISCLAIMER_LINK_ID)
+    form.expect_shown(DISCLAIMER_LINK_ID, any_item=True)
     assert form.page.locator(".lhc-help-button").count() == 1
     questionnaire = form.questionnaire
     assert questionnaire["url"] == DEFAULTS["FHIR_CANONICAL"]
@@ -154,7 +162,8 @@ def test_an_emergency_answer_shows_what_to_do_now_and_hides_the_rest(page, clini
     message = next(item for group in form.questionnaire["item"] for item in group.get("item", [])
                    if item["linkId"] == emergency_link_id("red_flags"))["text"]
     shown = page.locator(f'lhc-item[id^="item-{emergency_link_id("red_flags")}/"]')
-    assert shown.is_visible() and shown.inner_text().strip() == message
+    expect(shown).to_be_visible()
+    expect(shown).to_have_text(message)
 
 
 def test_spinal_cord_signs_with_a_fever_end_the_form_as_an_emergency(page, clinic_url):
@@ -168,7 +177,7 @@ def test_spinal_cord_signs_with_a_fever_end_the_form_as_an_emergency(page, clini
     form.choose("red_flags", ["fever"])
     form.expect_shown("diagnosis", False)
     assert form.shown_questions() == ["red_flags"]
-    assert form.shows(emergency_link_id("red_flags"))
+    form.expect_shown(emergency_link_id("red_flags"), any_item=True)
     form.choose("red_flags", ["fever"])
     form.expect_shown("diagnosis")
     assert "diagnosis" in form.shown_questions()

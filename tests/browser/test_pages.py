@@ -26,7 +26,7 @@ def _step(page_id: str, with_errors: bool) -> Callable[[Person], None]:
     def visit(person: Person) -> None:
         person.walk_to(page_id, EVERY_STEP_ANSWERS)
         if with_errors:
-            person.page.locator("form.step-form button[type=submit]").click()
+            person.follow(person.page.locator("form.step-form button[type=submit]"))
     return visit
 
 
@@ -41,7 +41,7 @@ def _intake(errors: bool = False, submit: bool = False) -> Callable[[Person], No
             for qid, value in COMPLETE_ANSWERS.items():
                 person.choose(qid, value)
         if errors or submit:
-            person.page.locator("form.intake-form button.button").click()
+            person.follow(person.page.locator("form.intake-form button.button"))
     return visit
 
 
@@ -51,7 +51,7 @@ def _goto(url: str) -> Callable[[Person], None]:
 
 def _print(person: Person) -> None:
     person.walk(COMPLETE_ANSWERS)
-    person.page.get_by_role("link", name="Print your summary").click()
+    person.follow(person.page.get_by_role("link", name="Print your summary"))
 
 
 def _urgent_card(person: Person) -> None:
@@ -61,7 +61,7 @@ def _urgent_card(person: Person) -> None:
 
 def _restart_confirm(person: Person) -> None:
     _step("symptoms", False)(person)
-    person.page.get_by_role("link", name="Start over").click()
+    person.follow(person.page.get_by_role("link", name="Start over"))
 
 
 def _intake_with(answers: dict, button: str = "Show guidance") -> Callable[[Person], None]:
@@ -69,7 +69,7 @@ def _intake_with(answers: dict, button: str = "Show guidance") -> Callable[[Pers
         person.page.goto(person.base_url + "/intake")
         for qid, value in answers.items():
             person.choose(qid, value)
-        person.page.get_by_role("button", name=button).click()
+        person.follow(person.page.get_by_role("button", name=button))
     return visit
 
 

@@ -68,10 +68,6 @@ def sign_in(page, base: str, person: Person) -> None:
     assert page.url == base + "/staff/", page.url
 
 
-def focused_id(page) -> str:
-    return page.evaluate("document.activeElement && document.activeElement.id")
-
-
 def test_sign_in_with_a_totp_code_and_a_wrong_code_refused(page, staff_server):
     base, store = staff_server.base, staff_server.store
     nurse = make_person_in(store, new_email("nurse"), "nurse")
@@ -84,7 +80,7 @@ def test_sign_in_with_a_totp_code_and_a_wrong_code_refused(page, staff_server):
         page.get_by_role("button", name="Next").click()
     assert "/staff/sign-in/code" in page.url
     assert page.get_by_role("heading", level=1).inner_text() == "Enter your code"
-    assert focused_id(page) == "code", "the code box has the focus"
+    expect(page.locator("#code")).to_be_focused()
 
     code_box = page.get_by_label("Code from your authenticator app", exact=False)
     code_box.fill(wrong_code(nurse.secret))
@@ -200,7 +196,7 @@ def test_a_whole_call_by_keyboard_alone(page, staff_server):
     keys.tab_to("#password")
     page.keyboard.type(nurse.password)
     keys.press_button("Next")
-    assert focused_id(page) == "code"
+    expect(page.locator("#code")).to_be_focused()
     page.keyboard.type(nurse.code())
     with page.expect_navigation():
         page.keyboard.press("Enter")
