@@ -50,8 +50,8 @@ PROBE_DAY = datetime.date(2000, 1, 1)  # /readyz's write check: a day no count i
 
 
 def today() -> datetime.date:
-    """The day counts go to: UTC, so a clinic's servers agree on it. The counts and the
-    page that draws them read this one clock (a test pins it for a whole request)."""
+    """The day counts go to: UTC, so a clinic's servers agree on it. The usage page reads
+    it once and draws up to that day (a test pins it for a whole request)."""
     return datetime.datetime.now(datetime.UTC).date()
 
 
@@ -94,12 +94,15 @@ class UsageCounts:
             log.warning("usage counts not recorded: %s", type(exc).__name__)
             return False
 
-    def daily(self, since: datetime.date) -> dict[datetime.date, dict[str, int]]:
-        """Every day from ``since`` to today, with its counts (days without any included)."""
+    def daily(self, since: datetime.date, until: datetime.date
+              ) -> dict[datetime.date, dict[str, int]]:
+        """Every day from ``since`` to ``until`` (the caller's today, read once for the
+        whole page), with its counts (days without any included)."""
         self._schema()
         with self.engine.connect() as db:
-            rows = db.execute(select(counts).where(counts.c.day >= since)).all()
-        days = {since + datetime.timedelta(n): {} for n in range((today() - since).days + 1)}
+            rows = db.execute(select(counts).where(counts.c.day >= since,
+                                                   counts.c.day <= until)).all()
+        days = {since + datetime.timedelta(n): {} for n in range((until - since).days + 1)}
         for day, name, n in rows:
             days.setdefault(day, {})[name] = n
         return days

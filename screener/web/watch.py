@@ -330,7 +330,7 @@ def _table(days: int | None = CHART_DAYS) -> tuple[list[datetime.date],
     today = counting.today()
     since = (today - datetime.timedelta(days - 1) if days else
              min(counts.first_day() or today, today))
-    daily = counts.daily(since)
+    daily = counts.daily(since, today)
     return sorted(daily), daily
 
 
